@@ -1,0 +1,85 @@
+"""The shapes that cross the API edge, validated by pydantic."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from counters.periods import is_timezone
+
+SITE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN, description="The site id.")]
+_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
+
+
+class SiteSettings(BaseModel):
+    """What an operator sets for a site (`PUT /v1/sites/{site}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(description="IANA timezone of the site's calendar.", examples=["Asia/Ho_Chi_Minh"])
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Origins allowed to count hits; empty allows any.",
+        examples=[["https://laichau.gov.vn"]],
+    )
+    count: Literal["visits", "pageviews"] = Field(
+        "visits", description="Which figure the counter block shows."
+    )
+    visit_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if not is_timezone(value):
+            raise ValueError(f"unknown IANA timezone {value!r}")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            origin = value.strip().lower().removesuffix("/")
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {value!r}")
+            if origin not in cleaned:
+                cleaned.append(origin)
+        return cleaned
+
+
+class Site(SiteSettings):
+    """A registered site: its settings and id."""
+
+    id: SiteId
+
+
+class HitBody(BaseModel):
+    """Optional body of a hit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(None, max_length=2048, examples=["/tin-tuc/a"])
+    referrer: str | None = Field(None, max_length=2048, examples=["https://www.google.com/"])
+
+
+class Stats(BaseModel):
+    """The figures of a site's counter block."""
+
+    site: str
+    timezone: str
+    date: Date = Field(description="The site's local date the figures are for.")
+    today: int
+    yesterday: int
+    month: int
+    year: int
+    total: int
+    online: int
+
+
+class HitStats(Stats):
+    counted: bool = Field(description="Whether this request added to the figures.")

@@ -1,0 +1,68 @@
+"""What every function shares: Powertools set-up, the API's error answers, the edge types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from botocore.exceptions import BotoCoreError, ClientError
+
+from counters.models import SITE_ID_PATTERN
+from counters.service import UnknownSiteError
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+SiteIdPath = Annotated[str, Path(pattern=SITE_ID_PATTERN, description="The site id.")]
+
+
+def error(status: int, message: str, **extra: Any) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type="application/json", body={"message": message, **extra})
+
+
+def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
+    """An HTTP API resolver that validates with pydantic and answers every error as JSON."""
+    app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        problems = [
+            {"field": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return error(422, f"invalid request: {summary}", errors=problems)
+
+    @app.exception_handler(UnknownSiteError)
+    def unknown_site(exc: UnknownSiteError) -> Response[dict[str, Any]]:
+        return error(404, str(exc.args[0]))
+
+    @app.exception_handler(ServiceError)
+    def service_error(exc: ServiceError) -> Response[dict[str, Any]]:
+        return error(exc.status_code, exc.msg)
+
+    @app.exception_handler((ClientError, BotoCoreError))
+    def storage_unavailable(exc: Exception) -> Response[dict[str, Any]]:
+        logger.exception("storage request failed")
+        metrics.add_metric(name="StorageErrors", unit="Count", value=1)
+        return error(503, "the counter's storage is unavailable; retry shortly")
+
+    return app
+
+
+def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of `app`, with logging context, metrics and tracing."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
