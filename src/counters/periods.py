@@ -24,7 +24,8 @@ def is_timezone(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # The system database may also list files that are not zones of any place.
+    return frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 @lru_cache(maxsize=512)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -24,4 +24,13 @@ def hit(site: SiteIdPath, body: Annotated[HitBody | None, Body()] = None) -> Hit
     return HitStats(**stats.model_dump(), counted=True)
 
 
-lambda_handler = lambda_entry(app)
+_resolve = lambda_entry(app)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The widget posts its JSON as text/plain: a "simple" request, so browsers send
+    # no CORS preflight and a page view stays one request.
+    headers = event.get("headers") or {}
+    if headers.get("content-type", "").startswith("text/plain"):
+        event = {**event, "headers": {**headers, "content-type": "application/json"}}
+    return _resolve(event, context)
