@@ -6,7 +6,7 @@ import re
 from datetime import date as Date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from counters.periods import is_timezone
 
@@ -83,3 +83,38 @@ class Stats(BaseModel):
 
 class HitStats(Stats):
     counted: bool = Field(description="Whether this request added to the figures.")
+
+
+MAX_FIGURE = 10**15
+
+
+class Baseline(BaseModel):
+    """The figures of a previous counter as of a local date, to carry its totals over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: Date = Field(description="The site's local date these figures are for.")
+    today: int = Field(ge=0, le=MAX_FIGURE)
+    yesterday: int = Field(ge=0, le=MAX_FIGURE)
+    month: int = Field(ge=0, le=MAX_FIGURE)
+    year: int = Field(ge=0, le=MAX_FIGURE)
+    total: int = Field(ge=0, le=MAX_FIGURE)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Baseline:
+        problems = []
+        if self.today > self.month:
+            problems.append("today is larger than the month")
+        if self.month > self.year:
+            problems.append("the month is larger than the year")
+        if self.year > self.total:
+            problems.append("the year is larger than the total")
+        if self.yesterday > self.total - self.today:
+            problems.append("yesterday and today are larger than the total")
+        if self.date.day > 1 and self.yesterday > self.month - self.today:
+            problems.append("yesterday (same month) and today are larger than the month")
+        if (self.date.month, self.date.day) != (1, 1) and self.yesterday > self.year - self.today:
+            problems.append("yesterday (same year) and today are larger than the year")
+        if problems:
+            raise ValueError("inconsistent figures: " + "; ".join(problems))
+        return self

@@ -45,6 +45,9 @@ class DayRecord:
     day: date
     tallies: dict[Metric, Tally] = field(default_factory=dict)
     sealed_by: date | None = None
+    # Online tallies by 5-minute window (see counters.visitors).
+    first_in_window: dict[int, int] = field(default_factory=dict)
+    new_since_previous: dict[int, int] = field(default_factory=dict)
 
     def tally(self, metric: Metric) -> Tally:
         return self.tallies.get(metric, Tally())

@@ -7,16 +7,19 @@ hit is a single DynamoDB request (see `counters.storage`).
 
 from __future__ import annotations
 
+import secrets
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from functools import cache
 
-from counters.models import Site, SiteSettings, Stats
+from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.periods import local_date
-from counters.rollover import METRICS, DayRecord, Metric, figures_on, opening_bases
+from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
-from counters.storage import Sealed, Storage
+from counters.storage import Increment, Sealed, Storage
+from counters.visitors import PageView, online, sighting, skip_reason, visitor_id
 
 # A hit follows at most this many sealed days or openings before giving up; in
 # practice one or two (a hit that raced the day's first hit across midnight).
@@ -24,6 +27,14 @@ MAX_STEPS = 8
 
 
 class UnknownSiteError(LookupError):
+    pass
+
+
+class ForbiddenOriginError(PermissionError):
+    pass
+
+
+class BaselineConflictError(ValueError):
     pass
 
 
@@ -36,6 +47,7 @@ class Counter:
         self.storage = storage
         self.clock = clock
         self._sites: dict[str, tuple[float, Site | None]] = {}
+        self._salts: dict[date, bytes] = {}
 
     # -- sites -------------------------------------------------------------------
 
@@ -61,23 +73,48 @@ class Counter:
 
     # -- counting ------------------------------------------------------------------
 
-    def count(self, site: Site, counts: Mapping[Metric, int], day: date | None = None) -> DayRecord:
-        """Adds `counts` to the site's day (today by default) and returns the day's record.
+    def record_hit(self, site: Site, view: PageView) -> HitStats:
+        """Counts a page view unless it must be skipped, and answers the figures.
+
+        Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
+        the first of a day or after a config change costs a few more, once.
+        """
+        if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
+            raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
+        if skip_reason(view) is not None:
+            return HitStats(**self.stats(site).model_dump(), counted=False)
+        instant = self.clock()
+        now = instant.timestamp()
+        day = local_date(site.timezone, instant)
+        visitor = visitor_id(self._salt(day), site.id, view.client_ip, view.user_agent)
+        last_seen = self.storage.see_visitor(site.id, visitor, day, now)
+        seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
+        increment = Increment(
+            counts={"visits": int(seen.new_visit), "pageviews": 1},
+            window=seen.window,
+            first_in_window=seen.first_in_window,
+            new_since_previous=seen.new_since_previous,
+        )
+        record = self.count(site, increment, day)
+        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+
+    def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
+        """Adds to the site's day (today by default) and returns the day's record.
 
         Steady state: one request. The day's first hit also seals the previous
-        active day and opens this one with its bases: three more, once a day.
+        active day and opens this one with its bases: two more, once a day.
         """
         target = day or local_date(site.timezone, self.clock())
         for _ in range(MAX_STEPS):
-            added = self.storage.add(site.id, target, counts)
+            added = self.storage.add(site.id, target, increment)
             if added is None:
-                added = self._open(site.id, target, counts)
+                added = self._open(site.id, target, increment)
             if isinstance(added, DayRecord):
                 return added
             target = added.by  # that day is over and a later one has begun: count there
         raise RuntimeError(f"could not count a hit for {site.id} on {target}")
 
-    def _open(self, site_id: str, day: date, counts: Mapping[Metric, int]) -> DayRecord | Sealed:
+    def _open(self, site_id: str, day: date, increment: Increment) -> DayRecord | Sealed:
         for _ in range(MAX_STEPS):
             previous = self.storage.last_day_before(site_id, day)
             if previous is not None:
@@ -87,22 +124,72 @@ class Counter:
                         return sealed
                     # An earlier day sealed it and may not be written yet (its opener
                     # may even have died): open that day ourselves, then look again.
-                    self._open(site_id, sealed.by, dict.fromkeys(METRICS, 0))
+                    self._open(site_id, sealed.by, Increment(dict.fromkeys(METRICS, 0)))
                     continue
                 previous = sealed
-            bases = {metric: opening_bases(previous, day, metric) for metric in METRICS}
-            return self.storage.open_day(site_id, day, bases, counts)
+            return self.storage.open_day(site_id, day, previous, increment)
         raise RuntimeError(f"could not open {day} for {site_id}")
+
+    def _salt(self, day: date) -> bytes:
+        """The day's salt: random, shared by this function's instances, deleted within two days."""
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = self.storage.salt(day)
+            if salt is None:
+                fresh = secrets.token_bytes(32)
+                # Kept until the date has ended everywhere (UTC-12), then deleted.
+                expires = datetime.combine(day + timedelta(days=2), time_of_day(), UTC)
+                if self.storage.create_salt(day, fresh, int(expires.timestamp())):
+                    salt = fresh
+                    self.storage.delete_salts_before(day - timedelta(days=2))
+                else:
+                    salt = self.storage.salt(day)
+                    assert salt is not None
+            self._salts = {day: salt, **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)}}
+        return salt
+
+    def import_baseline(self, site: Site, baseline: Baseline) -> Stats:
+        """Makes the figures on `baseline.date` exactly the imported ones.
+
+        Hits that day add to them and later days follow on. Refused when a later
+        day already has traffic, since that day's figures were built without it.
+        """
+        today = local_date(site.timezone, self.clock())
+        if baseline.date > today:
+            raise BaselineConflictError(f"{baseline.date} is after the site's today ({today})")
+        latest = self.storage.latest_day(site.id, date.max, consistent=True)
+        if latest is not None and latest.day > baseline.date:
+            raise BaselineConflictError(
+                f"the site has counted traffic on {latest.day}, after {baseline.date}; "
+                "a baseline must be on or after the last day with traffic"
+            )
+        previous = self.storage.last_day_before(site.id, baseline.date)
+        if previous is not None:
+            # Late hits on an earlier day would otherwise be missing from the baseline day's bases.
+            self.storage.seal(site.id, previous.day, by=baseline.date)
+        bases = Bases(
+            yesterday=baseline.yesterday,
+            month=baseline.month - baseline.today,
+            year=baseline.year - baseline.today,
+            total=baseline.total - baseline.today,
+        )
+        record = self.storage.put_baseline(site.id, baseline.date, baseline.today, bases)
+        return self.stats_of(site, record, baseline.date)
 
     # -- reading ---------------------------------------------------------------------
 
     def stats(self, site: Site) -> Stats:
         """The figures now, counting nothing: one request."""
-        today = local_date(site.timezone, self.clock())
-        return self.stats_of(site, self.storage.latest_day(site.id, today), today)
+        instant = self.clock()
+        today = local_date(site.timezone, instant)
+        record = self.storage.latest_day(site.id, today)
+        return self.stats_of(site, record, today, instant.timestamp())
 
-    def stats_of(self, site: Site, record: DayRecord | None, today: date) -> Stats:
+    def stats_of(
+        self, site: Site, record: DayRecord | None, today: date, now: float | None = None
+    ) -> Stats:
         figures = figures_on(record, today, site.count)
+        now = self.clock().timestamp() if now is None else now
         return Stats(
             site=site.id,
             timezone=site.timezone,
@@ -112,7 +199,7 @@ class Counter:
             month=figures.month,
             year=figures.year,
             total=figures.total,
-            online=0,
+            online=online(record.first_in_window, record.new_since_previous, now) if record else 0,
         )
 
 

@@ -7,9 +7,14 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 | site settings   | SITE#{site}           | CONFIG            | timezone, allowed_origins, count, ...       |
 | day counters    | SITE#{site}           | DAY#{yyyy-mm-dd}  | v, p: the day's visits and page views;      |
 |                 |                       |                   | {v,p}_yesterday/_month/_year/_total: bases; |
-|                 |                       |                   | sealed_by: the next day, once it opened     |
+|                 |                       |                   | sealed_by: the next day, once it opened;    |
+|                 |                       |                   | oa{W}, ob{W}: online tallies of 5-minute    |
+|                 |                       |                   | window W (see counters.visitors)            |
+| visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at            |
+| daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 
-Day dates are the site's local dates. A day item exists only for days with
+Day dates are the site's local dates. Visitor ids are keyed hashes that change
+with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
 
@@ -25,7 +30,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from counters.models import Site
-from counters.rollover import Bases, DayRecord, Metric, Tally
+from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -48,6 +53,9 @@ def day_sk(day: date) -> str:
 
 
 CONFIG_SK = "CONFIG"
+SALT_PK = "SALT"
+# A visitor item is only read on the day it was written (its id changes daily).
+VISITOR_TTL_SECONDS = 26 * 3600
 DAY_PREFIX = "DAY#"
 
 
@@ -66,11 +74,33 @@ def _day_record(item: Item) -> DayRecord:
         bases = Bases(**{f: _int(item, f"{prefix}_{f}") for f in BASE_FIELDS})
         tallies[metric] = Tally(count=_int(item, prefix), bases=bases)
     sealed = item.get("sealed_by")
+    first_in_window, new_since_previous = {}, {}
+    for name, value in item.items():
+        if name[:2] in ("oa", "ob") and name[2:].isdigit():
+            tally = first_in_window if name[1] == "a" else new_since_previous
+            tally[int(name[2:])] = int(value["N"])
     return DayRecord(
         day=date.fromisoformat(item["sk"]["S"].removeprefix(DAY_PREFIX)),
         tallies=tallies,
         sealed_by=date.fromisoformat(sealed["S"]) if sealed else None,
+        first_in_window=first_in_window,
+        new_since_previous=new_since_previous,
     )
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What one write adds to a day item: counts, and the online tallies of a window."""
+
+    counts: Mapping[Metric, int]
+    window: int | None = None
+    first_in_window: int = 0
+    new_since_previous: int = 0
+
+
+# Online tallies older than the window before the current one are dropped as hits
+# come in, so that a day item stays well under 1 KB (one write unit per hit).
+STALE_WINDOWS = (2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -78,6 +108,41 @@ class Sealed:
     """The answer of a write refused because the day item is already sealed."""
 
     by: date
+
+
+class _UpdateExpression:
+    """Builds one UpdateExpression: SET ..., ADD ..., REMOVE ..."""
+
+    def __init__(self) -> None:
+        self.sets: list[str] = []
+        self.adds: list[str] = []
+        self.removes: list[str] = []
+        self.values: Item = {}
+
+    def _value(self, value: int) -> str:
+        name = f":v{len(self.values)}"
+        self.values[name] = _n(value)
+        return name
+
+    def set_if_absent(self, attr: str, value: int, plus: int = 0) -> None:
+        initial = f"if_not_exists({attr}, {self._value(value)})"
+        self.sets.append(f"{attr} = {initial} + {self._value(plus)}" if plus else f"{attr} = {initial}")
+
+    def increment(self, increment: Increment) -> None:
+        for metric, amount in increment.counts.items():
+            self.adds.append(f"{METRIC_ATTR[metric]} {self._value(amount)}")
+        w = increment.window
+        if w is None:
+            return
+        if increment.first_in_window:
+            self.adds.append(f"oa{w} {self._value(increment.first_in_window)}")
+        if increment.new_since_previous:
+            self.adds.append(f"ob{w} {self._value(increment.new_since_previous)}")
+        self.removes += [f"{kind}{w - age}" for age in STALE_WINDOWS for kind in ("oa", "ob")]
+
+    def text(self) -> str:
+        clauses = [("SET", self.sets), ("ADD", self.adds), ("REMOVE", self.removes)]
+        return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses if parts)
 
 
 class Storage:
@@ -138,58 +203,56 @@ class Storage:
         items = answer.get("Items", [])
         return _day_record(items[0]) if items else None
 
-    def add(self, site: str, day: date, counts: Mapping[Metric, int]) -> DayRecord | Sealed | None:
+    def add(self, site: str, day: date, increment: Increment) -> DayRecord | Sealed | None:
         """Adds to an opened, unsealed day item and returns it whole: the hit's one request.
 
         None means the day item is not opened yet; `Sealed` that a later day has begun.
         """
+        expression = _UpdateExpression()
+        expression.increment(increment)
         return self._update(
-            site,
-            day,
-            counts,
-            condition="attribute_exists(v_total) AND attribute_not_exists(sealed_by)",
+            site, day, expression, "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
         )
 
     def open_day(
-        self, site: str, day: date, bases: Mapping[Metric, Bases], counts: Mapping[Metric, int]
+        self, site: str, day: date, previous: DayRecord | None, increment: Increment
     ) -> DayRecord | Sealed:
-        """Opens a day item with its bases (kept if another request opened it first) and adds."""
-        sets = []
-        values: Item = {}
-        for metric, metric_bases in bases.items():
-            prefix = METRIC_ATTR[metric]
+        """Opens a day item with its bases from the sealed previous day, and adds.
+
+        Whatever another request opening the same day wrote first is kept: both
+        computed the same bases from the same sealed day.
+        """
+        expression = _UpdateExpression()
+        for metric, prefix in METRIC_ATTR.items():
+            bases = opening_bases(previous, day, metric)
             for name in BASE_FIELDS:
-                attr = f"{prefix}_{name}"
-                sets.append(f"{attr} = if_not_exists({attr}, :{attr})")
-                values[f":{attr}"] = _n(getattr(metric_bases, name))
-        result = self._update(
-            site, day, counts, condition="attribute_not_exists(sealed_by)", sets=sets, values=values
-        )
+                expression.set_if_absent(f"{prefix}_{name}", getattr(bases, name))
+        if previous is not None and increment.window is not None:
+            # Online tallies of the current windows carry over local midnight.
+            w = increment.window
+            expression.set_if_absent(f"oa{w - 1}", previous.first_in_window.get(w - 1, 0))
+            expression.set_if_absent(
+                f"oa{w}", previous.first_in_window.get(w, 0), plus=increment.first_in_window
+            )
+            expression.set_if_absent(
+                f"ob{w}", previous.new_since_previous.get(w, 0), plus=increment.new_since_previous
+            )
+            increment = Increment(increment.counts)
+        expression.increment(increment)
+        result = self._update(site, day, expression, "attribute_not_exists(sealed_by)")
         assert result is not None  # only a sealed item can refuse this write
         return result
 
     def _update(
-        self,
-        site: str,
-        day: date,
-        counts: Mapping[Metric, int],
-        *,
-        condition: str,
-        sets: list[str] | None = None,
-        values: Item | None = None,
+        self, site: str, day: date, expression: _UpdateExpression, condition: str
     ) -> DayRecord | Sealed | None:
-        adds = [f"{METRIC_ATTR[m]} :{METRIC_ATTR[m]}" for m in counts]
-        values = {**(values or {}), **{f":{METRIC_ATTR[m]}": _n(n) for m, n in counts.items()}}
-        expression = "ADD " + ", ".join(adds)
-        if sets:
-            expression = "SET " + ", ".join(sets) + " " + expression
         try:
             answer = self.client.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
-                UpdateExpression=expression,
+                UpdateExpression=expression.text(),
                 ConditionExpression=condition,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=expression.values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -222,3 +285,69 @@ class Storage:
                 raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
             return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
         return _day_record(answer["Attributes"])
+
+    # -- visitors ------------------------------------------------------------------
+
+    def see_visitor(self, site: str, visitor: str, day: date, now: float) -> float | None:
+        """Records that a visitor was seen now; returns when it was last seen that day."""
+        answer = self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"VISITOR#{site}#{visitor}"}, "sk": {"S": day.isoformat()}},
+            UpdateExpression="SET seen = :now, expires_at = :expires",
+            ExpressionAttributeValues={
+                ":now": {"N": f"{now:.3f}"},
+                ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
+            },
+            ReturnValues="UPDATED_OLD",
+        )
+        seen = answer.get("Attributes", {}).get("seen")
+        return float(seen["N"]) if seen else None
+
+    def salt(self, day: date) -> bytes | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": SALT_PK}, "sk": {"S": day.isoformat()}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return bytes(item["salt"]["B"]) if item else None
+
+    def create_salt(self, day: date, salt: bytes, expires_at: int) -> bool:
+        """Stores the day's salt unless another request stored one first."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": SALT_PK},
+                    "sk": {"S": day.isoformat()},
+                    "salt": {"B": salt},
+                    "expires_at": _n(expires_at),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete_salts_before(self, day: date) -> None:
+        """Deletes old salts now rather than whenever TTL gets to them."""
+        answer = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk < :day",
+            ExpressionAttributeValues={":pk": {"S": SALT_PK}, ":day": {"S": day.isoformat()}},
+            ProjectionExpression="sk",
+        )
+        for item in answer.get("Items", []):
+            self.client.delete_item(TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]})
+
+    # -- baselines -------------------------------------------------------------------
+
+    def put_baseline(self, site: str, day: date, count: int, bases: Bases) -> DayRecord:
+        """Writes a day item holding imported figures, for both metrics."""
+        item: Item = {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}}
+        for prefix in METRIC_ATTR.values():
+            item[prefix] = _n(count)
+            for name in BASE_FIELDS:
+                item[f"{prefix}_{name}"] = _n(getattr(bases, name))
+        self.client.put_item(TableName=self.table, Item=item)
+        return _day_record(item)

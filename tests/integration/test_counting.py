@@ -1,4 +1,7 @@
-"""Exact figures through the handlers, on moto, with time frozen at the edges of days, months and years."""
+"""Exact figures through the handlers, on moto, with time frozen at the edges of days, months and years.
+
+The sites here count page views, so that every hit adds one; visits are tested in test_visitors.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 import time_machine
 
 from counters.periods import local_date
+from counters.storage import Increment
 from tests.conftest import Api, table_dump
 from tests.figures import expected, figures
 
@@ -45,7 +49,7 @@ def stats_at(api: Api, site: str, instant: datetime) -> dict[str, Any]:
     ],
 )
 def test_year_and_month_end(api: Api, timezone: str, last_moment: tuple[int, ...], first_moment: tuple[int, ...]) -> None:
-    api.register("portal", timezone)
+    api.register("portal", timezone, count="pageviews")
     before, after = at(timezone, *last_moment), at(timezone, *first_moment)
     for _ in range(3):
         hit_at(api, "portal", before - timedelta(days=1))
@@ -65,7 +69,7 @@ def test_year_and_month_end(api: Api, timezone: str, last_moment: tuple[int, ...
 
 def test_dst_days_are_one_local_day(api: Api) -> None:
     """The 23-hour and 25-hour days of New York count as one date each, start to end."""
-    api.register("nyc", "America/New_York")
+    api.register("nyc", "America/New_York", count="pageviews")
     for day in (date(2025, 3, 9), date(2025, 11, 2)):
         first = at("America/New_York", day.year, day.month, day.day, 0, 0, 1)
         last = at("America/New_York", day.year, day.month, day.day, 23, 59, 59)
@@ -80,7 +84,7 @@ def test_dst_days_are_one_local_day(api: Api) -> None:
 
 
 def test_idle_days_in_between(api: Api) -> None:
-    api.register("quiet", "Asia/Ho_Chi_Minh")
+    api.register("quiet", "Asia/Ho_Chi_Minh", count="pageviews")
     hit_at(api, "quiet", at("Asia/Ho_Chi_Minh", 2025, 1, 10, 9, 0, 0))
     hit_at(api, "quiet", at("Asia/Ho_Chi_Minh", 2025, 1, 10, 10, 0, 0))
     # Five idle days, then traffic: yesterday is 0, the month carries on.
@@ -98,7 +102,7 @@ def test_idle_days_in_between(api: Api) -> None:
 @pytest.mark.parametrize("timezone", ["Asia/Ho_Chi_Minh", "America/New_York", "Pacific/Chatham"])
 def test_random_traffic_matches_brute_force(api: Api, timezone: str) -> None:
     """Hits at random instants over 14 months; every answer equals the brute-force figures."""
-    api.register("busy", timezone)
+    api.register("busy", timezone, count="pageviews")
     rng = random.Random(timezone)
     start = datetime(2024, 11, 20, tzinfo=UTC)
     instants = sorted(start + timedelta(seconds=rng.randrange(420 * 86400)) for _ in range(150))
@@ -119,7 +123,7 @@ def test_random_traffic_matches_brute_force(api: Api, timezone: str) -> None:
 
 
 def test_stats_reads_count_nothing(api: Api, dynamodb: Any) -> None:
-    api.register("readonly")
+    api.register("readonly", count="pageviews")
     api.hit("readonly")
     before = table_dump(dynamodb)
     for _ in range(5):
@@ -132,12 +136,12 @@ def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) ->
     is counted on the new day, so yesterday's figures stay what the new day's bases say."""
     from counters.service import default_counter
 
-    api.register("race", "Asia/Ho_Chi_Minh")
+    api.register("race", "Asia/Ho_Chi_Minh", count="pageviews")
     hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 14, 23, 59, 0))
     hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 1))  # opens the 15th, seals the 14th
     counter = default_counter()
     site = counter.site("race")
-    late = counter.count(site, {"visits": 1, "pageviews": 1}, day=date(2025, 6, 14))
+    late = counter.count(site, Increment({"visits": 1, "pageviews": 1}), day=date(2025, 6, 14))
     assert late.day == date(2025, 6, 15)
     answer = stats_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 2))
     assert figures(answer) == {"today": 2, "yesterday": 1, "month": 3, "year": 3, "total": 3}
@@ -146,7 +150,7 @@ def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) ->
 def test_a_day_sealed_by_an_opener_that_died_is_recovered(api: Api, dynamodb: Any) -> None:
     from counters.service import default_counter
 
-    api.register("crash", "UTC")
+    api.register("crash", "UTC", count="pageviews")
     hit_at(api, "crash", datetime(2025, 6, 14, 12, tzinfo=UTC))
     # The first hit of the 15th sealed the 14th, then died before writing the 15th.
     default_counter().storage.seal("crash", date(2025, 6, 14), by=date(2025, 6, 15))
