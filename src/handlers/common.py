@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from counters.models import SITE_ID_PATTERN
 from counters.service import UnknownSiteError
+from handlers import end_cold_start
 
 logger = Logger()
 metrics = Metrics()
@@ -62,7 +63,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any],
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return app.resolve(event, context)
+        try:
+            return app.resolve(event, context)
+        finally:
+            end_cold_start()
 
     return traced(handler)
 
