@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from functools import cache
 
+from counters.buffer import BufferedHit, Group, HitQueue
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
-from counters.storage import Increment, Sealed, Storage
+from counters.storage import Batched, BatchMarker, Increment, Sealed, Storage
 from counters.visitors import PageView, online, sighting, skip_reason, visitor_id
 
 # A hit follows at most this many sealed days or openings before giving up; in
@@ -43,11 +44,19 @@ def utc_now() -> datetime:
 
 
 class Counter:
-    def __init__(self, storage: Storage, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Callable[[], datetime] = utc_now,
+        queue: HitQueue | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
+        self.queue = queue
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._salts: dict[date, bytes] = {}
+        # Buffered sites: the last aggregated day record, per site, and until when to keep it.
+        self._aggregated: dict[str, tuple[float, DayRecord | None]] = {}
 
     # -- sites -------------------------------------------------------------------
 
@@ -78,6 +87,8 @@ class Counter:
 
         Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
         the first of a day or after a config change costs a few more, once.
+        A buffered site's hit: the visitor, a queued message, and a read of the
+        aggregated figures every few seconds per warm function.
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
@@ -95,8 +106,67 @@ class Counter:
             first_in_window=seen.first_in_window,
             new_since_previous=seen.new_since_previous,
         )
+        if site.mode == "buffered":
+            return self._buffer(site, view, increment, day, now)
         record = self.count(site, increment, day)
         return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+
+    def _buffer(
+        self, site: Site, view: PageView, increment: Increment, day: date, now: float
+    ) -> HitStats:
+        """Queues a counted hit; answers the last aggregated figures plus this hit."""
+        if self.queue is None:
+            raise RuntimeError("site mode is buffered but this function has no QUEUE_URL")
+        assert increment.window is not None
+        self.queue.send(
+            BufferedHit(
+                id=secrets.token_hex(16),
+                site=site.id,
+                day=day,
+                visits=increment.counts["visits"],
+                window=increment.window,
+                first_in_window=increment.first_in_window,
+                new_since_previous=increment.new_since_previous,
+                path=view.path,
+            )
+        )
+        stats = self.stats_of(site, self._aggregated_day(site, day), day, now)
+        added = increment.counts[site.count]
+        return HitStats(
+            **stats.model_dump(exclude={"today", "month", "year", "total"}),
+            today=stats.today + added,
+            month=stats.month + added,
+            year=stats.year + added,
+            total=stats.total + added,
+            counted=True,
+            buffered=True,
+        )
+
+    def _aggregated_day(self, site: Site, day: date) -> DayRecord | None:
+        now = time.monotonic()
+        cached = self._aggregated.get(site.id)
+        if cached and cached[0] > now:
+            return cached[1]
+        record = self.storage.latest_day(site.id, day)
+        self._aggregated[site.id] = (now + settings().buffered_figures_cache_seconds, record)
+        return record
+
+    def count_batch(self, group: Group) -> bool:
+        """Adds one aggregated group of buffered hits, at most once whatever the redeliveries.
+
+        Returns False when the group had already been added. Steady state: one
+        transaction (the day's ADD and the batch marker); the day's first batch
+        also seals the previous day and opens this one, as a hit does.
+        """
+        site = self.site(group.site)
+        marker = BatchMarker(
+            id=group.marker_id,
+            hits=len(group.hit_ids),
+            expires_at=int(self.clock().timestamp()) + MARKER_TTL_SECONDS,
+        )
+        result = self._count(site, group.increment, group.day, marker)
+        assert isinstance(result, Batched)
+        return not result.duplicate
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.
@@ -104,17 +174,26 @@ class Counter:
         Steady state: one request. The day's first hit also seals the previous
         active day and opens this one with its bases: two more, once a day.
         """
-        target = day or local_date(site.timezone, self.clock())
+        result = self._count(site, increment, day or local_date(site.timezone, self.clock()))
+        assert isinstance(result, DayRecord)
+        return result
+
+    def _count(
+        self, site: Site, increment: Increment, day: date, marker: BatchMarker | None = None
+    ) -> DayRecord | Batched:
+        target = day
         for _ in range(MAX_STEPS):
-            added = self.storage.add(site.id, target, increment)
+            added = self.storage.add(site.id, target, increment, marker)
             if added is None:
-                added = self._open(site.id, target, increment)
-            if isinstance(added, DayRecord):
+                added = self._open(site.id, target, increment, marker)
+            if not isinstance(added, Sealed):
                 return added
             target = added.by  # that day is over and a later one has begun: count there
         raise RuntimeError(f"could not count a hit for {site.id} on {target}")
 
-    def _open(self, site_id: str, day: date, increment: Increment) -> DayRecord | Sealed:
+    def _open(
+        self, site_id: str, day: date, increment: Increment, marker: BatchMarker | None = None
+    ) -> DayRecord | Sealed | Batched:
         for _ in range(MAX_STEPS):
             previous = self.storage.last_day_before(site_id, day)
             if previous is not None:
@@ -127,7 +206,7 @@ class Counter:
                     self._open(site_id, sealed.by, Increment(dict.fromkeys(METRICS, 0)))
                     continue
                 previous = sealed
-            return self.storage.open_day(site_id, day, previous, increment)
+            return self.storage.open_day(site_id, day, previous, increment, marker)
         raise RuntimeError(f"could not open {day} for {site_id}")
 
     def _salt(self, day: date) -> bytes:
@@ -218,4 +297,5 @@ def default_counter() -> Counter:
             read_timeout=config.dynamodb_read_timeout,
         ),
     )
-    return Counter(Storage(client, config.table_name))
+    queue = HitQueue(config.queue_url) if config.queue_url else None
+    return Counter(Storage(client, config.table_name), queue=queue)

@@ -4,7 +4,7 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 
 | item            | pk                    | sk                | attributes                                  |
 |-----------------|-----------------------|-------------------|---------------------------------------------|
-| site settings   | SITE#{site}           | CONFIG            | timezone, allowed_origins, count, ...       |
+| site settings   | SITE#{site}           | CONFIG            | timezone, allowed_origins, count, mode, ... |
 | day counters    | SITE#{site}           | DAY#{yyyy-mm-dd}  | v, p: the day's visits and page views;      |
 |                 |                       |                   | {v,p}_yesterday/_month/_year/_total: bases; |
 |                 |                       |                   | sealed_by: the next day, once it opened;    |
@@ -12,11 +12,18 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | window W (see counters.visitors)            |
 | visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at            |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
+| batch marker    | BATCH#{id}            | MARKER            | site, day, hits, expires_at                 |
 
 Day dates are the site's local dates. Visitor ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
+
+A batch marker records that the aggregator of buffered hits (mode "buffered")
+has added one group of hits to a day item: it is written in the same
+transaction as the day's ADD, on condition that it does not exist yet, so a
+redelivered or retried batch adds nothing twice. Its id is a hash of the
+group's hit ids; it expires after the queue's retention period.
 
 The low-level client is used on purpose: it imports faster than the resource
 API and lets us write the exact expressions, one request per call below.
@@ -110,6 +117,22 @@ class Sealed:
     by: date
 
 
+@dataclass(frozen=True)
+class BatchMarker:
+    """Names one aggregated group of buffered hits, so that it is added at most once."""
+
+    id: str
+    hits: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Batched:
+    """The answer of a write with a batch marker: added now, or added before (`duplicate`)."""
+
+    duplicate: bool
+
+
 class _UpdateExpression:
     """Builds one UpdateExpression: SET ..., ADD ..., REMOVE ..."""
 
@@ -165,6 +188,8 @@ class Storage:
             allowed_origins=[origin["S"] for origin in item["allowed_origins"]["L"]],
             count=item["count"]["S"],
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
+            # Sites saved before the buffered mode existed count directly.
+            mode=item["mode"]["S"] if "mode" in item else "direct",
         )
 
     def put_site(self, site: Site) -> None:
@@ -175,6 +200,7 @@ class Storage:
             "allowed_origins": {"L": [{"S": origin} for origin in site.allowed_origins]},
             "count": {"S": site.count},
             "visit_timeout_minutes": {"N": str(site.visit_timeout_minutes)},
+            "mode": {"S": site.mode},
         }
         self.client.put_item(TableName=self.table, Item=item)
 
@@ -203,20 +229,30 @@ class Storage:
         items = answer.get("Items", [])
         return _day_record(items[0]) if items else None
 
-    def add(self, site: str, day: date, increment: Increment) -> DayRecord | Sealed | None:
+    def add(
+        self, site: str, day: date, increment: Increment, marker: BatchMarker | None = None
+    ) -> DayRecord | Sealed | Batched | None:
         """Adds to an opened, unsealed day item and returns it whole: the hit's one request.
 
         None means the day item is not opened yet; `Sealed` that a later day has begun.
+        With a batch marker the write is a transaction with the marker's Put and
+        answers `Batched` (the aggregator's path, never a hit's).
         """
         expression = _UpdateExpression()
         expression.increment(increment)
-        return self._update(
-            site, day, expression, "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
-        )
+        condition = "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
+        if marker is not None:
+            return self._update_once(site, day, expression, condition, marker)
+        return self._update(site, day, expression, condition)
 
     def open_day(
-        self, site: str, day: date, previous: DayRecord | None, increment: Increment
-    ) -> DayRecord | Sealed:
+        self,
+        site: str,
+        day: date,
+        previous: DayRecord | None,
+        increment: Increment,
+        marker: BatchMarker | None = None,
+    ) -> DayRecord | Sealed | Batched:
         """Opens a day item with its bases from the sealed previous day, and adds.
 
         Whatever another request opening the same day wrote first is kept: both
@@ -239,9 +275,65 @@ class Storage:
             )
             increment = Increment(increment.counts)
         expression.increment(increment)
-        result = self._update(site, day, expression, "attribute_not_exists(sealed_by)")
+        condition = "attribute_not_exists(sealed_by)"
+        result = (
+            self._update(site, day, expression, condition)
+            if marker is None
+            else self._update_once(site, day, expression, condition, marker)
+        )
         assert result is not None  # only a sealed item can refuse this write
         return result
+
+    def _update_once(
+        self,
+        site: str,
+        day: date,
+        expression: _UpdateExpression,
+        condition: str,
+        marker: BatchMarker,
+    ) -> Sealed | Batched | None:
+        """`_update` in one transaction with a Put of the batch marker, if it is new."""
+        marker_item = {
+            "pk": {"S": f"BATCH#{marker.id}"},
+            "sk": {"S": "MARKER"},
+            "site": {"S": site},
+            "day": {"S": day.isoformat()},
+            "hits": _n(marker.hits),
+            "expires_at": _n(marker.expires_at),
+        }
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
+                            "UpdateExpression": expression.text(),
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeValues": expression.values,
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": marker_item,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as cancelled:
+            day_reason, marker_reason = cancelled.response.get("CancellationReasons", [{}, {}])
+            if marker_reason.get("Code") == "ConditionalCheckFailed":
+                return Batched(duplicate=True)
+            if day_reason.get("Code") != "ConditionalCheckFailed":
+                raise  # a conflict or throttle: the caller reports the group for redelivery
+            old = day_reason.get("Item")
+            if old and "sealed_by" in old:
+                return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return None
+        return Batched(duplicate=False)
 
     def _update(
         self, site: str, day: date, expression: _UpdateExpression, condition: str
