@@ -7,6 +7,7 @@ hit is a single DynamoDB request (see `counters.storage`).
 
 from __future__ import annotations
 
+import random
 import secrets
 import time
 from collections.abc import Callable
@@ -14,17 +15,29 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from functools import cache
 
-from counters.buffer import BufferedHit, Group, HitQueue
+from counters.buffer import BufferedHit, Group, HitQueue, increment_of
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
-from counters.storage import Batched, BatchMarker, Increment, Sealed, Storage
+from counters.storage import (
+    MAX_MARKERS,
+    Batched,
+    HitMarkers,
+    Increment,
+    Sealed,
+    Storage,
+    TransactionConflictError,
+)
 from counters.visitors import PageView, online, sighting, skip_reason, visitor_id
 
 # A hit follows at most this many sealed days or openings before giving up; in
 # practice one or two (a hit that raced the day's first hit across midnight).
 MAX_STEPS = 8
+# Hit markers outlive the queue's retention (4 days), so any redelivery finds its marker.
+MARKER_TTL_SECONDS = 5 * 24 * 3600
+# Another aggregator's transaction on the same day item: retry a few times, then let SQS.
+CONFLICT_RETRIES = 4
 
 
 class UnknownSiteError(LookupError):
@@ -151,22 +164,38 @@ class Counter:
         self._aggregated[site.id] = (now + settings().buffered_figures_cache_seconds, record)
         return record
 
-    def count_batch(self, group: Group) -> bool:
-        """Adds one aggregated group of buffered hits, at most once whatever the redeliveries.
+    def count_batch(self, group: Group) -> int:
+        """Adds a group of buffered hits, each at most once whatever the redeliveries.
 
-        Returns False when the group had already been added. Steady state: one
-        transaction (the day's ADD and the batch marker); the day's first batch
-        also seals the previous day and opens this one, as a hit does.
+        Returns how many hits were added now (the others had been before).
+        Steady state: one transaction per 99 hits (the day's ADD and the hit
+        markers); the day's first batch also seals the previous day and opens
+        this one with its bases, exactly as a direct hit does.
         """
         site = self.site(group.site)
-        marker = BatchMarker(
-            id=group.marker_id,
-            hits=len(group.hit_ids),
-            expires_at=int(self.clock().timestamp()) + MARKER_TTL_SECONDS,
-        )
-        result = self._count(site, group.increment, group.day, marker)
-        assert isinstance(result, Batched)
-        return not result.duplicate
+        expires_at = int(self.clock().timestamp()) + MARKER_TTL_SECONDS
+        added = 0
+        for chunk in group.chunks(MAX_MARKERS):
+            conflicts = 0
+            while chunk:
+                marker = HitMarkers(tuple(hit.id for hit in chunk), expires_at)
+                try:
+                    result = self._count(
+                        site, increment_of(chunk, group.window), group.day, marker
+                    )
+                except TransactionConflictError:
+                    conflicts += 1
+                    if conflicts > CONFLICT_RETRIES:
+                        raise
+                    time.sleep(random.uniform(0.01, 0.05) * conflicts)
+                    continue
+                assert isinstance(result, Batched)
+                if not result.already_counted:
+                    added += len(chunk)
+                    break
+                # Delivered before: add the rest without them (nothing was written).
+                chunk = [hit for hit in chunk if hit.id not in result.already_counted]
+        return added
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.
@@ -179,7 +208,7 @@ class Counter:
         return result
 
     def _count(
-        self, site: Site, increment: Increment, day: date, marker: BatchMarker | None = None
+        self, site: Site, increment: Increment, day: date, marker: HitMarkers | None = None
     ) -> DayRecord | Batched:
         target = day
         for _ in range(MAX_STEPS):
@@ -192,7 +221,7 @@ class Counter:
         raise RuntimeError(f"could not count a hit for {site.id} on {target}")
 
     def _open(
-        self, site_id: str, day: date, increment: Increment, marker: BatchMarker | None = None
+        self, site_id: str, day: date, increment: Increment, marker: HitMarkers | None = None
     ) -> DayRecord | Sealed | Batched:
         for _ in range(MAX_STEPS):
             previous = self.storage.last_day_before(site_id, day)

@@ -12,18 +12,19 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | window W (see counters.visitors)            |
 | visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at            |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
-| batch marker    | BATCH#{id}            | MARKER            | site, day, hits, expires_at                 |
+| hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
 
 Day dates are the site's local dates. Visitor ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
 
-A batch marker records that the aggregator of buffered hits (mode "buffered")
-has added one group of hits to a day item: it is written in the same
-transaction as the day's ADD, on condition that it does not exist yet, so a
-redelivered or retried batch adds nothing twice. Its id is a hash of the
-group's hit ids; it expires after the queue's retention period.
+A hit marker records that the aggregator of buffered hits (site mode
+"buffered") has added that hit to a day item. The aggregator adds up to 99
+hits with one transaction: the day's ADD and a conditional Put of each hit's
+marker, so a hit delivered again, in whatever batch, adds nothing twice.
+Markers are keyed by random hit ids (spread over all partitions; only the day
+item is hot) and expire after the queue's retention period.
 
 The low-level client is used on purpose: it imports faster than the resource
 API and lets us write the exact expressions, one request per call below.
@@ -117,20 +118,27 @@ class Sealed:
     by: date
 
 
-@dataclass(frozen=True)
-class BatchMarker:
-    """Names one aggregated group of buffered hits, so that it is added at most once."""
+# A transaction holds at most 100 actions: the day's ADD and 99 hit markers.
+MAX_MARKERS = 99
 
-    id: str
-    hits: int
+
+@dataclass(frozen=True)
+class HitMarkers:
+    """The hits one transactional write adds, so that each is added at most once."""
+
+    ids: tuple[str, ...]
     expires_at: int
 
 
 @dataclass(frozen=True)
 class Batched:
-    """The answer of a write with a batch marker: added now, or added before (`duplicate`)."""
+    """The answer of a write with hit markers: added, or refused for hits added before."""
 
-    duplicate: bool
+    already_counted: frozenset[str] = frozenset()
+
+
+class TransactionConflictError(RuntimeError):
+    """Another transaction held the day item; nothing was written, try again."""
 
 
 class _UpdateExpression:
@@ -189,7 +197,7 @@ class Storage:
             count=item["count"]["S"],
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
             # Sites saved before the buffered mode existed count directly.
-            mode=item["mode"]["S"] if "mode" in item else "direct",
+            mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
         )
 
     def put_site(self, site: Site) -> None:
@@ -230,12 +238,12 @@ class Storage:
         return _day_record(items[0]) if items else None
 
     def add(
-        self, site: str, day: date, increment: Increment, marker: BatchMarker | None = None
+        self, site: str, day: date, increment: Increment, marker: HitMarkers | None = None
     ) -> DayRecord | Sealed | Batched | None:
         """Adds to an opened, unsealed day item and returns it whole: the hit's one request.
 
         None means the day item is not opened yet; `Sealed` that a later day has begun.
-        With a batch marker the write is a transaction with the marker's Put and
+        With hit markers the write is a transaction with the markers' Puts and
         answers `Batched` (the aggregator's path, never a hit's).
         """
         expression = _UpdateExpression()
@@ -251,7 +259,7 @@ class Storage:
         day: date,
         previous: DayRecord | None,
         increment: Increment,
-        marker: BatchMarker | None = None,
+        marker: HitMarkers | None = None,
     ) -> DayRecord | Sealed | Batched:
         """Opens a day item with its bases from the sealed previous day, and adds.
 
@@ -290,17 +298,25 @@ class Storage:
         day: date,
         expression: _UpdateExpression,
         condition: str,
-        marker: BatchMarker,
+        marker: HitMarkers,
     ) -> Sealed | Batched | None:
-        """`_update` in one transaction with a Put of the batch marker, if it is new."""
-        marker_item = {
-            "pk": {"S": f"BATCH#{marker.id}"},
-            "sk": {"S": "MARKER"},
-            "site": {"S": site},
-            "day": {"S": day.isoformat()},
-            "hits": _n(marker.hits),
-            "expires_at": _n(marker.expires_at),
-        }
+        """`_update` in one transaction with a conditional Put of each hit's marker."""
+        if not 0 < len(marker.ids) <= MAX_MARKERS:
+            raise ValueError(f"a transaction adds 1 to {MAX_MARKERS} hits, not {len(marker.ids)}")
+        puts: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        "pk": {"S": f"HIT#{hit_id}"},
+                        "sk": {"S": "COUNTED"},
+                        "expires_at": _n(marker.expires_at),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for hit_id in marker.ids
+        ]
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -314,26 +330,28 @@ class Storage:
                             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": marker_item,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
+                    *puts,
                 ]
             )
         except self.client.exceptions.TransactionCanceledException as cancelled:
-            day_reason, marker_reason = cancelled.response.get("CancellationReasons", [{}, {}])
-            if marker_reason.get("Code") == "ConditionalCheckFailed":
-                return Batched(duplicate=True)
-            if day_reason.get("Code") != "ConditionalCheckFailed":
-                raise  # a conflict or throttle: the caller reports the group for redelivery
-            old = day_reason.get("Item")
-            if old and "sealed_by" in old:
+            reasons = cancelled.response.get("CancellationReasons") or []
+            codes = [reason.get("Code") for reason in reasons]
+            counted = frozenset(
+                hit_id
+                for hit_id, code in zip(marker.ids, codes[1:], strict=False)
+                if code == "ConditionalCheckFailed"
+            )
+            if counted:
+                return Batched(already_counted=counted)
+            if "TransactionConflict" in codes:
+                raise TransactionConflictError(f"day {day} of {site} is busy") from cancelled
+            if not codes or codes[0] != "ConditionalCheckFailed":
+                raise
+            old: Item = dict(reasons[0].get("Item") or {})
+            if "sealed_by" in old:
                 return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
             return None
-        return Batched(duplicate=False)
+        return Batched()
 
     def _update(
         self, site: str, day: date, expression: _UpdateExpression, condition: str

@@ -2,8 +2,8 @@
 
 Partial failures are reported (ReportBatchItemFailures): a message that is not
 a buffered hit fails alone, and a group whose write fails fails with exactly
-its messages, which SQS redelivers; groups already added are found by their
-batch marker and add nothing the second time.
+its messages, which SQS redelivers; hits already added are found by their
+marker and add nothing the second time.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ class HitBatch:
         added = duplicates = 0
         for key, group in groups.items():
             try:
-                if counter.count_batch(group):
-                    added += len(group.hit_ids)
-                else:
-                    duplicates += len(group.hit_ids)
+                counted = counter.count_batch(group)
+                added += counted
+                duplicates += len(group.hits) - counted
             except Exception as exc:  # noqa: BLE001 - reported per group, retried by SQS
                 logger.exception("could not add a group of buffered hits", extra={"group": key})
                 failed.append((records[key], exc))
