@@ -30,7 +30,8 @@ def queue(dynamodb: Any) -> Iterator[str]:
 
     from counters.settings import settings
 
-    url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="HitQueue")["QueueUrl"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="HitQueue")["QueueUrl"]
     before = os.environ.get("QUEUE_URL")
     os.environ["QUEUE_URL"] = url
     settings.cache_clear()
@@ -186,7 +187,7 @@ def test_switching_modes_loses_nothing(api: Api, queue: str) -> None:
     assert stats(api, "portal", NOON + timedelta(seconds=3))["today"] == 12
 
 
-def test_rollover_in_the_aggregator_keeps_the_figures_exact(api: Api, site: str, queue: str) -> None:
+def test_rollover_in_the_aggregator_keeps_figures_exact(api: Api, site: str, queue: str) -> None:
     evening = datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC)  # 23:59 local, last day of June
     for i in range(3):
         hit(api, site, evening, ip=f"198.51.100.{i}")
