@@ -15,6 +15,7 @@ from datetime import time as time_of_day
 from functools import cache
 
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
+from counters.pages import normalise_path
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
@@ -96,6 +97,8 @@ class Counter:
             new_since_previous=seen.new_since_previous,
         )
         record = self.count(site, increment, day)
+        if view.path is not None:  # the hit's third request at most: one page item
+            self.storage.add_page_view(site.id, record.day, normalise_path(view.path))
         return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
