@@ -33,11 +33,11 @@ _site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=
 class SiteCORS(CORSConfig):
     """Powertools CORS, narrowed to the allowed origins of the site being hit."""
 
-    def to_dict(self, origin: str | None) -> dict[str, str]:
+    def allowed_origin(self, extracted_origin: str) -> str | None:
         allowed = _site_origins.get()
-        if allowed and origin not in allowed:
-            return {}
-        return super().to_dict(origin)
+        if allowed:
+            return extracted_origin if extracted_origin in allowed else None
+        return super().allowed_origin(extracted_origin)
 
 
 router = Router()
