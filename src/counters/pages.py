@@ -38,8 +38,9 @@ class PageCount:
 
 def normalise_path(raw: str) -> str:
     """The row a page view is counted under: "/" plus a clean, bounded path."""
-    text = raw.strip()
-    if text.lower().startswith(("http://", "https://", "//")):
+    # JSON may carry lone surrogates ("\ud800"), which no key can hold: replace them.
+    text = raw.encode("utf-16", "surrogatepass").decode("utf-16", "replace").strip()
+    if text.lower().startswith(("http://", "https://")):
         text = urlsplit(text).path  # a full URL was sent instead of a path
     text = text.split("#", 1)[0].split("?", 1)[0]
     # Decode once, so /tin-t%E1%BB%A9c and /tin-tức are one page; invalid
@@ -60,7 +61,7 @@ def normalise_path(raw: str) -> str:
     path = path[:MAX_PATH_CHARS]
     while len(path.encode()) > MAX_PATH_BYTES:
         path = path[:-1]
-    return path
+    return path.rstrip("/") or "/"
 
 
 def check_range(first: date, last: date) -> None:
