@@ -148,7 +148,10 @@ class Counter:
                 else:
                     salt = self.storage.salt(day)
                     assert salt is not None
-            self._salts = {day: salt, **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)}}
+            self._salts = {
+                day: salt,
+                **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)},
+            }
         return salt
 
     def import_baseline(self, site: Site, baseline: Baseline) -> Stats:
