@@ -99,7 +99,10 @@ class Counter:
         record = self.count(site, increment, day)
         if view.path is not None:  # the hit's third request at most: one page item
             self.storage.add_page_view(site.id, record.day, normalise_path(view.path))
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+        # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
+        # page view but no visit).
+        counted = increment.counts[site.count] > 0
+        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=counted)
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.
