@@ -24,7 +24,12 @@ def seeded(local_api: Any) -> dict[str, Any]:
     today = date.fromisoformat(operator.today("e2e-dash"))
     then = today - timedelta(days=10)
     operator.baseline(
-        "e2e-dash", date=then.isoformat(), today=120, yesterday=95, month=1500, year=20000,
+        "e2e-dash",
+        date=then.isoformat(),
+        today=120,
+        yesterday=95,
+        month=1500,
+        year=20000,
         total=300000,
     )
     visitor = 0
@@ -54,7 +59,9 @@ def test_dashboard_draws_figures_charts_and_top_pages(
     open_dashboard(page, local_api)
     today, then = seeded["today"], seeded["baseline_day"]
     # Figures: today's visitors; the baseline's total carried over.
-    assert page.locator('#figures [data-figure="today"]').inner_text() == str(seeded["visits_today"])
+    assert page.locator('#figures [data-figure="today"]').inner_text() == str(
+        seeded["visits_today"]
+    )
     assert page.locator('#figures [data-figure="total"]').inner_text() == "300.011"
 
     daily = bars(page, "day")
@@ -63,7 +70,9 @@ def test_dashboard_draws_figures_charts_and_top_pages(
     assert daily[-1] == {**daily[-1], "period": today.isoformat(), "value": "11"}
     by_day = {b["period"]: b for b in daily}
     assert by_day[then.isoformat()]["value"] == "120"
-    assert by_day[(then - timedelta(days=1)).isoformat()]["value"] == "95"  # the baseline's yesterday
+    assert (
+        by_day[(then - timedelta(days=1)).isoformat()]["value"] == "95"
+    )  # the baseline's yesterday
     assert float(by_day[then.isoformat()]["height"]) > float(daily[-1]["height"]) > 0
 
     monthly = bars(page, "month")
@@ -76,7 +85,10 @@ def test_dashboard_draws_figures_charts_and_top_pages(
 
     top = page.locator("#pages li")
     assert top.locator(".path").all_inner_texts() == [
-        "/tin-tuc/chuyen-doi-so", "/dich-vu-cong", "/", "/lien-he",
+        "/tin-tuc/chuyen-doi-so",
+        "/dich-vu-cong",
+        "/",
+        "/lien-he",
     ]
     assert top.locator(".views").all_inner_texts() == ["5", "3", "2", "1"]
     screenshot(page, "dashboard.png", full_page=True)
@@ -97,7 +109,9 @@ def test_metric_switch_and_range_picker(page: Any, local_api: Any, seeded: dict[
     assert "at most 400" in page.locator("#status").inner_text()
 
 
-def test_csv_download_of_the_daily_series(page: Any, local_api: Any, seeded: dict[str, Any]) -> None:
+def test_csv_download_of_the_daily_series(
+    page: Any, local_api: Any, seeded: dict[str, Any]
+) -> None:
     open_dashboard(page, local_api)
     with page.expect_download() as info:
         page.click("button.csv[data-chart=day]")
@@ -107,7 +121,11 @@ def test_csv_download_of_the_daily_series(page: Any, local_api: Any, seeded: dic
         rows = list(csv.DictReader(io.StringIO(fh.read())))
     assert len(rows) == 30
     assert rows[-1] == {"period": seeded["today"].isoformat(), "visits": "11", "pageviews": "11"}
-    assert {"period": seeded["baseline_day"].isoformat(), "visits": "120", "pageviews": "120"} in rows
+    assert {
+        "period": seeded["baseline_day"].isoformat(),
+        "visits": "120",
+        "pageviews": "120",
+    } in rows
 
 
 def test_readable_on_a_phone(browser: Any, local_api: Any, seeded: dict[str, Any]) -> None:

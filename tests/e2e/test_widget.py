@@ -51,7 +51,12 @@ def test_demo_portal_shows_baseline_plus_its_own_visit(
         "online": "1",
     }
     assert labels(page) == [
-        "Hôm nay", "Hôm qua", f"Tháng {today[5:7]}", f"Năm {today[:4]}", "Tổng số", "Đang truy cập",
+        "Hôm nay",
+        "Hôm qua",
+        f"Tháng {today[5:7]}",
+        f"Năm {today[:4]}",
+        "Tổng số",
+        "Đang truy cập",
     ]
     assert page.locator(".vc-widget h3").inner_text().lower() == "thống kê truy cập"
     assert methods == ["POST"]  # one hit, and no CORS preflight
@@ -68,8 +73,12 @@ def test_pageviews_site_in_english(page: Any, local_api: Any, operator: Operator
     operator.register("e2e-pageviews", count="pageviews")
     operator.baseline("e2e-pageviews", date=operator.today("e2e-pageviews"), **BASELINE)
     url = local_api.url + "/e2e/pageviews.html"
-    fake_page(page, url, '<!doctype html><meta charset="utf-8"><body><h1>News</h1>'
-              '<script src="/widget.js" data-site="e2e-pageviews" data-lang="en" async></script>')
+    fake_page(
+        page,
+        url,
+        '<!doctype html><meta charset="utf-8"><body><h1>News</h1>'
+        '<script src="/widget.js" data-site="e2e-pageviews" data-lang="en" async></script>',
+    )
     page.goto(url)
     first = figures(page)
     page.reload()
@@ -101,9 +110,13 @@ def test_the_tag_twice_still_counts_once(page: Any, local_api: Any, operator: Op
 
 def test_dashes_when_the_api_is_unreachable(page: Any, local_api: Any) -> None:
     url = local_api.url + "/e2e/offline.html"
-    fake_page(page, url, '<!doctype html><meta charset="utf-8"><body>'
-              '<script src="/widget.js" data-site="demo" data-api="http://127.0.0.1:9" async>'
-              "</script>")
+    fake_page(
+        page,
+        url,
+        '<!doctype html><meta charset="utf-8"><body>'
+        '<script src="/widget.js" data-site="demo" data-api="http://127.0.0.1:9" async>'
+        "</script>",
+    )
     page.goto(url)
     assert figures(page) == dict.fromkeys(KEYS, "–")
     assert page.locator(".vc-widget").get_attribute("data-state") == "error"
@@ -112,7 +125,11 @@ def test_dashes_when_the_api_is_unreachable(page: Any, local_api: Any) -> None:
 
 def test_dashes_when_the_site_is_unknown(page: Any, local_api: Any) -> None:
     url = local_api.url + "/e2e/unknown.html"
-    fake_page(page, url, '<!doctype html><meta charset="utf-8"><body>'
-              '<script src="/widget.js" data-site="no-such-site" async></script>')
+    fake_page(
+        page,
+        url,
+        '<!doctype html><meta charset="utf-8"><body>'
+        '<script src="/widget.js" data-site="no-such-site" async></script>',
+    )
     page.goto(url)
     assert figures(page) == dict.fromkeys(KEYS, "–")
