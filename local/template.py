@@ -151,7 +151,8 @@ def tables(prefix: str = "", template: Mapping[str, Any] | None = None) -> list[
             if props.get(key):
                 kwargs[key] = [_index(ix) for ix in props[key]]
         if "StreamSpecification" in props:
-            kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+            view_type = props["StreamSpecification"]["StreamViewType"]
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view_type}
         result.append(kwargs)
     return result
 
@@ -245,7 +246,7 @@ def routes(
                     function=logical_id,
                     handler=merged["Handler"],
                     iam_auth=authorizer == "AWS_IAM",
-                    environment=environment,
+                    environment=dict(environment),
                     event=event_id,
                     code_uri=str(merged.get("CodeUri", ".")),
                     timeout=int(merged.get("Timeout", 3)),

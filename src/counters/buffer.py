@@ -136,7 +136,11 @@ def increment_of(hits: Iterable[BufferedHit], window: int) -> Increment:
 
 
 def page_counts(hits: Iterable[BufferedHit]) -> Counts[str]:
-    """Page views per path, for per-page counters (branch dash) to add once per key."""
+    """Page views per (normalised) path of a set of hits.
+
+    Not written yet: buffered sites have no per-page counts. To do: add them in
+    the aggregator once per page key per chunk, exactly (in the chunk's transaction).
+    """
     return Counts(hit.path for hit in hits if hit.path)
 
 

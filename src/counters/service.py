@@ -17,6 +17,7 @@ from functools import cache
 
 from counters.buffer import BufferedHit, Group, HitQueue, increment_of
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
+from counters.pages import normalise_path
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
@@ -122,7 +123,12 @@ class Counter:
         if site.mode == "buffered":
             return self._buffer(site, view, increment, day, now)
         record = self.count(site, increment, day)
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+        if view.path is not None:  # the hit's third request at most: one page item
+            self.storage.add_page_view(site.id, record.day, normalise_path(view.path))
+        # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
+        # page view but no visit).
+        counted = increment.counts[site.count] > 0
+        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=counted)
 
     def _buffer(
         self, site: Site, view: PageView, increment: Increment, day: date, now: float
@@ -140,7 +146,8 @@ class Counter:
                 window=increment.window,
                 first_in_window=increment.first_in_window,
                 new_since_previous=increment.new_since_previous,
-                path=view.path,
+                # Page counts from buffered hits are not written yet (see counters.buffer).
+                path=normalise_path(view.path) if view.path is not None else None,
             )
         )
         stats = self.stats_of(site, self._aggregated_day(site, day), day, now)
@@ -151,7 +158,7 @@ class Counter:
             month=stats.month + added,
             year=stats.year + added,
             total=stats.total + added,
-            counted=True,
+            counted=added > 0,
             buffered=True,
         )
 
@@ -253,7 +260,10 @@ class Counter:
                 else:
                     salt = self.storage.salt(day)
                     assert salt is not None
-            self._salts = {day: salt, **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)}}
+            self._salts = {
+                day: salt,
+                **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)},
+            }
         return salt
 
     def import_baseline(self, site: Site, baseline: Baseline) -> Stats:

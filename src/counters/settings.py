@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, fields
 from functools import cache
 
+_KINDS: dict[type, type[str] | type[float] | type[int]] = {str: str, float: float, int: int}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -35,7 +37,8 @@ class Settings:
             raw = os.environ.get(field.name.upper())
             if raw is None:
                 continue
-            kind = type(field.default) if field.name != "table_name" else str
+            # Each field's type is its default's (table_name has none: a string).
+            kind = _KINDS.get(type(field.default), str)
             try:
                 values[field.name] = kind(raw)
             except ValueError as bad:

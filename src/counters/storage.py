@@ -13,6 +13,7 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 | visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at            |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 | hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
+| page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
 Day dates are the site's local dates. Visitor ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
@@ -26,18 +27,29 @@ marker, so a hit delivered again, in whatever batch, adds nothing twice.
 Markers are keyed by random hit ids (spread over all partitions; only the day
 item is hot) and expire after the queue's retention period.
 
+History reads are range Queries: the day items of a series are one partition
+(`sk BETWEEN DAY#from AND DAY#to`; a year of days is about 80 KB, one page of a
+Query), and page views are one partition per site and month, so a range of
+days within a month is one Query. Paths are normalised (`counters.pages`) and
+at most 1000 bytes, within the 1024-byte sort key limit. Page items keep
+history: no TTL.
+
 The low-level client is used on purpose: it imports faster than the resource
 API and lets us write the exact expressions, one request per call below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from counters.models import Site
+from counters.periods import month_end, months
 from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
 
 if TYPE_CHECKING:
@@ -65,6 +77,17 @@ SALT_PK = "SALT"
 # A visitor item is only read on the day it was written (its id changes daily).
 VISITOR_TTL_SECONDS = 26 * 3600
 DAY_PREFIX = "DAY#"
+# What a series needs of a day item: counts and bases, not the online tallies.
+SERIES_ATTRS = ", ".join(
+    ["sk", *METRIC_ATTR.values()]
+    + [f"{prefix}_{name}" for prefix in METRIC_ATTR.values() for name in BASE_FIELDS]
+)
+
+logger = logging.getLogger(__name__)
+
+
+def pages_pk(site: str, day: date) -> str:
+    return f"PAGES#{site}#{day.year:04d}-{day.month:02d}"
 
 
 def _n(value: int) -> dict[str, str]:
@@ -82,7 +105,8 @@ def _day_record(item: Item) -> DayRecord:
         bases = Bases(**{f: _int(item, f"{prefix}_{f}") for f in BASE_FIELDS})
         tallies[metric] = Tally(count=_int(item, prefix), bases=bases)
     sealed = item.get("sealed_by")
-    first_in_window, new_since_previous = {}, {}
+    first_in_window: dict[int, int] = {}
+    new_since_previous: dict[int, int] = {}
     for name, value in item.items():
         if name[:2] in ("oa", "ob") and name[2:].isdigit():
             tally = first_in_window if name[1] == "a" else new_since_previous
@@ -157,7 +181,9 @@ class _UpdateExpression:
 
     def set_if_absent(self, attr: str, value: int, plus: int = 0) -> None:
         initial = f"if_not_exists({attr}, {self._value(value)})"
-        self.sets.append(f"{attr} = {initial} + {self._value(plus)}" if plus else f"{attr} = {initial}")
+        self.sets.append(
+            f"{attr} = {initial} + {self._value(plus)}" if plus else f"{attr} = {initial}"
+        )
 
     def increment(self, increment: Increment) -> None:
         for metric, amount in increment.counts.items():
@@ -194,14 +220,14 @@ class Storage:
             id=site,
             timezone=item["timezone"]["S"],
             allowed_origins=[origin["S"] for origin in item["allowed_origins"]["L"]],
-            count=item["count"]["S"],
+            count=cast(Metric, item["count"]["S"]),
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
             # Sites saved before the buffered mode existed count directly.
             mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
         )
 
     def put_site(self, site: Site) -> None:
-        item = {
+        item: Item = {
             "pk": {"S": site_pk(site.id)},
             "sk": {"S": CONFIG_SK},
             "timezone": {"S": site.timezone},
@@ -214,7 +240,9 @@ class Storage:
 
     # -- day counters ----------------------------------------------------------
 
-    def latest_day(self, site: str, on_or_before: date, *, consistent: bool = False) -> DayRecord | None:
+    def latest_day(
+        self, site: str, on_or_before: date, *, consistent: bool = False
+    ) -> DayRecord | None:
         """The newest day item on or before a date: one Query, however long the site was idle."""
         return self._newest(site, day_sk(on_or_before), consistent=consistent)
 
@@ -236,6 +264,27 @@ class Storage:
         )
         items = answer.get("Items", [])
         return _day_record(items[0]) if items else None
+
+    def day_records(self, site: str, first: date, last: date) -> list[DayRecord]:
+        """The day items from `first` to `last`, oldest first: one paginated Query."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": site_pk(site)},
+                ":lo": {"S": day_sk(first)},
+                ":hi": {"S": day_sk(last)},
+            },
+            ProjectionExpression=SERIES_ATTRS,
+        )
+        return [_day_record(item) for item in items]
+
+    def _query_all(self, **kwargs: Any) -> Iterator[Item]:
+        while True:
+            answer = self.client.query(TableName=self.table, **kwargs)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def add(
         self, site: str, day: date, increment: Increment, marker: HitMarkers | None = None
@@ -367,8 +416,8 @@ class Storage:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.client.exceptions.ConditionalCheckFailedException as refused:
-            old = refused.response.get("Item")
-            if old and "sealed_by" in old:
+            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            if "sealed_by" in old:
                 return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
             return None
         return _day_record(answer["Attributes"])
@@ -390,10 +439,10 @@ class Storage:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.client.exceptions.ConditionalCheckFailedException as refused:
-            old = refused.response.get("Item") or {}
-            if "sealed_by" not in old:
+            current: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            if "sealed_by" not in current:
                 raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
-            return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return Sealed(by=date.fromisoformat(current["sealed_by"]["S"]))
         return _day_record(answer["Attributes"])
 
     # -- visitors ------------------------------------------------------------------
@@ -448,7 +497,9 @@ class Storage:
             ProjectionExpression="sk",
         )
         for item in answer.get("Items", []):
-            self.client.delete_item(TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]})
+            self.client.delete_item(
+                TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]}
+            )
 
     # -- baselines -------------------------------------------------------------------
 
@@ -461,3 +512,39 @@ class Storage:
                 item[f"{prefix}_{name}"] = _n(getattr(bases, name))
         self.client.put_item(TableName=self.table, Item=item)
         return _day_record(item)
+
+    # -- page views --------------------------------------------------------------------
+
+    def add_page_view(self, site: str, day: date, path: str) -> bool:
+        """Adds one view of a (normalised) path on a day: one request, best effort.
+
+        Called after the hit was counted: failing the hit now would make a client
+        retry it and count the figures twice, so a failure is logged, not raised.
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": pages_pk(site, day)}, "sk": {"S": f"{day.isoformat()}#{path}"}},
+                UpdateExpression="ADD n :one",
+                ExpressionAttributeValues={":one": _n(1)},
+            )
+        except (ClientError, BotoCoreError):
+            logger.warning("page view of %s on %s not counted", site, day, exc_info=True)
+            return False
+        return True
+
+    def page_views(self, site: str, first: date, last: date) -> Iterator[tuple[str, int]]:
+        """(path, views) of every page item from `first` to `last`: one paginated Query a month."""
+        for month in months(first, last):
+            lo, hi = max(first, month), min(last, month_end(month))
+            # "$" sorts right after "#": every key of the day `hi` is below "{hi}$".
+            items = self._query_all(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":pk": {"S": pages_pk(site, month)},
+                    ":lo": {"S": f"{lo.isoformat()}#"},
+                    ":hi": {"S": f"{hi.isoformat()}$"},
+                },
+            )
+            for item in items:
+                yield item["sk"]["S"].split("#", 1)[1], int(item["n"]["N"])

@@ -24,7 +24,9 @@ SiteIdPath = Annotated[str, Path(pattern=SITE_ID_PATTERN, description="The site 
 
 
 def error(status: int, message: str, **extra: Any) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type="application/json", body={"message": message, **extra})
+    return Response(
+        status_code=status, content_type="application/json", body={"message": message, **extra}
+    )
 
 
 def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
@@ -46,9 +48,9 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
 
     @app.exception_handler(ServiceError)
     def service_error(exc: ServiceError) -> Response[dict[str, Any]]:
-        return error(exc.status_code, exc.msg)
+        return error(exc.status_code, str(exc.msg))
 
-    @app.exception_handler((ClientError, BotoCoreError))
+    @app.exception_handler([ClientError, BotoCoreError])
     def storage_unavailable(exc: Exception) -> Response[dict[str, Any]]:
         logger.exception("storage request failed")
         metrics.add_metric(name="StorageErrors", unit="Count", value=1)

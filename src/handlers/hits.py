@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
 from counters.models import HitBody, HitStats, Site
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
     )
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 # The origins of the site being hit: CORS answers allow exactly those (any when empty).
 _site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=())
@@ -57,13 +59,14 @@ def hit(
     idempotency_key: IdempotencyKey = None,
 ) -> HitStats:
     registered = _registered(site)
-    event = router.current_event
+    event = cast(APIGatewayProxyEventV2, router.current_event)
     headers = event.headers
     view = PageView(
         client_ip=event.request_context.http.source_ip,
         user_agent=headers.get("user-agent", ""),
         origin=headers.get("origin"),
-        prefetch="prefetch" in headers.get("sec-purpose", "") or headers.get("purpose") == "prefetch",
+        prefetch="prefetch" in headers.get("sec-purpose", "")
+        or headers.get("purpose") == "prefetch",
         path=body.path if body else None,
         referrer=body.referrer if body else None,
     )
@@ -72,14 +75,18 @@ def hit(
     else:
         request = IdempotentHit(site=site, key=idempotency_key)
         answer = _record_once(request=request, site=registered, view=view)
-    metrics.add_metric(name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1)
+    metrics.add_metric(
+        name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1
+    )
     return answer
 
 
 @router.route("/v1/sites/<site>/hits", method="OPTIONS", include_in_schema=False)
 def preflight(site: SiteIdPath) -> Response[str]:
     _registered(site)
-    return Response(status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"})
+    return Response(
+        status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"}
+    )
 
 
 def _registered(site_id: str) -> Site:
@@ -93,9 +100,9 @@ class IdempotentHit(BaseModel):
     key: str
 
 
-def _replayed(answer: HitStats, _record: object) -> HitStats:
+def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
     # The same figures as the first answer, but this request added nothing.
-    return answer.model_copy(update={"counted": False})
+    return response.model_copy(update={"counted": False})
 
 
 @cache
@@ -139,7 +146,7 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
         return default_counter().record_hit(site, view)
 
     try:
-        return record(request=request)
+        return cast(HitStats, record(request=request))
     except IdempotencyAlreadyInProgressError as busy:
         message = "a request with this Idempotency-Key is still being counted; retry shortly"
         raise ServiceError(409, message) from busy
