@@ -18,8 +18,8 @@ from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
-from counters.storage import Increment, Sealed, Storage
-from counters.visitors import PageView, online, sighting, skip_reason, visitor_id
+from counters.storage import Increment, OutcomeUnknownError, Sealed, Storage
+from counters.visitors import PageView, address_id, online, sighting, skip_reason, visitor_id
 
 # A hit follows at most this many sealed days or openings before giving up; in
 # practice one or two (a hit that raced the day's first hit across midnight).
@@ -48,6 +48,8 @@ class Counter:
         self.clock = clock
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._salts: dict[date, bytes] = {}
+        # Addresses known to be over their visitor cap today: skip visitor tracking.
+        self._capped: set[tuple[str, date, str]] = set()
 
     # -- sites -------------------------------------------------------------------
 
@@ -76,7 +78,8 @@ class Counter:
     def record_hit(self, site: Site, view: PageView) -> HitStats:
         """Counts a page view unless it must be skipped, and answers the figures.
 
-        Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
+        Requests: 1 to skip (a read), 2 to count (the visitor, then the day item),
+        3 for a visitor's first hit of the day (its address's visitor count);
         the first of a day or after a config change costs a few more, once.
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
@@ -86,8 +89,17 @@ class Counter:
         instant = self.clock()
         now = instant.timestamp()
         day = local_date(site.timezone, instant)
-        visitor = visitor_id(self._salt(day), site.id, view.client_ip, view.user_agent)
-        last_seen = self.storage.see_visitor(site.id, visitor, day, now)
+        salt = self._salt(day)
+        address = address_id(salt, site.id, view.client_ip)
+        if (site.id, day, address) in self._capped:
+            return self._count_page_view_only(site, day, now)
+        visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
+        token = secrets.token_urlsafe(12)
+        last_seen = self.storage.see_visitor(site.id, visitor, day, now, token)
+        if last_seen is None and not self._admit_visitor(site.id, address, day, now):
+            # A flood of new visitors from one address: keep no item for this one.
+            self.storage.unsee_visitor(site.id, visitor, day, token, None)
+            return self._count_page_view_only(site, day, now)
         seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
         increment = Increment(
             counts={"visits": int(seen.new_visit), "pageviews": 1},
@@ -95,7 +107,29 @@ class Counter:
             first_in_window=seen.first_in_window,
             new_since_previous=seen.new_since_previous,
         )
-        record = self.count(site, increment, day)
+        try:
+            record = self.count(site, increment, day)
+        except OutcomeUnknownError:
+            raise  # the hit may have counted: its visitor must stay seen
+        except Exception:
+            # Surely not counted: forget this sighting, so that the visitor's next hit
+            # still opens the visit this one would have.
+            self.storage.unsee_visitor(site.id, visitor, day, token, last_seen)
+            raise
+        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+
+    def _admit_visitor(self, site_id: str, address: str, day: date, now: float) -> bool:
+        """Whether a client address may add one more visitor item today (bounds storage)."""
+        visitors = self.storage.count_address(site_id, address, day, now)
+        if visitors <= settings().max_visitors_per_address:
+            return True
+        if len(self._capped) > 10_000:
+            self._capped.clear()
+        self._capped.add((site_id, day, address))
+        return False
+
+    def _count_page_view_only(self, site: Site, day: date, now: float) -> HitStats:
+        record = self.count(site, Increment({"visits": 0, "pageviews": 1}), day)
         return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
@@ -210,12 +244,14 @@ def default_counter() -> Counter:
     from botocore.config import Config
 
     config = settings()
-    client = boto3.client(
-        "dynamodb",
-        config=Config(
-            retries={"mode": "standard", "max_attempts": config.dynamodb_max_attempts},
-            connect_timeout=config.dynamodb_connect_timeout,
-            read_timeout=config.dynamodb_read_timeout,
-        ),
+    timeouts = Config(
+        connect_timeout=config.dynamodb_connect_timeout, read_timeout=config.dynamodb_read_timeout
     )
-    return Counter(Storage(client, config.table_name))
+    retrying = timeouts.merge(
+        Config(retries={"mode": "standard", "max_attempts": config.dynamodb_max_attempts})
+    )
+    client = boto3.client("dynamodb", config=retrying)
+    # The counter ADDs are not idempotent: sent once by the SDK (see Storage).
+    once = timeouts.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    counter_client = boto3.client("dynamodb", config=once)
+    return Counter(Storage(client, config.table_name, counter_client))

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from counters.models import SITE_ID_PATTERN
 from counters.service import UnknownSiteError
+from counters.storage import OutcomeUnknownError
 
 logger = Logger()
 metrics = Metrics()
@@ -47,7 +48,7 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
     def service_error(exc: ServiceError) -> Response[dict[str, Any]]:
         return error(exc.status_code, exc.msg)
 
-    @app.exception_handler((ClientError, BotoCoreError))
+    @app.exception_handler([ClientError, BotoCoreError, OutcomeUnknownError])
     def storage_unavailable(exc: Exception) -> Response[dict[str, Any]]:
         logger.exception("storage request failed")
         metrics.add_metric(name="StorageErrors", unit="Count", value=1)
