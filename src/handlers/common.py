@@ -8,7 +8,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -39,6 +42,16 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
         ]
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return error(422, f"invalid request: {summary}", errors=problems)
+
+    # Powertools answers these without a "message"; every error here has one.
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+        return error(415, "unsupported content type: send JSON (application/json or text/plain)")
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_utf8(exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+        # A body that is not UTF-8 arrives base64-encoded; decoding it fails inside Powertools.
+        return error(400, "the request body is not valid UTF-8")
 
     @app.exception_handler(UnknownSiteError)
     def unknown_site(exc: UnknownSiteError) -> Response[dict[str, Any]]:
