@@ -124,7 +124,9 @@ class Api:
             event["queryStringParameters"] = query
             event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
         if route.iam_auth:
-            event["requestContext"]["authorizer"] = load_event("put-site.json")["requestContext"]["authorizer"]
+            event["requestContext"]["authorizer"] = load_event("put-site.json")["requestContext"][
+                "authorizer"
+            ]
         return event
 
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
@@ -151,13 +153,13 @@ class Api:
 
 def _matches(pattern: str, path: str) -> bool:
     a, b = pattern.strip("/").split("/"), path.strip("/").split("/")
-    return len(a) == len(b) and all(p.startswith("{") or p == q for p, q in zip(a, b))
+    return len(a) == len(b) and all(p.startswith("{") or p == q for p, q in zip(a, b, strict=True))
 
 
 def _path_parameters(pattern: str, path: str) -> dict[str, str]:
     return {
         p.strip("{}"): q
-        for p, q in zip(pattern.strip("/").split("/"), path.strip("/").split("/"))
+        for p, q in zip(pattern.strip("/").split("/"), path.strip("/").split("/"), strict=True)
         if p.startswith("{")
     }
 

@@ -20,7 +20,9 @@ class SiteSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str = Field(description="IANA timezone of the site's calendar.", examples=["Asia/Ho_Chi_Minh"])
+    timezone: str = Field(
+        description="IANA timezone of the site's calendar.", examples=["Asia/Ho_Chi_Minh"]
+    )
     allowed_origins: list[str] = Field(
         default_factory=list,
         max_length=50,

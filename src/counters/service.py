@@ -116,7 +116,7 @@ class Counter:
             # still opens the visit this one would have.
             self.storage.unsee_visitor(site.id, visitor, day, token, last_seen)
             raise
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+        return self._answer(site, record, increment, now)
 
     def _admit_visitor(self, site_id: str, address: str, day: date, now: float) -> bool:
         """Whether a client address may add one more visitor item today (bounds storage)."""
@@ -129,8 +129,14 @@ class Counter:
         return False
 
     def _count_page_view_only(self, site: Site, day: date, now: float) -> HitStats:
-        record = self.count(site, Increment({"visits": 0, "pageviews": 1}), day)
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=True)
+        increment = Increment({"visits": 0, "pageviews": 1})
+        return self._answer(site, self.count(site, increment, day), increment, now)
+
+    def _answer(self, site: Site, record: DayRecord, increment: Increment, now: float) -> HitStats:
+        # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
+        # page view but no visit).
+        counted = increment.counts[site.count] > 0
+        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=counted)
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.
@@ -179,7 +185,10 @@ class Counter:
                 else:
                     salt = self.storage.salt(day)
                     assert salt is not None
-            self._salts = {day: salt, **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)}}
+            self._salts = {
+                day: salt,
+                **{d: s for d, s in self._salts.items() if d >= day - timedelta(days=1)},
+            }
         return salt
 
     def import_baseline(self, site: Site, baseline: Baseline) -> Stats:

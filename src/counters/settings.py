@@ -26,4 +26,4 @@ class Settings(BaseSettings):
 
 @cache
 def settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # table_name comes from the environment
+    return Settings()  # table_name comes from the environment

@@ -34,7 +34,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -92,7 +92,8 @@ def _day_record(item: Item) -> DayRecord:
         bases = Bases(**{f: _int(item, f"{prefix}_{f}") for f in BASE_FIELDS})
         tallies[metric] = Tally(count=_int(item, prefix), bases=bases)
     sealed = item.get("sealed_by")
-    first_in_window, new_since_previous = {}, {}
+    first_in_window: dict[int, int] = {}
+    new_since_previous: dict[int, int] = {}
     for name, value in item.items():
         if name[:2] in ("oa", "ob") and name[2:].isdigit():
             tally = first_in_window if name[1] == "a" else new_since_previous
@@ -165,7 +166,9 @@ class _UpdateExpression:
 
     def set_if_absent(self, attr: str, value: int, plus: int = 0) -> None:
         initial = f"if_not_exists({attr}, {self._value(value)})"
-        self.sets.append(f"{attr} = {initial} + {self._value(plus)}" if plus else f"{attr} = {initial}")
+        self.sets.append(
+            f"{attr} = {initial} + {self._value(plus)}" if plus else f"{attr} = {initial}"
+        )
 
     def increment(self, increment: Increment) -> None:
         for metric, amount in increment.counts.items():
@@ -213,12 +216,12 @@ class Storage:
             id=site,
             timezone=item["timezone"]["S"],
             allowed_origins=[origin["S"] for origin in item["allowed_origins"]["L"]],
-            count=item["count"]["S"],
+            count=cast(Metric, item["count"]["S"]),
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
         )
 
     def put_site(self, site: Site) -> None:
-        item = {
+        item: Item = {
             "pk": {"S": site_pk(site.id)},
             "sk": {"S": CONFIG_SK},
             "timezone": {"S": site.timezone},
@@ -230,7 +233,9 @@ class Storage:
 
     # -- day counters ----------------------------------------------------------
 
-    def latest_day(self, site: str, on_or_before: date, *, consistent: bool = False) -> DayRecord | None:
+    def latest_day(
+        self, site: str, on_or_before: date, *, consistent: bool = False
+    ) -> DayRecord | None:
         """The newest day item on or before a date: one Query, however long the site was idle."""
         return self._newest(site, day_sk(on_or_before), consistent=consistent)
 
@@ -307,8 +312,8 @@ class Storage:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.counter_client.exceptions.ConditionalCheckFailedException as refused:
-            old = refused.response.get("Item")
-            if old and "sealed_by" in old:
+            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            if "sealed_by" in old:
                 return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
             return None
         return _day_record(answer["Attributes"])
@@ -354,10 +359,10 @@ class Storage:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.client.exceptions.ConditionalCheckFailedException as refused:
-            old = refused.response.get("Item") or {}
-            if "sealed_by" not in old:
+            current: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            if "sealed_by" not in current:
                 raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
-            return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return Sealed(by=date.fromisoformat(current["sealed_by"]["S"]))
         return _day_record(answer["Attributes"])
 
     # -- visitors ------------------------------------------------------------------
@@ -471,7 +476,9 @@ class Storage:
             ProjectionExpression="sk",
         )
         for item in answer.get("Items", []):
-            self.client.delete_item(TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]})
+            self.client.delete_item(
+                TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]}
+            )
 
     # -- baselines -------------------------------------------------------------------
 

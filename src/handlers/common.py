@@ -27,7 +27,9 @@ SiteIdPath = Annotated[str, Path(pattern=SITE_ID_PATTERN, description="The site 
 
 
 def error(status: int, message: str, **extra: Any) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type="application/json", body={"message": message, **extra})
+    return Response(
+        status_code=status, content_type="application/json", body={"message": message, **extra}
+    )
 
 
 def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
@@ -59,7 +61,7 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
 
     @app.exception_handler(ServiceError)
     def service_error(exc: ServiceError) -> Response[dict[str, Any]]:
-        return error(exc.status_code, exc.msg)
+        return error(exc.status_code, str(exc.msg))
 
     @app.exception_handler([ClientError, BotoCoreError, OutcomeUnknownError])
     def storage_unavailable(exc: Exception) -> Response[dict[str, Any]]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
@@ -33,11 +35,11 @@ _site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=
 class SiteCORS(CORSConfig):
     """Powertools CORS, narrowed to the allowed origins of the site being hit."""
 
-    def to_dict(self, origin: str | None) -> dict[str, str]:
+    def allowed_origin(self, extracted_origin: str) -> str | None:
         allowed = _site_origins.get()
-        if allowed and origin not in allowed:
-            return {}
-        return super().to_dict(origin)
+        if allowed:
+            return extracted_origin if extracted_origin in allowed else None
+        return super().allowed_origin(extracted_origin)
 
 
 router = Router()
@@ -59,13 +61,14 @@ def hit(
     idempotency_key: IdempotencyKey = None,
 ) -> HitStats:
     registered = _registered(site)
-    event = router.current_event
+    event = cast(APIGatewayProxyEventV2, router.current_event)
     headers = event.headers
     view = PageView(
         client_ip=event.request_context.http.source_ip,
         user_agent=headers.get("user-agent", ""),
         origin=headers.get("origin"),
-        prefetch="prefetch" in headers.get("sec-purpose", "") or headers.get("purpose") == "prefetch",
+        prefetch="prefetch" in headers.get("sec-purpose", "")
+        or headers.get("purpose") == "prefetch",
         path=body.path if body else None,
         referrer=body.referrer if body else None,
     )
@@ -74,14 +77,18 @@ def hit(
     else:
         request = IdempotentHit(site=site, key=idempotency_key)
         answer = _record_once(request=request, site=registered, view=view)
-    metrics.add_metric(name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1)
+    metrics.add_metric(
+        name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1
+    )
     return answer
 
 
 @router.route("/v1/sites/<site>/hits", method="OPTIONS", include_in_schema=False)
 def preflight(site: SiteIdPath) -> Response[str]:
     _registered(site)
-    return Response(status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"})
+    return Response(
+        status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"}
+    )
 
 
 def _registered(site_id: str) -> Site:
@@ -95,9 +102,9 @@ class IdempotentHit(BaseModel):
     key: str
 
 
-def _replayed(answer: HitStats, _record: object) -> HitStats:
+def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
     # The same figures as the first answer, but this request added nothing.
-    return answer.model_copy(update={"counted": False})
+    return response.model_copy(update={"counted": False})
 
 
 @cache
@@ -126,7 +133,7 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
     def record(*, request: IdempotentHit) -> HitStats:
         return default_counter().record_hit(site, view)
 
-    return record(request=request)
+    return cast(HitStats, record(request=request))
 
 
 app = create_app(cors=SiteCORS(allow_origin="*", allow_headers=["Idempotency-Key"], max_age=86400))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, handler_for, load_event, table_dump, EVENTS, LambdaContext
+from tests.conftest import EVENTS, Api, LambdaContext, handler_for, load_event, table_dump
 
 
 def test_every_sample_event_runs_through_its_handler(api: Api, dynamodb: Any) -> None:
@@ -33,7 +33,16 @@ def test_unknown_site_is_404_and_stores_nothing(api: Api, dynamodb: Any) -> None
     assert table_dump(dynamodb) == before
 
 
-BAD_SITE_IDS = ["Upper", "-leading-dash", "under_score", "a" * 64, "dot.ted", "%2e%2e", "sp ace", "é"]
+BAD_SITE_IDS = [
+    "Upper",
+    "-leading-dash",
+    "under_score",
+    "a" * 64,
+    "dot.ted",
+    "%2e%2e",
+    "sp ace",
+    "é",
+]
 
 
 @pytest.mark.parametrize("site", BAD_SITE_IDS)

@@ -48,7 +48,9 @@ def stats_at(api: Api, site: str, instant: datetime) -> dict[str, Any]:
         ("Australia/Sydney", (2025, 2, 28, 23, 59, 59), (2025, 3, 1, 0, 0, 0)),
     ],
 )
-def test_year_and_month_end(api: Api, timezone: str, last_moment: tuple[int, ...], first_moment: tuple[int, ...]) -> None:
+def test_year_and_month_end(
+    api: Api, timezone: str, last_moment: tuple[int, ...], first_moment: tuple[int, ...]
+) -> None:
     api.register("portal", timezone, count="pageviews")
     before, after = at(timezone, *last_moment), at(timezone, *first_moment)
     for _ in range(3):
@@ -61,9 +63,21 @@ def test_year_and_month_end(api: Api, timezone: str, last_moment: tuple[int, ...
     # One second later, past local midnight: a new day and a new month (and year, in January).
     quiet = stats_at(api, "portal", after)
     new_year = after.month == 1
-    assert figures(quiet) == {"today": 0, "yesterday": 5, "month": 0, "year": 0 if new_year else 8, "total": 8}
+    assert figures(quiet) == {
+        "today": 0,
+        "yesterday": 5,
+        "month": 0,
+        "year": 0 if new_year else 8,
+        "total": 8,
+    }
     answer = hit_at(api, "portal", after)
-    assert figures(answer) == {"today": 1, "yesterday": 5, "month": 1, "year": 1 if new_year else 9, "total": 9}
+    assert figures(answer) == {
+        "today": 1,
+        "yesterday": 5,
+        "month": 1,
+        "year": 1 if new_year else 9,
+        "total": 9,
+    }
     assert answer["date"] == after.date().isoformat()
 
 
@@ -79,7 +93,11 @@ def test_dst_days_are_one_local_day(api: Api) -> None:
         assert answer["date"] == day.isoformat()
         assert answer["today"] == 3
     assert figures(stats_at(api, "nyc", at("America/New_York", 2025, 11, 3, 0, 0, 0))) == {
-        "today": 0, "yesterday": 3, "month": 3, "year": 6, "total": 6,
+        "today": 0,
+        "yesterday": 3,
+        "month": 3,
+        "year": 6,
+        "total": 6,
     }
 
 
@@ -95,7 +113,11 @@ def test_idle_days_in_between(api: Api) -> None:
     assert figures(answer) == {"today": 1, "yesterday": 0, "month": 1, "year": 4, "total": 4}
     # Idle across a year end.
     assert figures(stats_at(api, "quiet", at("Asia/Ho_Chi_Minh", 2026, 2, 1, 8, 0, 0))) == {
-        "today": 0, "yesterday": 0, "month": 0, "year": 0, "total": 4,
+        "today": 0,
+        "yesterday": 0,
+        "month": 0,
+        "year": 0,
+        "total": 4,
     }
 
 
@@ -138,7 +160,9 @@ def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) ->
 
     api.register("race", "Asia/Ho_Chi_Minh", count="pageviews")
     hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 14, 23, 59, 0))
-    hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 1))  # opens the 15th, seals the 14th
+    hit_at(
+        api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 1)
+    )  # opens the 15th, seals the 14th
     counter = default_counter()
     site = counter.site("race")
     late = counter.count(site, Increment({"visits": 1, "pageviews": 1}), day=date(2025, 6, 14))

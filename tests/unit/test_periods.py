@@ -40,7 +40,9 @@ def test_known_timezones(name: str) -> None:
     assert is_timezone(name)
 
 
-@pytest.mark.parametrize("name", ["", "Mars/Olympus", "localtime", "../etc/passwd", "/etc/localtime", "utc "])
+@pytest.mark.parametrize(
+    "name", ["", "Mars/Olympus", "localtime", "../etc/passwd", "/etc/localtime", "utc "]
+)
 def test_unknown_timezones(name: str) -> None:
     assert not is_timezone(name)
 

@@ -18,7 +18,8 @@ def simulate(counts_by_day: dict[date, int]) -> dict[date, DayRecord]:
     previous = None
     for day in sorted(counts_by_day):
         tallies = {
-            m: Tally(count=counts_by_day[day], bases=opening_bases(previous, day, m)) for m in METRICS
+            m: Tally(count=counts_by_day[day], bases=opening_bases(previous, day, m))
+            for m in METRICS
         }
         previous = records[day] = DayRecord(day=day, tallies=tallies)
     return records

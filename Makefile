@@ -1,0 +1,88 @@
+# Visit counter: build, lint, test and run.  `make test` is what CI runs (.ci/run).
+# Every target installs what it needs; the first run creates two venvs:
+#   $(VENV)   app + test + lint deps (requirements-dev.txt)
+#   $(TOOLS)  aws-sam-cli, cfn-lint, checkov (requirements-tools.txt; they pin
+#             boto3/pydantic versions that clash with the app's, so kept apart)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+TOOLS ?= .venv-tools
+PYTEST_ARGS ?=
+
+PY := $(VENV)/bin/python
+DEV := $(VENV)/.installed
+TOOLS_STAMP := $(TOOLS)/.installed
+
+# The SAM CLI works offline and without AWS credentials; just keep it quiet
+# and give it a region.
+SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
+
+# `sam build` (runtime python3.13, no Docker) needs python3.13 on PATH;
+# pyenv keeps one that its shims do not expose unless it is the global version.
+PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
+BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
+
+.PHONY: help run test lint build check-build bench e2e-deps clean distclean
+
+help:
+	@echo "make run          run the local server (python -m local.server)"
+	@echo "make test         lint, check-build, then the whole pytest suite (what CI runs)"
+	@echo "make lint         ruff, mypy, sam validate --lint, cfn-lint, checkov"
+	@echo "make build        sam build (into .aws-sam/)"
+	@echo "make bench        run the benchmark (python -m bench)"
+	@echo "make e2e-deps     install Debian chromium for browser tests (root only)"
+	@echo "make clean        remove build output and caches; distclean also the venvs"
+
+$(DEV): requirements-dev.txt src/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(TOOLS_STAMP): requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q -r requirements-tools.txt
+	touch $@
+
+run: $(DEV)
+	PYTHONPATH=src:. $(PY) -m local.server
+
+bench: $(DEV)
+	PYTHONPATH=src:. $(PY) -m bench
+
+test: e2e-deps lint check-build $(DEV)
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(DEV) $(TOOLS_STAMP)
+	$(VENV)/bin/ruff check src tests local
+	$(VENV)/bin/mypy src
+	$(SAM) validate --lint
+	$(TOOLS)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+build: $(TOOLS_STAMP)
+	@PATH="$(BUILD_PATH)" python3.13 --version >/dev/null 2>&1 || \
+	  { echo "sam build needs python3.13 on PATH (e.g. pyenv install 3.13)"; exit 1; }
+	PATH="$(BUILD_PATH)" $(SAM) build
+
+check-build: build
+	test -f .aws-sam/build/HitFunction/handlers/hits.py
+	test -d .aws-sam/build/HitFunction/aws_lambda_powertools
+
+# Debian's chromium for the Playwright browser tests (never `playwright install`).
+# Only as root, and a failed apt just means the e2e tests will skip.
+e2e-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian chromium for browser tests..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "warning: could not install chromium; browser tests will be skipped"; \
+	fi
+
+clean:
+	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis artifacts
+	find . -path ./$(VENV) -prune -o -path ./$(TOOLS) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(TOOLS)
