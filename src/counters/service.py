@@ -48,7 +48,8 @@ class Counter:
         self.clock = clock
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._salts: dict[date, bytes] = {}
-        # Addresses known to be over their visitor cap today: skip visitor tracking.
+        # New visitors per (site, day, address) seen here, and addresses over their cap.
+        self._new_visitors: dict[tuple[str, date, str], int] = {}
         self._capped: set[tuple[str, date, str]] = set()
 
     # -- sites -------------------------------------------------------------------
@@ -78,9 +79,9 @@ class Counter:
     def record_hit(self, site: Site, view: PageView) -> HitStats:
         """Counts a page view unless it must be skipped, and answers the figures.
 
-        Requests: 1 to skip (a read), 2 to count (the visitor, then the day item),
-        3 for a visitor's first hit of the day (its address's visitor count);
-        the first of a day or after a config change costs a few more, once.
+        Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
+        the first of a day or after a config change costs a few more, once, and so
+        do new visitors from an address that brought many (see _admit_visitor).
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
@@ -119,13 +120,28 @@ class Counter:
         return self._answer(site, record, increment, now)
 
     def _admit_visitor(self, site_id: str, address: str, day: date, now: float) -> bool:
-        """Whether a client address may add one more visitor item today (bounds storage)."""
-        visitors = self.storage.count_address(site_id, address, day, now)
-        if visitors <= settings().max_visitors_per_address:
+        """Whether a client address may add one more visitor item today (bounds storage).
+
+        Storage holds at most max_visitors_per_address + (warm instances x
+        unchecked_visitors_per_address) visitor items per address and day.
+        """
+        key = (site_id, day, address)
+        if len(self._new_visitors) > 50_000:
+            self._new_visitors.clear()
+        seen_here = self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
+        unchecked = settings().unchecked_visitors_per_address
+        if seen_here <= unchecked:
+            return True
+        # The first check also adds what this instance admitted unchecked.
+        added = seen_here if seen_here == unchecked + 1 else 1
+        if (
+            self.storage.count_address(site_id, address, day, now, added)
+            <= settings().max_visitors_per_address
+        ):
             return True
         if len(self._capped) > 10_000:
             self._capped.clear()
-        self._capped.add((site_id, day, address))
+        self._capped.add(key)
         return False
 
     def _count_page_view_only(self, site: Site, day: date, now: float) -> HitStats:
@@ -136,7 +152,9 @@ class Counter:
         # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
         # page view but no visit).
         counted = increment.counts[site.count] > 0
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=counted)
+        return HitStats(
+            **self.stats_of(site, record, record.day, now).model_dump(), counted=counted
+        )
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # Visitor items one client address (IPv6: /64) may create per site and day; past
     # it, its hits count as page views but not visits, so a flood cannot grow storage.
     max_visitors_per_address: int = 2000
+    # New visitors from one address a warm function admits before it checks (and adds
+    # to) the address's shared count: ordinary hits pay no extra request for the cap.
+    unchecked_visitors_per_address: int = 20
 
 
 @cache

@@ -14,7 +14,8 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | tok, prev: the last hit's token and the     |
 |                 |                       |                   | seen before it (makes re-sends harmless)    |
 | client address  | ADDRESS#{site}#{id}   | {yyyy-mm-dd}      | visitors: visitor items made from one IP    |
-|                 |                       |                   | (IPv6: /64) that day, expires_at            |
+|                 |                       |                   | (IPv6: /64) that day, once it brought many, |
+|                 |                       |                   | expires_at                                  |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
@@ -427,14 +428,14 @@ class Storage:
         except self.client.exceptions.ConditionalCheckFailedException:
             pass  # a later hit of the same visitor wrote since: it stands
 
-    def count_address(self, site: str, address: str, day: date, now: float) -> int:
-        """Adds a new visitor to a client address's count for the day; returns the count."""
+    def count_address(self, site: str, address: str, day: date, now: float, added: int = 1) -> int:
+        """Adds new visitors to a client address's count for the day; returns the count."""
         answer = self.client.update_item(
             TableName=self.table,
             Key={"pk": {"S": f"ADDRESS#{site}#{address}"}, "sk": {"S": day.isoformat()}},
             UpdateExpression="ADD visitors :one SET expires_at = :expires",
             ExpressionAttributeValues={
-                ":one": _n(1),
+                ":one": _n(added),
                 ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
             },
             ReturnValues="UPDATED_NEW",
