@@ -55,6 +55,11 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
         # A body that is not UTF-8 arrives base64-encoded; decoding it fails inside Powertools.
         return error(400, "the request body is not valid UTF-8")
 
+    @app.exception_handler(RecursionError)
+    def too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
+        # json.loads gives up on a few thousand nested brackets.
+        return error(400, "the request body is nested too deeply")
+
     @app.exception_handler(UnknownSiteError)
     def unknown_site(exc: UnknownSiteError) -> Response[dict[str, Any]]:
         return error(404, str(exc.args[0]))
