@@ -120,3 +120,39 @@ class Baseline(BaseModel):
         if problems:
             raise ValueError("inconsistent figures: " + "; ".join(problems))
         return self
+
+
+class SeriesPoint(BaseModel):
+    period: str = Field(description="The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).")
+    visits: int
+    pageviews: int
+
+
+class Series(BaseModel):
+    """Counts per period over an inclusive range, zero-filled, oldest first."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    timezone: str
+    granularity: Literal["day", "month", "year"]
+    from_: str = Field(alias="from", description="The first period of the range.")
+    to: str = Field(description="The last period of the range.")
+    count: Literal["visits", "pageviews"] = Field(description="The figure the site's block shows.")
+    points: list[SeriesPoint]
+
+
+class PageViews(BaseModel):
+    path: str
+    pageviews: int = Field(description="Counted hits on this path over the range.")
+
+
+class TopPages(BaseModel):
+    """The most viewed paths over an inclusive range of the site's local days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    from_: Date = Field(alias="from")
+    to: Date
+    pages: list[PageViews]

@@ -7,6 +7,7 @@ matters, and zoneinfo gives the right date for every instant.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -56,6 +57,11 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def month_end(day: date) -> date:
+    """The last day of `day`'s month (also in December 9999, unlike next_month - 1 day)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def next_month(day: date) -> date:
     """The first day of the month after `day`'s."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -72,4 +78,6 @@ def months(first: date, last: date) -> Iterator[date]:
     current = month_start(first)
     while current <= last:
         yield current
+        if current.year == date.max.year and current.month == 12:
+            return
         current = next_month(current)

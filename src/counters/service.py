@@ -15,6 +15,7 @@ from datetime import time as time_of_day
 from functools import cache
 
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
+from counters.pages import normalise_path
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
@@ -93,14 +94,14 @@ class Counter:
         salt = self._salt(day)
         address = address_id(salt, site.id, view.client_ip)
         if (site.id, day, address) in self._capped:
-            return self._count_page_view_only(site, day, now)
+            return self._count_page_view_only(site, day, now, view)
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
         token = secrets.token_urlsafe(12)
         last_seen = self.storage.see_visitor(site.id, visitor, day, now, token)
         if last_seen is None and not self._admit_visitor(site.id, address, day, now):
             # A flood of new visitors from one address: keep no item for this one.
             self.storage.unsee_visitor(site.id, visitor, day, token, None)
-            return self._count_page_view_only(site, day, now)
+            return self._count_page_view_only(site, day, now, view)
         seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
         increment = Increment(
             counts={"visits": int(seen.new_visit), "pageviews": 1},
@@ -117,7 +118,7 @@ class Counter:
             # still opens the visit this one would have.
             self.storage.unsee_visitor(site.id, visitor, day, token, last_seen)
             raise
-        return self._answer(site, record, increment, now)
+        return self._answer(site, record, increment, now, view)
 
     def _admit_visitor(self, site_id: str, address: str, day: date, now: float) -> bool:
         """Whether a client address may add one more visitor item today (bounds storage).
@@ -144,11 +145,15 @@ class Counter:
         self._capped.add(key)
         return False
 
-    def _count_page_view_only(self, site: Site, day: date, now: float) -> HitStats:
+    def _count_page_view_only(self, site: Site, day: date, now: float, view: PageView) -> HitStats:
         increment = Increment({"visits": 0, "pageviews": 1})
-        return self._answer(site, self.count(site, increment, day), increment, now)
+        return self._answer(site, self.count(site, increment, day), increment, now, view)
 
-    def _answer(self, site: Site, record: DayRecord, increment: Increment, now: float) -> HitStats:
+    def _answer(
+        self, site: Site, record: DayRecord, increment: Increment, now: float, view: PageView
+    ) -> HitStats:
+        if view.path is not None:  # the hit's third request at most: one page item
+            self.storage.add_page_view(site.id, record.day, normalise_path(view.path))
         # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
         # page view but no visit).
         counted = increment.counts[site.count] > 0

@@ -17,11 +17,19 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | (IPv6: /64) that day, once it brought many, |
 |                 |                       |                   | expires_at                                  |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
+| page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
+
+History reads are range Queries: the day items of a series are one partition
+(`sk BETWEEN DAY#from AND DAY#to`; a year of days is about 80 KB, one page of a
+Query), and page views are one partition per site and month, so a range of
+days within a month is one Query. Paths are normalised (`counters.pages`) and
+at most 1000 bytes, within the 1024-byte sort key limit. Page items keep
+history: no TTL.
 
 The low-level client is used on purpose: it imports faster than the resource
 API and lets us write the exact expressions, one request per call below.
@@ -29,10 +37,11 @@ API and lets us write the exact expressions, one request per call below.
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -45,6 +54,7 @@ from botocore.exceptions import (
 )
 
 from counters.models import Site
+from counters.periods import month_end, months
 from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
 
 if TYPE_CHECKING:
@@ -76,6 +86,17 @@ SALT_PK = "SALT"
 # A visitor item is only read on the day it was written (its id changes daily).
 VISITOR_TTL_SECONDS = 26 * 3600
 DAY_PREFIX = "DAY#"
+# What a series needs of a day item: counts and bases, not the online tallies.
+SERIES_ATTRS = ", ".join(
+    ["sk", *METRIC_ATTR.values()]
+    + [f"{prefix}_{name}" for prefix in METRIC_ATTR.values() for name in BASE_FIELDS]
+)
+
+logger = logging.getLogger(__name__)
+
+
+def pages_pk(site: str, day: date) -> str:
+    return f"PAGES#{site}#{day.year:04d}-{day.month:02d}"
 
 
 def _n(value: int) -> dict[str, str]:
@@ -258,6 +279,27 @@ class Storage:
         )
         items = answer.get("Items", [])
         return _day_record(items[0]) if items else None
+
+    def day_records(self, site: str, first: date, last: date) -> list[DayRecord]:
+        """The day items from `first` to `last`, oldest first: one paginated Query."""
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": site_pk(site)},
+                ":lo": {"S": day_sk(first)},
+                ":hi": {"S": day_sk(last)},
+            },
+            ProjectionExpression=SERIES_ATTRS,
+        )
+        return [_day_record(item) for item in items]
+
+    def _query_all(self, **kwargs: Any) -> Iterator[Item]:
+        while True:
+            answer = self.client.query(TableName=self.table, **kwargs)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def add(self, site: str, day: date, increment: Increment) -> DayRecord | Sealed | None:
         """Adds to an opened, unsealed day item and returns it whole: the hit's one request.
@@ -492,3 +534,40 @@ class Storage:
                 item[f"{prefix}_{name}"] = _n(getattr(bases, name))
         self.client.put_item(TableName=self.table, Item=item)
         return _day_record(item)
+
+    # -- page views --------------------------------------------------------------------
+
+    def add_page_view(self, site: str, day: date, path: str) -> bool:
+        """Adds one view of a (normalised) path on a day: one request, best effort.
+
+        Called after the hit was counted: failing the hit now would make a client
+        retry it and count the figures twice, so a failure is logged, not raised.
+        """
+        try:
+            # An ADD: never re-sent blindly (see _counter_update).
+            self._counter_update(
+                TableName=self.table,
+                Key={"pk": {"S": pages_pk(site, day)}, "sk": {"S": f"{day.isoformat()}#{path}"}},
+                UpdateExpression="ADD n :one",
+                ExpressionAttributeValues={":one": _n(1)},
+            )
+        except (ClientError, BotoCoreError, OutcomeUnknownError):
+            logger.warning("page view of %s on %s not counted", site, day, exc_info=True)
+            return False
+        return True
+
+    def page_views(self, site: str, first: date, last: date) -> Iterator[tuple[str, int]]:
+        """(path, views) of every page item from `first` to `last`: one paginated Query a month."""
+        for month in months(first, last):
+            lo, hi = max(first, month), min(last, month_end(month))
+            # "$" sorts right after "#": every key of the day `hi` is below "{hi}$".
+            items = self._query_all(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":pk": {"S": pages_pk(site, month)},
+                    ":lo": {"S": f"{lo.isoformat()}#"},
+                    ":hi": {"S": f"{hi.isoformat()}$"},
+                },
+            )
+            for item in items:
+                yield item["sk"]["S"].split("#", 1)[1], int(item["n"]["N"])

@@ -1,0 +1,144 @@
+"""The dashboard in a real browser: figures, three SVG charts, top pages, CSV, a phone's width."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import USER_AGENT, Operator, screenshot
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {"/tin-tuc/chuyen-doi-so": 5, "/dich-vu-cong": 3, "/": 2, "/lien-he?ref=footer": 1}
+
+
+@pytest.fixture(scope="module")
+def seeded(local_api: Any) -> dict[str, Any]:
+    """A site with a baseline 10 days ago and some visitors today, on several pages."""
+    operator = Operator(local_api.url)
+    operator.register("e2e-dash")
+    today = date.fromisoformat(operator.today("e2e-dash"))
+    then = today - timedelta(days=10)
+    operator.baseline(
+        "e2e-dash",
+        date=then.isoformat(),
+        today=120,
+        yesterday=95,
+        month=1500,
+        year=20000,
+        total=300000,
+    )
+    visitor = 0
+    for path, views in PAGES.items():
+        for _ in range(views):
+            visitor += 1
+            operator.hit("e2e-dash", path, user_agent=f"{USER_AGENT} e2e/{visitor}")
+    return {"today": today, "baseline_day": then, "visits_today": visitor}
+
+
+def open_dashboard(page: Any, local_api: Any) -> None:
+    page.goto(local_api.url + "/dashboard?site=e2e-dash")
+    page.wait_for_selector("body[data-state=ready]", timeout=15_000)
+
+
+def bars(page: Any, chart: str) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(
+        f"#chart-{chart} svg rect.bar",
+        "rects => rects.map(r => ({period: r.dataset.period, value: r.dataset.value,"
+        " height: r.getAttribute('height')}))",
+    )
+
+
+def test_dashboard_draws_figures_charts_and_top_pages(
+    page: Any, local_api: Any, seeded: dict[str, Any]
+) -> None:
+    open_dashboard(page, local_api)
+    today, then = seeded["today"], seeded["baseline_day"]
+    # Figures: today's visitors; the baseline's total carried over.
+    assert page.locator('#figures [data-figure="today"]').inner_text() == str(
+        seeded["visits_today"]
+    )
+    assert page.locator('#figures [data-figure="total"]').inner_text() == "300.011"
+
+    daily = bars(page, "day")
+    assert len(daily) == 30
+    assert daily[0]["period"] == (today - timedelta(days=29)).isoformat()
+    assert daily[-1] == {**daily[-1], "period": today.isoformat(), "value": "11"}
+    by_day = {b["period"]: b for b in daily}
+    assert by_day[then.isoformat()]["value"] == "120"
+    assert (
+        by_day[(then - timedelta(days=1)).isoformat()]["value"] == "95"
+    )  # the baseline's yesterday
+    assert float(by_day[then.isoformat()]["height"]) > float(daily[-1]["height"]) > 0
+
+    monthly = bars(page, "month")
+    assert len(monthly) == 12 and monthly[-1]["period"] == today.isoformat()[:7]
+    yearly = bars(page, "year")
+    assert [b["period"] for b in yearly] == [str(today.year - n) for n in range(4, -1, -1)]
+    assert yearly[-1]["value"] == str(20000 + 11 if then.year == today.year else 11)
+    # Axis labels are drawn too.
+    assert page.locator("#chart-day svg text.axis").count() > 5
+
+    top = page.locator("#pages li")
+    assert top.locator(".path").all_inner_texts() == [
+        "/tin-tuc/chuyen-doi-so",
+        "/dich-vu-cong",
+        "/",
+        "/lien-he",
+    ]
+    assert top.locator(".views").all_inner_texts() == ["5", "3", "2", "1"]
+    screenshot(page, "dashboard.png", full_page=True)
+
+
+def test_metric_switch_and_range_picker(page: Any, local_api: Any, seeded: dict[str, Any]) -> None:
+    open_dashboard(page, local_api)
+    page.select_option("#metric", "pageviews")
+    assert bars(page, "day")[-1]["value"] == "11"
+    page.click("button[data-days='7']")
+    page.wait_for_selector("body[data-state=ready]")
+    page.wait_for_function("document.querySelectorAll('#chart-day rect.bar').length === 7")
+    assert bars(page, "day")[-1]["period"] == seeded["today"].isoformat()
+    # A range the API refuses shows its message instead of charts from nowhere.
+    page.fill("#from", "2000-01-01")
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-state=error]")
+    assert "at most 400" in page.locator("#status").inner_text()
+
+
+def test_csv_download_of_the_daily_series(
+    page: Any, local_api: Any, seeded: dict[str, Any]
+) -> None:
+    open_dashboard(page, local_api)
+    with page.expect_download() as info:
+        page.click("button.csv[data-chart=day]")
+    download = info.value
+    assert download.suggested_filename.startswith("e2e-dash_day_")
+    with open(download.path(), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(io.StringIO(fh.read())))
+    assert len(rows) == 30
+    assert rows[-1] == {"period": seeded["today"].isoformat(), "visits": "11", "pageviews": "11"}
+    assert {
+        "period": seeded["baseline_day"].isoformat(),
+        "visits": "120",
+        "pageviews": "120",
+    } in rows
+
+
+def test_readable_on_a_phone(browser: Any, local_api: Any, seeded: dict[str, Any]) -> None:
+    context = browser.new_context(
+        user_agent=USER_AGENT, viewport={"width": 390, "height": 844}, device_scale_factor=2
+    )
+    page = context.new_page()
+    try:
+        open_dashboard(page, local_api)
+        # Nothing wider than the screen; charts fill the width.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        width = page.eval_on_selector("#chart-day svg", "svg => svg.getBoundingClientRect().width")
+        assert 300 <= width <= 390
+        screenshot(page, "dashboard-phone.png", full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,236 @@
+/* Visit counter dashboard: figures, daily / monthly / yearly charts (hand-written SVG),
+ * top pages and CSV export. No dependencies; works from any static host (see the
+ * visit-counter-api meta tag in dashboard.html, or ?api=). */
+(function () {
+  "use strict";
+  var params = new URLSearchParams(location.search);
+  var site = params.get("site") || "demo";
+  var meta = document.querySelector('meta[name="visit-counter-api"]');
+  var api = (params.get("api") || (meta && meta.content) || location.origin).replace(/\/+$/, "");
+  var base = api + "/v1/sites/" + encodeURIComponent(site);
+  var SVG = "http://www.w3.org/2000/svg";
+  var PAGES_MAX_DAYS = 92;
+  var series = {}; // granularity -> last answer, for CSV and redraws
+  var metricSet = false; // by default, the figure the site's counter block shows
+  var $ = function (id) { return document.getElementById(id); };
+
+  function fmt(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+
+  function iso(d) { return d.toISOString().slice(0, 10); }
+
+  function addDays(text, n) {
+    var d = new Date(text + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return iso(d);
+  }
+
+  function getJSON(path, query) {
+    var url = base + path + (query ? "?" + new URLSearchParams(query) : "");
+    return fetch(url, { credentials: "omit" }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error(body.message || "HTTP " + r.status);
+        return body;
+      });
+    });
+  }
+
+  function status(message) {
+    $("status").hidden = !message;
+    $("status").textContent = message || "";
+  }
+
+  function metric() { return $("metric").value; }
+
+  // -- charts ------------------------------------------------------------------------------
+
+  function el(name, attrs, text) {
+    var node = document.createElementNS(SVG, name);
+    for (var k in attrs) node.setAttribute(k, attrs[k]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function niceMax(max) {
+    if (max <= 4) return 4;
+    var step = Math.pow(10, Math.floor(Math.log10(max / 4)));
+    var unit = [1, 2, 2.5, 5, 10].map(function (m) { return m * step; })
+      .find(function (u) { return u * 4 >= max; });
+    return unit * 4;
+  }
+
+  function label(period, granularity) {
+    if (granularity === "day") return period.slice(8, 10) + "/" + period.slice(5, 7);
+    if (granularity === "month") return period.slice(5, 7) + "/" + period.slice(0, 4);
+    return period;
+  }
+
+  function draw(granularity) {
+    var box = $("chart-" + granularity);
+    var answer = series[granularity];
+    box.textContent = "";
+    if (!answer) return;
+    var key = metric();
+    var points = answer.points;
+    var width = Math.max(box.clientWidth, 280), height = 220;
+    var top = niceMax(Math.max.apply(null, points.map(function (p) { return p[key]; }).concat([0])));
+    var left = 14 + 7 * fmt(top).length, bottom = 24, right = 8, pad = 8;
+    var plotW = width - left - right, plotH = height - bottom - pad;
+    var svg = el("svg", {
+      viewBox: "0 0 " + width + " " + height, role: "img",
+      "aria-label": box.parentNode.querySelector("h2").textContent,
+      "data-points": points.length,
+    });
+    for (var i = 0; i <= 4; i++) {
+      var y = pad + plotH - (plotH * i) / 4;
+      svg.appendChild(el("line", { "class": "grid-line", x1: left, x2: width - right, y1: y, y2: y }));
+      svg.appendChild(el("text", { "class": "axis", x: left - 6, y: y + 4, "text-anchor": "end" },
+        fmt((top * i) / 4)));
+    }
+    var slot = plotW / points.length;
+    var gap = slot > 6 ? Math.min(slot * 0.2, 8) : 0;
+    // Label every n-th period so labels never overlap.
+    var every = Math.ceil((label(points[0].period, granularity).length * 7 + 10) / slot);
+    points.forEach(function (p, i) {
+      var h = top ? (plotH * p[key]) / top : 0;
+      var bar = el("rect", {
+        "class": "bar", x: (left + i * slot + gap / 2).toFixed(1), y: (pad + plotH - h).toFixed(1),
+        width: Math.max(slot - gap, 0.5).toFixed(1), height: h.toFixed(1), "data-period": p.period,
+        "data-value": p[key],
+      });
+      bar.appendChild(el("title", {}, p.period + ": " + fmt(p[key])));
+      svg.appendChild(bar);
+      if (i % every === 0) {
+        svg.appendChild(el("text", {
+          "class": "axis", x: (left + i * slot + slot / 2).toFixed(1), y: height - 6,
+          "text-anchor": "middle",
+        }, label(p.period, granularity)));
+      }
+    });
+    box.appendChild(svg);
+  }
+
+  function drawAll() { ["day", "month", "year"].forEach(draw); }
+
+  // -- data --------------------------------------------------------------------------------
+
+  function loadFigures() {
+    return getJSON("/stats").then(function (f) {
+      document.querySelectorAll("[data-figure]").forEach(function (node) {
+        node.textContent = fmt(f[node.getAttribute("data-figure")]);
+      });
+      $("month-label").textContent = "Tháng " + f.date.slice(5, 7);
+      $("year-label").textContent = "Năm " + f.date.slice(0, 4);
+      return f;
+    });
+  }
+
+  function loadSeries(granularity, from, to) {
+    return getJSON("/series", { granularity: granularity, from: from, to: to }).then(function (s) {
+      series[granularity] = s;
+      draw(granularity);
+      return s;
+    });
+  }
+
+  function loadPages(from, to) {
+    // The pages route answers at most 92 days: show the last 92 days of a longer range.
+    var first = from < addDays(to, 1 - PAGES_MAX_DAYS) ? addDays(to, 1 - PAGES_MAX_DAYS) : from;
+    return getJSON("/pages", { from: first, to: to, limit: 10 }).then(function (answer) {
+      var list = $("pages");
+      list.textContent = "";
+      $("pages-range").textContent = first.split("-").reverse().join("/") + " – " +
+        to.split("-").reverse().join("/");
+      var most = answer.pages.length ? answer.pages[0].pageviews : 1;
+      answer.pages.forEach(function (p) {
+        var li = document.createElement("li");
+        var share = document.createElement("span");
+        share.className = "share";
+        share.style.width = ((100 * p.pageviews) / most).toFixed(1) + "%";
+        var path = document.createElement("span");
+        path.className = "path";
+        path.textContent = p.path;
+        var views = document.createElement("span");
+        views.className = "views";
+        views.textContent = fmt(p.pageviews);
+        li.append(share, path, views);
+        list.appendChild(li);
+      });
+      if (!answer.pages.length) {
+        var none = document.createElement("li");
+        none.className = "none";
+        none.textContent = "Chưa có lượt xem nào trong khoảng này.";
+        list.appendChild(none);
+      }
+    });
+  }
+
+  function load() {
+    var from = $("from").value, to = $("to").value;
+    status("");
+    document.body.setAttribute("data-state", "loading");
+    return Promise.all([
+      loadFigures(),
+      loadSeries("day", from, to),
+      // Monthly: the 12 months to the range's end; yearly: the 5 years to it.
+      loadSeries("month", addDays(to.slice(0, 7) + "-01", -334).slice(0, 7), to.slice(0, 7)),
+      loadSeries("year", String(Number(to.slice(0, 4)) - 4), to.slice(0, 4)),
+      loadPages(from, to),
+    ]).then(function () {
+      if (!params.get("metric") && series.day && !metricSet) {
+        metricSet = true;
+        $("metric").value = series.day.count;
+        drawAll();
+      }
+      document.body.setAttribute("data-state", "ready");
+    }, function (e) {
+      status("Không tải được số liệu: " + e.message);
+      document.body.setAttribute("data-state", "error");
+    });
+  }
+
+  function csv(granularity) {
+    var s = series[granularity];
+    if (!s) return;
+    var rows = ["period,visits,pageviews"].concat(s.points.map(function (p) {
+      return [p.period, p.visits, p.pageviews].join(",");
+    }));
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([rows.join("\r\n") + "\r\n"], { type: "text/csv" }));
+    a.download = [s.site, granularity, s.from, s.to].join("_") + ".csv";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+
+  // -- wiring ------------------------------------------------------------------------------
+
+  $("site-name").textContent = site;
+  document.title = "Thống kê truy cập – " + site;
+  $("controls").addEventListener("submit", function (e) { e.preventDefault(); load(); });
+  $("metric").addEventListener("change", drawAll);
+  document.querySelectorAll("[data-days]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      $("from").value = addDays($("to").value, 1 - Number(button.getAttribute("data-days")));
+      load();
+    });
+  });
+  document.querySelectorAll("button.csv").forEach(function (button) {
+    button.addEventListener("click", function () { csv(button.getAttribute("data-chart")); });
+  });
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(drawAll, 150);
+  });
+
+  // Start: the site's own today (from the figures) ends the default 30-day range.
+  loadFigures().then(function (f) {
+    $("to").value = params.get("to") || f.date;
+    $("from").value = params.get("from") || addDays($("to").value, -29);
+    if (params.get("metric")) $("metric").value = params.get("metric");
+    return load();
+  }).catch(function (e) {
+    status("Không tải được số liệu: " + e.message);
+    document.body.setAttribute("data-state", "error");
+  });
+})();
