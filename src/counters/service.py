@@ -8,6 +8,7 @@ hit is a single DynamoDB request (see `counters.storage`).
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -51,6 +52,7 @@ class Counter:
         self._salts: dict[date, bytes] = {}
         # New visitors per (site, day, address) seen here, and addresses over their cap.
         self._new_visitors: dict[tuple[str, date, str], int] = {}
+        self._tally_lock = threading.Lock()
         self._capped: set[tuple[str, date, str]] = set()
 
     # -- sites -------------------------------------------------------------------
@@ -129,7 +131,8 @@ class Counter:
         key = (site_id, day, address)
         if len(self._new_visitors) > 50_000:
             self._new_visitors.clear()
-        seen_here = self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
+        with self._tally_lock:  # the local server runs one Counter in many threads
+            seen_here = self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
         unchecked = settings().unchecked_visitors_per_address
         if seen_here <= unchecked:
             return True
