@@ -28,6 +28,7 @@ DEFAULT_INSTANT = datetime(2025, 6, 15, 5, 0, tzinfo=UTC)  # 12:00 in Asia/Ho_Ch
 class RequestContext(threading.local):
     now: datetime | None = None
     request_id: str | None = None
+    function: str | None = None  # the template function serving the request
 
 
 class Harness:
@@ -49,10 +50,11 @@ class Harness:
             clock = headers.get("x-test-clock")
             self.context.now = datetime.fromtimestamp(float(clock), UTC) if clock else None
             self.context.request_id = headers.get("x-test-id")
+            self.context.function = route.function
             try:
                 return invoke(route, event)
             finally:
-                self.context.now = self.context.request_id = None
+                self.context.now = self.context.request_id = self.context.function = None
 
         api.invoke = steered  # type: ignore[method-assign]
 
