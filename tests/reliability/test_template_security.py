@@ -158,3 +158,24 @@ def test_what_each_function_does_is_granted(local_api: Harness, monkeypatch: Any
     # Exactly: nothing missing, and nothing granted that no request needed.
     for function in ALLOWED:
         assert used.get(function, set()) == granted(function), function
+
+
+def test_alarms_watch_errors_throttles_and_5xx() -> None:
+    watched = {
+        (r["Properties"]["Namespace"], r["Properties"]["MetricName"])
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert watched >= {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("VisitCounter", "StorageErrors"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/DynamoDB", "ReadThrottleEvents"),
+        ("AWS/DynamoDB", "SystemErrors"),
+        ("AWS/ApiGateway", "5xx"),
+    }
+    # The custom metric's namespace and dimension are the ones Powertools publishes under.
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "VisitCounter"
+    assert env["POWERTOOLS_SERVICE_NAME"] == "visit-counter"
