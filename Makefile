@@ -72,12 +72,12 @@ check-build: build
 	test -d .aws-sam/build/HitFunction/aws_lambda_powertools
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
-# Only as root, and a failed apt just means the e2e tests will skip.
+# Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.
 e2e-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
 	  echo "Installing Debian chromium for browser tests..."; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-	    || echo "warning: could not install chromium; browser tests will be skipped"; \
+	    || echo "warning: could not install chromium; browser tests will fail (ALLOW_NO_BROWSER=1 skips them)"; \
 	fi
 
 clean:

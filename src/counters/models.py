@@ -33,6 +33,11 @@ class SiteSettings(BaseModel):
         "visits", description="Which figure the counter block shows."
     )
     visit_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
+    mode: Literal["direct", "buffered"] = Field(
+        "direct",
+        description="direct: each hit writes the day counter (up to ~1,000 hits/s a site); "
+        "buffered: hits are queued and added in batches, and answers may lag by seconds.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -85,6 +90,11 @@ class Stats(BaseModel):
 
 class HitStats(Stats):
     counted: bool = Field(description="Whether this request added to the figures.")
+    buffered: bool = Field(
+        False,
+        description="True when the figures are the last aggregated ones plus this hit "
+        "(site mode buffered): they may lag by a few seconds.",
+    )
 
 
 MAX_FIGURE = 10**15

@@ -7,6 +7,7 @@ hit is a single DynamoDB request (see `counters.storage`).
 
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 import time
@@ -15,17 +16,39 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from functools import cache
 
+from counters.buffer import BufferedHit, Group, HitQueue, increment_of
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.pages import normalise_path
 from counters.periods import local_date
 from counters.rollover import METRICS, Bases, DayRecord, figures_on
 from counters.settings import settings
-from counters.storage import Increment, OutcomeUnknownError, Sealed, Storage
-from counters.visitors import PageView, address_id, online, sighting, skip_reason, visitor_id
+from counters.storage import (
+    MAX_MARKERS,
+    Batched,
+    HitMarkers,
+    Increment,
+    OutcomeUnknownError,
+    Sealed,
+    Storage,
+    TransactionConflictError,
+)
+from counters.visitors import (
+    PageView,
+    address_id,
+    online,
+    sighting,
+    skip_reason,
+    visitor_id,
+    window,
+)
 
 # A hit follows at most this many sealed days or openings before giving up; in
 # practice one or two (a hit that raced the day's first hit across midnight).
 MAX_STEPS = 8
+# Hit markers outlive the queue's retention (4 days), so any redelivery finds its marker.
+MARKER_TTL_SECONDS = 5 * 24 * 3600
+# Another aggregator's transaction on the same day item: retry a few times, then let SQS.
+CONFLICT_RETRIES = 4
 
 
 class UnknownSiteError(LookupError):
@@ -45,15 +68,23 @@ def utc_now() -> datetime:
 
 
 class Counter:
-    def __init__(self, storage: Storage, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Callable[[], datetime] = utc_now,
+        queue: HitQueue | None = None,
+    ) -> None:
         self.storage = storage
         self.clock = clock
+        self.queue = queue
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._salts: dict[date, bytes] = {}
         # New visitors per (site, day, address) seen here, and addresses over their cap.
         self._new_visitors: dict[tuple[str, date, str], int] = {}
         self._tally_lock = threading.Lock()
         self._capped: set[tuple[str, date, str]] = set()
+        # Buffered sites: the last aggregated day record, per site, and until when to keep it.
+        self._aggregated: dict[str, tuple[float, DayRecord | None]] = {}
 
     # -- sites -------------------------------------------------------------------
 
@@ -85,6 +116,8 @@ class Counter:
         Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
         the first of a day or after a config change costs a few more, once, and so
         do new visitors from an address that brought many (see _admit_visitor).
+        A buffered site's hit: the visitor, a queued message, and a read of the
+        aggregated figures every few seconds per warm function.
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
@@ -111,6 +144,8 @@ class Counter:
             first_in_window=seen.first_in_window,
             new_since_previous=seen.new_since_previous,
         )
+        if site.mode == "buffered":
+            return self._buffer(site, view, increment, day, now)
         try:
             record = self.count(site, increment, day)
         except OutcomeUnknownError:
@@ -149,7 +184,9 @@ class Counter:
         return False
 
     def _count_page_view_only(self, site: Site, day: date, now: float, view: PageView) -> HitStats:
-        increment = Increment({"visits": 0, "pageviews": 1})
+        increment = Increment({"visits": 0, "pageviews": 1}, window=window(now))
+        if site.mode == "buffered":
+            return self._buffer(site, view, increment, day, now)
         return self._answer(site, self.count(site, increment, day), increment, now, view)
 
     def _answer(
@@ -164,23 +201,104 @@ class Counter:
             **self.stats_of(site, record, record.day, now).model_dump(), counted=counted
         )
 
+    def _buffer(
+        self, site: Site, view: PageView, increment: Increment, day: date, now: float
+    ) -> HitStats:
+        """Queues a counted hit; answers the last aggregated figures plus this hit."""
+        if self.queue is None:
+            raise RuntimeError("site mode is buffered but this function has no QUEUE_URL")
+        assert increment.window is not None
+        self.queue.send(
+            BufferedHit(
+                id=secrets.token_hex(16),
+                site=site.id,
+                day=day,
+                visits=increment.counts["visits"],
+                window=increment.window,
+                first_in_window=increment.first_in_window,
+                new_since_previous=increment.new_since_previous,
+                # Page counts from buffered hits are not written yet (see counters.buffer).
+                path=normalise_path(view.path) if view.path is not None else None,
+            )
+        )
+        stats = self.stats_of(site, self._aggregated_day(site, day), day, now)
+        added = increment.counts[site.count]
+        return HitStats(
+            **stats.model_dump(exclude={"today", "month", "year", "total"}),
+            today=stats.today + added,
+            month=stats.month + added,
+            year=stats.year + added,
+            total=stats.total + added,
+            counted=added > 0,
+            buffered=True,
+        )
+
+    def _aggregated_day(self, site: Site, day: date) -> DayRecord | None:
+        now = time.monotonic()
+        cached = self._aggregated.get(site.id)
+        if cached and cached[0] > now:
+            return cached[1]
+        record = self.storage.latest_day(site.id, day)
+        self._aggregated[site.id] = (now + settings().buffered_figures_cache_seconds, record)
+        return record
+
+    def count_batch(self, group: Group) -> int:
+        """Adds a group of buffered hits, each at most once whatever the redeliveries.
+
+        Returns how many hits were added now (the others had been before).
+        Steady state: one transaction per 99 hits (the day's ADD and the hit
+        markers); the day's first batch also seals the previous day and opens
+        this one with its bases, exactly as a direct hit does.
+        """
+        site = self.site(group.site)
+        expires_at = int(self.clock().timestamp()) + MARKER_TTL_SECONDS
+        added = 0
+        for chunk in group.chunks(MAX_MARKERS):
+            conflicts = 0
+            while chunk:
+                marker = HitMarkers(tuple(hit.id for hit in chunk), expires_at)
+                try:
+                    result = self._count(site, increment_of(chunk, group.window), group.day, marker)
+                except TransactionConflictError:
+                    conflicts += 1
+                    if conflicts > CONFLICT_RETRIES:
+                        raise
+                    time.sleep(random.uniform(0.01, 0.05) * conflicts)
+                    continue
+                assert isinstance(result, Batched)
+                if not result.already_counted:
+                    added += len(chunk)
+                    break
+                # Delivered before: add the rest without them (nothing was written).
+                chunk = [hit for hit in chunk if hit.id not in result.already_counted]
+        return added
+
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.
 
         Steady state: one request. The day's first hit also seals the previous
         active day and opens this one with its bases: two more, once a day.
         """
-        target = day or local_date(site.timezone, self.clock())
+        result = self._count(site, increment, day or local_date(site.timezone, self.clock()))
+        assert isinstance(result, DayRecord)
+        return result
+
+    def _count(
+        self, site: Site, increment: Increment, day: date, marker: HitMarkers | None = None
+    ) -> DayRecord | Batched:
+        target = day
         for _ in range(MAX_STEPS):
-            added = self.storage.add(site.id, target, increment)
+            added = self.storage.add(site.id, target, increment, marker)
             if added is None:
-                added = self._open(site.id, target, increment)
-            if isinstance(added, DayRecord):
+                added = self._open(site.id, target, increment, marker)
+            if not isinstance(added, Sealed):
                 return added
             target = added.by  # that day is over and a later one has begun: count there
         raise RuntimeError(f"could not count a hit for {site.id} on {target}")
 
-    def _open(self, site_id: str, day: date, increment: Increment) -> DayRecord | Sealed:
+    def _open(
+        self, site_id: str, day: date, increment: Increment, marker: HitMarkers | None = None
+    ) -> DayRecord | Sealed | Batched:
         for _ in range(MAX_STEPS):
             previous = self.storage.last_day_before(site_id, day)
             if previous is not None:
@@ -193,7 +311,7 @@ class Counter:
                     self._open(site_id, sealed.by, Increment(dict.fromkeys(METRICS, 0)))
                     continue
                 previous = sealed
-            return self.storage.open_day(site_id, day, previous, increment)
+            return self.storage.open_day(site_id, day, previous, increment, marker)
         raise RuntimeError(f"could not open {day} for {site_id}")
 
     def _salt(self, day: date) -> bytes:
@@ -289,4 +407,5 @@ def default_counter() -> Counter:
     # The counter ADDs are not idempotent: sent once by the SDK (see Storage).
     once = timeouts.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
     counter_client = boto3.client("dynamodb", config=once)
-    return Counter(Storage(client, config.table_name, counter_client))
+    queue = HitQueue(config.queue_url) if config.queue_url else None
+    return Counter(Storage(client, config.table_name, counter_client), queue=queue)

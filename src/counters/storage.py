@@ -4,7 +4,7 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 
 | item            | pk                    | sk                | attributes                                  |
 |-----------------|-----------------------|-------------------|---------------------------------------------|
-| site settings   | SITE#{site}           | CONFIG            | timezone, allowed_origins, count, ...       |
+| site settings   | SITE#{site}           | CONFIG            | timezone, allowed_origins, count, mode, ... |
 | day counters    | SITE#{site}           | DAY#{yyyy-mm-dd}  | v, p: the day's visits and page views;      |
 |                 |                       |                   | {v,p}_yesterday/_month/_year/_total: bases; |
 |                 |                       |                   | sealed_by: the next day, once it opened;    |
@@ -17,12 +17,20 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | (IPv6: /64) that day, once it brought many, |
 |                 |                       |                   | expires_at                                  |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
+| hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
+
+A hit marker records that the aggregator of buffered hits (site mode
+"buffered") has added that hit to a day item. The aggregator adds up to 99
+hits with one transaction: the day's ADD and a conditional Put of each hit's
+marker, so a hit delivered again, in whatever batch, adds nothing twice.
+Markers are keyed by random hit ids (spread over all partitions; only the day
+item is hot) and expire after the queue's retention period.
 
 History reads are range Queries: the day items of a series are one partition
 (`sk BETWEEN DAY#from AND DAY#to`; a year of days is about 80 KB, one page of a
@@ -172,6 +180,29 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+# A transaction holds at most 100 actions: the day's ADD and 99 hit markers.
+MAX_MARKERS = 99
+
+
+@dataclass(frozen=True)
+class HitMarkers:
+    """The hits one transactional write adds, so that each is added at most once."""
+
+    ids: tuple[str, ...]
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Batched:
+    """The answer of a write with hit markers: added, or refused for hits added before."""
+
+    already_counted: frozenset[str] = frozenset()
+
+
+class TransactionConflictError(RuntimeError):
+    """Another transaction held the day item; nothing was written, try again."""
+
+
 class _UpdateExpression:
     """Builds one UpdateExpression: SET ..., ADD ..., REMOVE ..."""
 
@@ -240,6 +271,8 @@ class Storage:
             allowed_origins=[origin["S"] for origin in item["allowed_origins"]["L"]],
             count=cast(Metric, item["count"]["S"]),
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
+            # Sites saved before the buffered mode existed count directly.
+            mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
         )
 
     def put_site(self, site: Site) -> None:
@@ -250,6 +283,7 @@ class Storage:
             "allowed_origins": {"L": [{"S": origin} for origin in site.allowed_origins]},
             "count": {"S": site.count},
             "visit_timeout_minutes": {"N": str(site.visit_timeout_minutes)},
+            "mode": {"S": site.mode},
         }
         self.client.put_item(TableName=self.table, Item=item)
 
@@ -301,20 +335,30 @@ class Storage:
                 return
             kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
-    def add(self, site: str, day: date, increment: Increment) -> DayRecord | Sealed | None:
+    def add(
+        self, site: str, day: date, increment: Increment, marker: HitMarkers | None = None
+    ) -> DayRecord | Sealed | Batched | None:
         """Adds to an opened, unsealed day item and returns it whole: the hit's one request.
 
         None means the day item is not opened yet; `Sealed` that a later day has begun.
+        With hit markers the write is a transaction with the markers' Puts and
+        answers `Batched` (the aggregator's path, never a hit's).
         """
         expression = _UpdateExpression()
         expression.increment(increment)
-        return self._update(
-            site, day, expression, "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
-        )
+        condition = "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
+        if marker is not None:
+            return self._update_once(site, day, expression, condition, marker)
+        return self._update(site, day, expression, condition)
 
     def open_day(
-        self, site: str, day: date, previous: DayRecord | None, increment: Increment
-    ) -> DayRecord | Sealed:
+        self,
+        site: str,
+        day: date,
+        previous: DayRecord | None,
+        increment: Increment,
+        marker: HitMarkers | None = None,
+    ) -> DayRecord | Sealed | Batched:
         """Opens a day item with its bases from the sealed previous day, and adds.
 
         Whatever another request opening the same day wrote first is kept: both
@@ -337,9 +381,75 @@ class Storage:
             )
             increment = Increment(increment.counts)
         expression.increment(increment)
-        result = self._update(site, day, expression, "attribute_not_exists(sealed_by)")
+        condition = "attribute_not_exists(sealed_by)"
+        result = (
+            self._update(site, day, expression, condition)
+            if marker is None
+            else self._update_once(site, day, expression, condition, marker)
+        )
         assert result is not None  # only a sealed item can refuse this write
         return result
+
+    def _update_once(
+        self,
+        site: str,
+        day: date,
+        expression: _UpdateExpression,
+        condition: str,
+        marker: HitMarkers,
+    ) -> Sealed | Batched | None:
+        """`_update` in one transaction with a conditional Put of each hit's marker."""
+        if not 0 < len(marker.ids) <= MAX_MARKERS:
+            raise ValueError(f"a transaction adds 1 to {MAX_MARKERS} hits, not {len(marker.ids)}")
+        puts: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        "pk": {"S": f"HIT#{hit_id}"},
+                        "sk": {"S": "COUNTED"},
+                        "expires_at": _n(marker.expires_at),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for hit_id in marker.ids
+        ]
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
+                            "UpdateExpression": expression.text(),
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeValues": expression.values,
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    *puts,
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as cancelled:
+            reasons = cancelled.response.get("CancellationReasons") or []
+            codes = [reason.get("Code") for reason in reasons]
+            counted = frozenset(
+                hit_id
+                for hit_id, code in zip(marker.ids, codes[1:], strict=False)
+                if code == "ConditionalCheckFailed"
+            )
+            if counted:
+                return Batched(already_counted=counted)
+            if "TransactionConflict" in codes:
+                raise TransactionConflictError(f"day {day} of {site} is busy") from cancelled
+            if not codes or codes[0] != "ConditionalCheckFailed":
+                raise
+            old: Item = dict(reasons[0].get("Item") or {})
+            if "sealed_by" in old:
+                return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return None
+        return Batched()
 
     def _update(
         self, site: str, day: date, expression: _UpdateExpression, condition: str

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
 from counters.models import HitBody, HitStats, Site
@@ -27,6 +18,13 @@ from counters.service import ForbiddenOriginError, default_counter
 from counters.settings import settings
 from counters.visitors import PageView
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 # The origins of the site being hit: CORS answers allow exactly those (any when empty).
 _site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=())
@@ -109,6 +107,12 @@ def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
 
 @cache
 def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+    # Imported on first use: most hits carry no Idempotency-Key, and this is ~10% of cold start.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+
     persistence = DynamoDBPersistenceLayer(
         table_name=settings().table_name,
         key_attr="pk",
@@ -121,6 +125,14 @@ def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
 
 
 def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitStats:
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
+        PydanticSerializer,
+    )
+
     persistence, config = _idempotency()
     config.register_lambda_context(router.lambda_context)
 
@@ -133,7 +145,11 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
     def record(*, request: IdempotentHit) -> HitStats:
         return default_counter().record_hit(site, view)
 
-    return cast(HitStats, record(request=request))
+    try:
+        return cast(HitStats, record(request=request))
+    except IdempotencyAlreadyInProgressError as busy:
+        message = "a request with this Idempotency-Key is still being counted; retry shortly"
+        raise ServiceError(409, message) from busy
 
 
 app = create_app(cors=SiteCORS(allow_origin="*", allow_headers=["Idempotency-Key"], max_age=86400))
@@ -143,11 +159,6 @@ app.include_router(router)
 @app.exception_handler(ForbiddenOriginError)
 def forbidden_origin(exc: ForbiddenOriginError) -> Response[dict[str, Any]]:
     return error(403, str(exc))
-
-
-@app.exception_handler(IdempotencyAlreadyInProgressError)
-def in_progress(exc: IdempotencyAlreadyInProgressError) -> Response[dict[str, Any]]:
-    return error(409, "a request with this Idempotency-Key is still being counted; retry shortly")
 
 
 _resolve = lambda_entry(app)

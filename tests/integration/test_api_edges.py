@@ -121,4 +121,5 @@ def test_site_settings_round_trip(api: Api) -> None:
         "allowed_origins": ["https://laichau.gov.vn"],
         "count": "pageviews",
         "visit_timeout_minutes": 30,
+        "mode": "direct",
     }

@@ -73,6 +73,21 @@ class Harness:
         assert answer.status_code == 200, answer.text
 
 
+@pytest.fixture
+def visitor_caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Sets max_visitors_per_address and unchecked_visitors_per_address for one test."""
+    from counters.settings import settings
+
+    def set_caps(cap: int, unchecked: int) -> None:
+        monkeypatch.setenv("MAX_VISITORS_PER_ADDRESS", str(cap))
+        monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", str(unchecked))
+        settings.cache_clear()
+
+    yield set_caps
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
 def _reset() -> None:
     from handlers import hits
 

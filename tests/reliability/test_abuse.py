@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import requests
 
-from counters.settings import settings
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
 _sessions = threading.local()
@@ -53,10 +53,8 @@ def test_refreshing_a_page_1000_times_is_one_visit(local_api: Harness) -> None:
 
 
 @pytest.fixture
-def small_caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(settings(), "max_visitors_per_address", 50)
-    monkeypatch.setattr(settings(), "unchecked_visitors_per_address", 10)
-    yield
+def small_caps(visitor_caps: Any) -> None:
+    visitor_caps(50, 10)
 
 
 def test_a_flood_of_user_agents_from_one_address_is_bounded(

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import requests
 
-from counters.settings import settings
 from local.template import load_template, routes
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
@@ -17,6 +16,7 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 TABLE_ARN = {"Fn::GetAtt": ["CountersTable", "Arn"]}
+QUEUE_ARN = {"Fn::GetAtt": ["HitQueue", "Arn"]}
 
 # The only routes anyone may call anonymously; every other route must be AWS_IAM.
 PUBLIC_ROUTES = {
@@ -37,15 +37,19 @@ OPERATOR_ROUTES = {
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
 ALLOWED = {
-    "HitFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    "HitFunction": READS
+    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"},
     "StatsFunction": READS,
     "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # Buffered mode: adds queued hits in transactions (their Puts and condition checks).
+    "AggregateFunction": READS
+    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
     "DocsFunction": set(),
 }
 
 
 def granted(function: str) -> set[str]:
-    """The DynamoDB actions a function's inline policies grant (and only on the table)."""
+    """The actions a function's inline policies grant: DynamoDB on the table, SQS on the queue."""
     actions: set[str] = set()
     for policy in FUNCTIONS[function]["Properties"].get("Policies") or []:
         assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
@@ -56,7 +60,10 @@ def granted(function: str) -> set[str]:
             listed = statement["Action"]
             listed = [listed] if isinstance(listed, str) else listed
             assert all("*" not in action for action in listed), listed
-            assert statement["Resource"] == TABLE_ARN, f"{function}: {statement['Resource']}"
+            service = {action.split(":")[0] for action in listed}
+            resource = {"dynamodb": TABLE_ARN, "sqs": QUEUE_ARN}[service.pop()]
+            assert not service, f"{function}: one service per statement"
+            assert statement["Resource"] == resource, f"{function}: {statement['Resource']}"
             actions |= set(listed)
     return actions
 
@@ -117,11 +124,10 @@ def test_every_checkov_suppression_says_why() -> None:
 
 
 @pytest.mark.slow
-def test_what_each_function_does_is_granted(local_api: Harness, monkeypatch: Any) -> None:
+def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: Any) -> None:
     """Drive every route (over four days, with a flood and an Idempotency-Key) and record
     each DynamoDB operation under the function that made it: all must be granted."""
-    monkeypatch.setattr(settings(), "max_visitors_per_address", 3)
-    monkeypatch.setattr(settings(), "unchecked_visitors_per_address", 1)
+    visitor_caps(3, 1)
     used: dict[str, set[str]] = defaultdict(set)
     storage = local_api.counter.storage
 
@@ -155,9 +161,11 @@ def test_what_each_function_does_is_granted(local_api: Harness, monkeypatch: Any
     assert requests.options(f"{site}/hits", timeout=10).status_code in (200, 204)
 
     assert {"HitFunction", "StatsFunction", "SitesFunction"} <= set(used)
-    # Exactly: nothing missing, and nothing granted that no request needed.
-    for function in ALLOWED:
-        assert used.get(function, set()) == granted(function), function
+    # Exactly: nothing missing, and nothing granted that no request needed (the queue and
+    # its aggregator belong to buffered mode, tested on its own).
+    for function in ALLOWED.keys() - {"AggregateFunction"}:
+        table_actions = {a for a in granted(function) if a.startswith("dynamodb:")}
+        assert used.get(function, set()) == table_actions, function
 
 
 def test_alarms_watch_errors_throttles_and_5xx() -> None:

@@ -1,0 +1,118 @@
+"""Cold import of each handler module against boto3 + a DynamoDB client, in fresh interpreters.
+
+Each sample is a new `python -c` with the template's environment for that
+function (plus what the Lambda runtime sets), timing in the child only the
+statement under test (the interpreter's own start-up is the same for all and
+left out). Runs are interleaved (A B C A B C ...) so that machine load hits
+all of them alike; the figure is the median. Bytecode is compiled by a
+warm-up run first, as `sam build`'s pip install does for the libraries.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from local.template import routes
+
+REPO = Path(__file__).resolve().parent.parent
+# BENCH_SRC=/elsewhere/src measures another checkout's code (e.g. before a change).
+SRC = Path(os.environ.get("BENCH_SRC", REPO / "src")).resolve()
+
+BASELINE = "import boto3; boto3.client('dynamodb')"
+# The hit function's own first-call set-up, which a cold start pays before answering.
+FIRST_CALL = "from counters.service import default_counter; default_counter()"
+
+CHILD = """
+import time
+c0, w0 = time.process_time(), time.perf_counter()
+{statement}
+print(time.process_time() - c0, time.perf_counter() - w0)
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    cpu_ms: float
+    wall_ms: float
+
+
+def handler_modules() -> dict[str, dict[str, str]]:
+    """module -> the environment the template gives its function."""
+    found: dict[str, dict[str, str]] = {}
+    for route in routes():
+        module = route.handler.rpartition(".")[0]
+        found.setdefault(module, dict(route.environment))
+    return found
+
+
+def _environment(function_env: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    env.update(function_env)
+    env.update(
+        PYTHONPATH=str(SRC),
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_LAMBDA_FUNCTION_NAME="bench",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
+        LAMBDA_TASK_ROOT=str(SRC),
+    )
+    return env
+
+
+def _sample(statement: str, env: dict[str, str]) -> Timing:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD.format(statement=statement)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=SRC,
+    ).stdout.split()
+    return Timing(cpu_ms=float(out[0]) * 1000, wall_ms=float(out[1]) * 1000)
+
+
+def measure(runs: int = 9) -> dict[str, Timing]:
+    """Median timings of the baseline and of each handler import (with and without first call)."""
+    modules = handler_modules()
+    any_env = _environment(next(iter(modules.values())))
+    cases: dict[str, tuple[str, dict[str, str]]] = {"boto3 + dynamodb client": (BASELINE, any_env)}
+    for module, env in modules.items():
+        cases[f"import {module}"] = (f"import {module}", _environment(env))
+        cases[f"import {module} + client"] = (f"import {module}; {FIRST_CALL}", _environment(env))
+    samples: dict[str, list[Timing]] = {name: [] for name in cases}
+    for statement, env in cases.values():
+        _sample(statement, env)  # warm-up: compile bytecode, fill the page cache
+    for _ in range(runs):
+        for name, (statement, env) in cases.items():
+            samples[name].append(_sample(statement, env))
+    return {
+        name: Timing(
+            cpu_ms=statistics.median(t.cpu_ms for t in timings),
+            wall_ms=statistics.median(t.wall_ms for t in timings),
+        )
+        for name, timings in samples.items()
+    }
+
+
+def report(runs: int = 9) -> list[str]:
+    timings = measure(runs)
+    base = timings["boto3 + dynamodb client"]
+    lines = [f"cold import, median of {runs} fresh interpreters (SPEC: within 1.5x of baseline)"]
+    lines.append(f"  {'':40} {'CPU ms':>8} {'wall ms':>8} {'CPU x':>6} {'wall x':>6}")
+    for name, t in timings.items():
+        lines.append(
+            f"  {name:40} {t.cpu_ms:8.0f} {t.wall_ms:8.0f} "
+            f"{t.cpu_ms / base.cpu_ms:6.2f} {t.wall_ms / base.wall_ms:6.2f}"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(report()))
