@@ -1,6 +1,6 @@
 """`python -m bench` (make bench): every figure of bench/README.md, measured in one run.
 
-    PYTHONPATH=src:. python -m bench [--hits 300] [--iterations 1500] [--import-runs 9]
+PYTHONPATH=src:. python -m bench [--hits 300] [--iterations 1500] [--import-runs 9]
 """
 
 from __future__ import annotations

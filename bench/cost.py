@@ -139,7 +139,11 @@ def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
             ),
             # one invocation per batch of AGGREGATOR_BATCH hits, billed per transaction
             "aggregator Lambda": 1e6 / AGGREGATOR_BATCH * price("lambda_request")
-            + 1e6 * template_memory_mb() / 1024 * aggregator_ms_per_hit / 1000
+            + 1e6
+            * template_memory_mb()
+            / 1024
+            * aggregator_ms_per_hit
+            / 1000
             * price("lambda_arm64_gb_second"),
         },
         duration_ms=buffered_ms,

@@ -267,6 +267,41 @@ class _MotoServer:
         self._thread.join()
 
 
+def _per_thread_powertools_state() -> None:
+    """Give each request thread its own Powertools current event and Lambda context.
+
+    Lambda runs one event at a time per instance, so Powertools keeps them in class
+    attributes (`BaseRouter.current_event = ...`). Here one warm module serves many
+    requests at once: without this, a handler could read another request's headers
+    (its client IP and User-Agent, so count the wrong visitor).
+    """
+    import abc
+
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if type(BaseRouter) is not abc.ABCMeta:
+        return  # done already (or Powertools changed: leave it alone)
+    slots = {name: _PerThread() for name in ("current_event", "lambda_context")}
+    # Instances read and write through the class's descriptors...
+    for name, slot in slots.items():
+        setattr(BaseRouter, name, slot)
+    # ...and `BaseRouter.current_event = ...` through the metaclass's (the same ones).
+    BaseRouter.__class__ = type("PerThreadRouterMeta", (abc.ABCMeta,), dict(slots))
+
+
+class _PerThread:
+    """A data descriptor holding one value per thread, for a class and its instances."""
+
+    def __init__(self) -> None:
+        self._state = threading.local()
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return getattr(self._state, "value", None)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self._state.value = value
+
+
 class LocalApi:
     """The local HTTP API; see :func:`start_local_api`."""
 
@@ -332,6 +367,7 @@ class LocalApi:
             if code_dir not in sys.path:
                 sys.path.insert(0, code_dir)
         self._setenv(environment)
+        _per_thread_powertools_state()
         for route in {r.handler: r for r in self.routes}.values():  # warm up, like Lambda init
             try:
                 self._handler(route)

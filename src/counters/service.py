@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -26,11 +27,20 @@ from counters.storage import (
     Batched,
     HitMarkers,
     Increment,
+    OutcomeUnknownError,
     Sealed,
     Storage,
     TransactionConflictError,
 )
-from counters.visitors import PageView, online, sighting, skip_reason, visitor_id
+from counters.visitors import (
+    PageView,
+    address_id,
+    online,
+    sighting,
+    skip_reason,
+    visitor_id,
+    window,
+)
 
 # A hit follows at most this many sealed days or openings before giving up; in
 # practice one or two (a hit that raced the day's first hit across midnight).
@@ -69,6 +79,10 @@ class Counter:
         self.queue = queue
         self._sites: dict[str, tuple[float, Site | None]] = {}
         self._salts: dict[date, bytes] = {}
+        # New visitors per (site, day, address) seen here, and addresses over their cap.
+        self._new_visitors: dict[tuple[str, date, str], int] = {}
+        self._tally_lock = threading.Lock()
+        self._capped: set[tuple[str, date, str]] = set()
         # Buffered sites: the last aggregated day record, per site, and until when to keep it.
         self._aggregated: dict[str, tuple[float, DayRecord | None]] = {}
 
@@ -100,7 +114,8 @@ class Counter:
         """Counts a page view unless it must be skipped, and answers the figures.
 
         Requests: 1 to skip (a read), 2 to count (the visitor, then the day item);
-        the first of a day or after a config change costs a few more, once.
+        the first of a day or after a config change costs a few more, once, and so
+        do new visitors from an address that brought many (see _admit_visitor).
         A buffered site's hit: the visitor, a queued message, and a read of the
         aggregated figures every few seconds per warm function.
         """
@@ -111,8 +126,17 @@ class Counter:
         instant = self.clock()
         now = instant.timestamp()
         day = local_date(site.timezone, instant)
-        visitor = visitor_id(self._salt(day), site.id, view.client_ip, view.user_agent)
-        last_seen = self.storage.see_visitor(site.id, visitor, day, now)
+        salt = self._salt(day)
+        address = address_id(salt, site.id, view.client_ip)
+        if (site.id, day, address) in self._capped:
+            return self._count_page_view_only(site, day, now, view)
+        visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
+        token = secrets.token_urlsafe(12)
+        last_seen = self.storage.see_visitor(site.id, visitor, day, now, token)
+        if last_seen is None and not self._admit_visitor(site.id, address, day, now):
+            # A flood of new visitors from one address: keep no item for this one.
+            self.storage.unsee_visitor(site.id, visitor, day, token, None)
+            return self._count_page_view_only(site, day, now, view)
         seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
         increment = Increment(
             counts={"visits": int(seen.new_visit), "pageviews": 1},
@@ -122,13 +146,60 @@ class Counter:
         )
         if site.mode == "buffered":
             return self._buffer(site, view, increment, day, now)
-        record = self.count(site, increment, day)
+        try:
+            record = self.count(site, increment, day)
+        except OutcomeUnknownError:
+            raise  # the hit may have counted: its visitor must stay seen
+        except Exception:
+            # Surely not counted: forget this sighting, so that the visitor's next hit
+            # still opens the visit this one would have.
+            self.storage.unsee_visitor(site.id, visitor, day, token, last_seen)
+            raise
+        return self._answer(site, record, increment, now, view)
+
+    def _admit_visitor(self, site_id: str, address: str, day: date, now: float) -> bool:
+        """Whether a client address may add one more visitor item today (bounds storage).
+
+        Storage holds at most max_visitors_per_address + (warm instances x
+        unchecked_visitors_per_address) visitor items per address and day.
+        """
+        key = (site_id, day, address)
+        if len(self._new_visitors) > 50_000:
+            self._new_visitors.clear()
+        with self._tally_lock:  # the local server runs one Counter in many threads
+            seen_here = self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
+        unchecked = settings().unchecked_visitors_per_address
+        if seen_here <= unchecked:
+            return True
+        # The first check also adds what this instance admitted unchecked.
+        added = seen_here if seen_here == unchecked + 1 else 1
+        if (
+            self.storage.count_address(site_id, address, day, now, added)
+            <= settings().max_visitors_per_address
+        ):
+            return True
+        if len(self._capped) > 10_000:
+            self._capped.clear()
+        self._capped.add(key)
+        return False
+
+    def _count_page_view_only(self, site: Site, day: date, now: float, view: PageView) -> HitStats:
+        increment = Increment({"visits": 0, "pageviews": 1}, window=window(now))
+        if site.mode == "buffered":
+            return self._buffer(site, view, increment, day, now)
+        return self._answer(site, self.count(site, increment, day), increment, now, view)
+
+    def _answer(
+        self, site: Site, record: DayRecord, increment: Increment, now: float, view: PageView
+    ) -> HitStats:
         if view.path is not None:  # the hit's third request at most: one page item
             self.storage.add_page_view(site.id, record.day, normalise_path(view.path))
         # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
         # page view but no visit).
         counted = increment.counts[site.count] > 0
-        return HitStats(**self.stats_of(site, record, record.day, now).model_dump(), counted=counted)
+        return HitStats(
+            **self.stats_of(site, record, record.day, now).model_dump(), counted=counted
+        )
 
     def _buffer(
         self, site: Site, view: PageView, increment: Increment, day: date, now: float
@@ -187,9 +258,7 @@ class Counter:
             while chunk:
                 marker = HitMarkers(tuple(hit.id for hit in chunk), expires_at)
                 try:
-                    result = self._count(
-                        site, increment_of(chunk, group.window), group.day, marker
-                    )
+                    result = self._count(site, increment_of(chunk, group.window), group.day, marker)
                 except TransactionConflictError:
                     conflicts += 1
                     if conflicts > CONFLICT_RETRIES:
@@ -328,13 +397,15 @@ def default_counter() -> Counter:
     from botocore.config import Config
 
     config = settings()
-    client = boto3.client(
-        "dynamodb",
-        config=Config(
-            retries={"mode": "standard", "max_attempts": config.dynamodb_max_attempts},
-            connect_timeout=config.dynamodb_connect_timeout,
-            read_timeout=config.dynamodb_read_timeout,
-        ),
+    timeouts = Config(
+        connect_timeout=config.dynamodb_connect_timeout, read_timeout=config.dynamodb_read_timeout
     )
+    retrying = timeouts.merge(
+        Config(retries={"mode": "standard", "max_attempts": config.dynamodb_max_attempts})
+    )
+    client = boto3.client("dynamodb", config=retrying)
+    # The counter ADDs are not idempotent: sent once by the SDK (see Storage).
+    once = timeouts.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    counter_client = boto3.client("dynamodb", config=once)
     queue = HitQueue(config.queue_url) if config.queue_url else None
-    return Counter(Storage(client, config.table_name), queue=queue)
+    return Counter(Storage(client, config.table_name, counter_client), queue=queue)

@@ -29,6 +29,12 @@ class Settings:
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
+    # Visitor items one client address (IPv6: /64) may create per site and day; past
+    # it, its hits count as page views but not visits, so a flood cannot grow storage.
+    max_visitors_per_address: int = 2000
+    # New visitors from one address a warm function admits before it checks (and adds
+    # to) the address's shared count: ordinary hits pay no extra request for the cap.
+    unchecked_visitors_per_address: int = 20
 
     @classmethod
     def from_environment(cls) -> Settings:

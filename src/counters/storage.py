@@ -10,12 +10,17 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | sealed_by: the next day, once it opened;    |
 |                 |                       |                   | oa{W}, ob{W}: online tallies of 5-minute    |
 |                 |                       |                   | window W (see counters.visitors)            |
-| visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at            |
+| visitor         | VISITOR#{site}#{id}   | {yyyy-mm-dd}      | seen (epoch seconds), expires_at;           |
+|                 |                       |                   | tok, prev: the last hit's token and the     |
+|                 |                       |                   | seen before it (makes re-sends harmless)    |
+| client address  | ADDRESS#{site}#{id}   | {yyyy-mm-dd}      | visitors: visitor items made from one IP    |
+|                 |                       |                   | (IPv6: /64) that day, once it brought many, |
+|                 |                       |                   | expires_at                                  |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 | hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
-Day dates are the site's local dates. Visitor ids are keyed hashes that change
+Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
 traffic (or an imported baseline): idle days cost nothing. Bases are the
 figures before the day began (see `counters.rollover`).
@@ -41,12 +46,20 @@ API and lets us write the exact expressions, one request per call below.
 from __future__ import annotations
 
 import logging
+import random
+import secrets
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
 from counters.models import Site
 from counters.periods import month_end, months
@@ -66,6 +79,10 @@ BASE_FIELDS = ("yesterday", "month", "year", "total")
 
 def site_pk(site: str) -> str:
     return f"SITE#{site}"
+
+
+def visitor_pk(site: str, visitor: str) -> str:
+    return f"VISITOR#{site}#{visitor}"
 
 
 def day_sk(day: date) -> str:
@@ -142,6 +159,27 @@ class Sealed:
     by: date
 
 
+class OutcomeUnknownError(Exception):
+    """A counter write failed in a way that leaves unknown whether DynamoDB applied it.
+
+    Such a write is never re-sent (ADD is not idempotent): the hit may have been
+    counted once, never twice. Answered like any storage failure (503).
+    """
+
+
+# Errors that DynamoDB answers before writing anything: safe to re-send an ADD.
+NOT_WRITTEN_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+# ...and failures to reach DynamoDB at all.
+NOT_SENT_ERRORS = (ConnectTimeoutError, EndpointConnectionError)
+COUNTER_WRITE_ATTEMPTS = 4
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
 # A transaction holds at most 100 actions: the day's ADD and 99 hit markers.
 MAX_MARKERS = 99
 
@@ -203,9 +241,20 @@ class _UpdateExpression:
 
 
 class Storage:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    """`client` may retry (SDK standard mode): every call on it is idempotent.
+
+    `counter_client` sends the non-idempotent ADDs to day items and must not
+    retry by itself (max_attempts=1): a re-send after a lost response would count
+    a hit twice. `_counter_update` retries only the errors that prove nothing
+    was written (throttling, no connection).
+    """
+
+    def __init__(
+        self, client: DynamoDBClient, table: str, counter_client: DynamoDBClient | None = None
+    ) -> None:
         self.client = client
         self.table = table
+        self.counter_client = counter_client or client
 
     # -- site settings -------------------------------------------------------
 
@@ -406,7 +455,7 @@ class Storage:
         self, site: str, day: date, expression: _UpdateExpression, condition: str
     ) -> DayRecord | Sealed | None:
         try:
-            answer = self.client.update_item(
+            answer = self._counter_update(
                 TableName=self.table,
                 Key={"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
                 UpdateExpression=expression.text(),
@@ -415,12 +464,36 @@ class Storage:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except self.client.exceptions.ConditionalCheckFailedException as refused:
+        except self.counter_client.exceptions.ConditionalCheckFailedException as refused:
             old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
             if "sealed_by" in old:
                 return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
             return None
         return _day_record(answer["Attributes"])
+
+    def _counter_update(self, **request: Any) -> Item:
+        """One UpdateItem that ADDs, re-sent only when DynamoDB surely did not apply it."""
+        for attempt in range(1, COUNTER_WRITE_ATTEMPTS + 1):
+            try:
+                return self.counter_client.update_item(**request)  # type: ignore[return-value]
+            except ClientError as exc:
+                code = _error_code(exc)
+                if code == "ConditionalCheckFailedException":
+                    raise
+                if code not in NOT_WRITTEN_CODES:
+                    # A 5xx may come after the write was applied.
+                    raise OutcomeUnknownError(f"counter write failed: {code}") from exc
+                if attempt == COUNTER_WRITE_ATTEMPTS:
+                    raise
+            except NOT_SENT_ERRORS:
+                if attempt == COUNTER_WRITE_ATTEMPTS:
+                    raise
+            except BotoCoreError as exc:
+                # Read timeout, connection dropped: the response may be all that was lost.
+                raise OutcomeUnknownError(f"counter write failed: {exc}") from exc
+            # Full jitter, like the SDK's standard mode: 25 ms, 50 ms, 100 ms caps.
+            time.sleep(random.uniform(0, 0.025 * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable")
 
     def seal(self, site: str, day: date, by: date) -> DayRecord | Sealed:
         """Closes a day item to further increments, naming the day that opens after it.
@@ -447,20 +520,79 @@ class Storage:
 
     # -- visitors ------------------------------------------------------------------
 
-    def see_visitor(self, site: str, visitor: str, day: date, now: float) -> float | None:
-        """Records that a visitor was seen now; returns when it was last seen that day."""
-        answer = self.client.update_item(
-            TableName=self.table,
-            Key={"pk": {"S": f"VISITOR#{site}#{visitor}"}, "sk": {"S": day.isoformat()}},
-            UpdateExpression="SET seen = :now, expires_at = :expires",
-            ExpressionAttributeValues={
-                ":now": {"N": f"{now:.3f}"},
-                ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
-            },
-            ReturnValues="UPDATED_OLD",
-        )
+    def see_visitor(
+        self, site: str, visitor: str, day: date, now: float, token: str = ""
+    ) -> float | None:
+        """Records that a visitor was seen now; returns when it was last seen that day.
+
+        Safe for the SDK to re-send: `token` (unique per hit) marks the write, and a
+        re-sent write that finds its own token answers the `prev` it saved.
+        """
+        key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": day.isoformat()}}
+        try:
+            answer = self.client.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression="SET prev = if_not_exists(seen, :none), seen = :now, "
+                "tok = :tok, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(tok) OR tok <> :tok",
+                ExpressionAttributeValues={
+                    ":now": {"N": f"{now:.3f}"},
+                    ":none": _n(0),
+                    ":tok": {"S": token or secrets.token_urlsafe(12)},
+                    ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
+                },
+                ReturnValues="UPDATED_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as refused:
+            # Our own write, applied before its response was lost.
+            old = refused.response.get("Item")
+            prev = float(old["prev"]["N"]) if isinstance(old, dict) and "prev" in old else 0.0
+            return prev or None
         seen = answer.get("Attributes", {}).get("seen")
         return float(seen["N"]) if seen else None
+
+    def unsee_visitor(
+        self, site: str, visitor: str, day: date, token: str, last_seen: float | None
+    ) -> None:
+        """Undoes `see_visitor` when its hit was surely not counted (unless a later hit wrote)."""
+        key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": day.isoformat()}}
+        try:
+            if last_seen is None:
+                self.client.delete_item(
+                    TableName=self.table,
+                    Key=key,
+                    ConditionExpression="tok = :tok",
+                    ExpressionAttributeValues={":tok": {"S": token}},
+                )
+            else:
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="SET seen = :last REMOVE tok",
+                    ConditionExpression="tok = :tok",
+                    ExpressionAttributeValues={
+                        ":tok": {"S": token},
+                        ":last": {"N": f"{last_seen:.3f}"},
+                    },
+                )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # a later hit of the same visitor wrote since: it stands
+
+    def count_address(self, site: str, address: str, day: date, now: float, added: int = 1) -> int:
+        """Adds new visitors to a client address's count for the day; returns the count."""
+        answer = self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"ADDRESS#{site}#{address}"}, "sk": {"S": day.isoformat()}},
+            UpdateExpression="ADD visitors :one SET expires_at = :expires",
+            ExpressionAttributeValues={
+                ":one": _n(added),
+                ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["visitors"]["N"])
 
     def salt(self, day: date) -> bytes | None:
         answer = self.client.get_item(
@@ -522,13 +654,14 @@ class Storage:
         retry it and count the figures twice, so a failure is logged, not raised.
         """
         try:
-            self.client.update_item(
+            # An ADD: never re-sent blindly (see _counter_update).
+            self._counter_update(
                 TableName=self.table,
                 Key={"pk": {"S": pages_pk(site, day)}, "sk": {"S": f"{day.isoformat()}#{path}"}},
                 UpdateExpression="ADD n :one",
                 ExpressionAttributeValues={":one": _n(1)},
             )
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError, OutcomeUnknownError):
             logger.warning("page view of %s on %s not counted", site, day, exc_info=True)
             return False
         return True

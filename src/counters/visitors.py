@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from functools import cache
@@ -58,6 +59,22 @@ def visitor_id(salt: bytes, site: str, client_ip: str, user_agent: str) -> str:
     """A keyed hash of site, IP and User-Agent: 128 bits, URL-safe."""
     message = "\x1f".join((site, client_ip, user_agent)).encode()
     digest = hmac.new(salt, message, hashlib.sha256).digest()[:16]
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def address_id(salt: bytes, site: str, client_ip: str) -> str:
+    """A keyed hash of site and client address; IPv6 by /64, which one client can rotate within."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        key = client_ip
+    else:
+        if isinstance(address, ipaddress.IPv6Address):
+            mapped = address.ipv4_mapped
+            key = str(mapped or ipaddress.IPv6Network((address, 64), strict=False))
+        else:
+            key = str(address)
+    digest = hmac.new(salt, f"{site}\x1faddress\x1f{key}".encode(), hashlib.sha256).digest()[:16]
     return urlsafe_b64encode(digest).decode().rstrip("=")
 
 

@@ -9,12 +9,16 @@ from typing import Annotated, Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from counters.models import SITE_ID_PATTERN
 from counters.service import UnknownSiteError
+from counters.storage import OutcomeUnknownError
 from handlers import end_cold_start
 
 logger = Logger()
@@ -42,6 +46,21 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return error(422, f"invalid request: {summary}", errors=problems)
 
+    # Powertools answers these without a "message"; every error here has one.
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+        return error(415, "unsupported content type: send JSON (application/json or text/plain)")
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_utf8(exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+        # A body that is not UTF-8 arrives base64-encoded; decoding it fails inside Powertools.
+        return error(400, "the request body is not valid UTF-8")
+
+    @app.exception_handler(RecursionError)
+    def too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
+        # json.loads gives up on a few thousand nested brackets.
+        return error(400, "the request body is nested too deeply")
+
     @app.exception_handler(UnknownSiteError)
     def unknown_site(exc: UnknownSiteError) -> Response[dict[str, Any]]:
         return error(404, str(exc.args[0]))
@@ -50,7 +69,7 @@ def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
     def service_error(exc: ServiceError) -> Response[dict[str, Any]]:
         return error(exc.status_code, str(exc.msg))
 
-    @app.exception_handler([ClientError, BotoCoreError])
+    @app.exception_handler([ClientError, BotoCoreError, OutcomeUnknownError])
     def storage_unavailable(exc: Exception) -> Response[dict[str, Any]]:
         logger.exception("storage request failed")
         metrics.add_metric(name="StorageErrors", unit="Count", value=1)

@@ -111,7 +111,11 @@ def test_buffered_hits_answer_at_once_and_say_so(api: Api, site: str, queue: str
     assert not [item for item in table_dump(api_client()) if item["sk"]["S"].startswith("DAY#")]
     assert aggregate(drain(queue)) == []
     assert figures(stats(api, site, NOON)) == {
-        "today": 1, "yesterday": 0, "month": 1, "year": 1, "total": 1
+        "today": 1,
+        "yesterday": 0,
+        "month": 1,
+        "year": 1,
+        "total": 1,
     }
 
 

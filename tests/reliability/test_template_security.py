@@ -1,0 +1,189 @@
+"""Least privilege and safe defaults, read from template.yaml (the deployed truth)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from local.template import load_template, routes
+from tests.reliability.conftest import DEFAULT_INSTANT, Harness
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+TABLE_ARN = {"Fn::GetAtt": ["CountersTable", "Arn"]}
+QUEUE_ARN = {"Fn::GetAtt": ["HitQueue", "Arn"]}
+
+# The only routes anyone may call anonymously; every other route must be AWS_IAM.
+PUBLIC_ROUTES = {
+    "POST /v1/sites/{site}/hits",
+    "OPTIONS /v1/sites/{site}/hits",
+    "GET /v1/sites/{site}/stats",
+    "GET /v1/sites/{site}/series",
+    "GET /v1/sites/{site}/pages",
+    "GET /v1/sites/{site}/badge.svg",
+    "GET /v1/openapi.json",
+    "GET /v1/docs",
+}
+OPERATOR_ROUTES = {
+    "PUT /v1/sites/{site}",
+    "GET /v1/sites/{site}",
+    "POST /v1/sites/{site}/baseline",
+}
+READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+# What each function may do on the table, at most (the template may grant less).
+ALLOWED = {
+    "HitFunction": READS
+    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"},
+    "StatsFunction": READS,
+    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # Buffered mode: adds queued hits in transactions (their Puts and condition checks).
+    "AggregateFunction": READS
+    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+    "DocsFunction": set(),
+}
+
+
+def granted(function: str) -> set[str]:
+    """The actions a function's inline policies grant: DynamoDB on the table, SQS on the queue."""
+    actions: set[str] = set()
+    for policy in FUNCTIONS[function]["Properties"].get("Policies") or []:
+        assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
+            f"{function}: only inline statements (no managed or SAM policy templates): {policy}"
+        )
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow"
+            listed = statement["Action"]
+            listed = [listed] if isinstance(listed, str) else listed
+            assert all("*" not in action for action in listed), listed
+            service = {action.split(":")[0] for action in listed}
+            resource = {"dynamodb": TABLE_ARN, "sqs": QUEUE_ARN}[service.pop()]
+            assert not service, f"{function}: one service per statement"
+            assert statement["Resource"] == resource, f"{function}: {statement['Resource']}"
+            actions |= set(listed)
+    return actions
+
+
+def test_operator_routes_require_iam_and_nothing_else_is_public() -> None:
+    by_key = {route.route_key: route for route in routes(template=TEMPLATE)}
+    assert set(by_key) >= OPERATOR_ROUTES
+    for key, route in by_key.items():
+        if key in PUBLIC_ROUTES:
+            assert not route.iam_auth, key
+        else:
+            assert route.iam_auth, f"{key} is reachable anonymously"
+    assert all(by_key[key].iam_auth for key in OPERATOR_ROUTES)
+    assert TEMPLATE["Resources"]["Api"]["Properties"]["Auth"]["EnableIamAuthorizer"] is True
+
+
+@pytest.mark.parametrize("function", sorted(ALLOWED))
+def test_each_function_is_granted_only_what_it_needs_on_the_table(function: str) -> None:
+    assert set(FUNCTIONS) == set(ALLOWED), "a new function needs its entry here"
+    actions = granted(function)
+    assert actions <= ALLOWED[function], actions - ALLOWED[function]
+    props = FUNCTIONS[function]["Properties"]
+    assert "FunctionUrlConfig" not in props  # no way around the API's auth and throttling
+
+
+def test_the_read_only_function_cannot_write() -> None:
+    assert granted("StatsFunction") <= READS
+
+
+def test_table_is_retained_recoverable_and_encrypted() -> None:
+    table = RESOURCES["CountersTable"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    props = table["Properties"]
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_public_routes_are_throttled_and_logged() -> None:
+    api = RESOURCES["Api"]["Properties"]
+    throttle = api["DefaultRouteSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
+    assert "DestinationArn" in api["AccessLogSettings"]
+    # No client IP or User-Agent in access logs: the service stores neither.
+    assert "sourceIp" not in api["AccessLogSettings"]["Format"]
+    assert "userAgent" not in api["AccessLogSettings"]["Format"]
+    for resource in RESOURCES.values():
+        if resource["Type"] == "AWS::Logs::LogGroup":
+            assert resource["Properties"]["RetentionInDays"] <= 400
+
+
+def test_every_checkov_suppression_says_why() -> None:
+    for name, resource in RESOURCES.items():
+        for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip", []):
+            assert len(skip.get("comment", "")) > 20, f"{name}: {skip['id']} has no reason"
+
+
+@pytest.mark.slow
+def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: Any) -> None:
+    """Drive every route (over four days, with a flood and an Idempotency-Key) and record
+    each DynamoDB operation under the function that made it: all must be granted."""
+    visitor_caps(3, 1)
+    used: dict[str, set[str]] = defaultdict(set)
+    storage = local_api.counter.storage
+
+    def record(model: Any, **_: Any) -> None:
+        if local_api.context.function:
+            used[local_api.context.function].add(f"dynamodb:{model.name}")
+
+    for client in {id(c): c for c in (storage.client, storage.counter_client)}.values():
+        client.meta.events.register("before-call.dynamodb", record)
+    url, site = local_api.url, f"{local_api.url}/v1/sites/portal"
+    assert requests.put(site, json={"timezone": "UTC"}, timeout=10).status_code == 200
+    baseline = {"date": "2025-06-11", "today": 1, "yesterday": 1, "month": 3, "year": 9, "total": 9}
+    clock = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=4)).timestamp())}
+    assert requests.post(f"{site}/baseline", json=baseline, headers=clock, timeout=10).ok
+    for day in range(4):  # salts are created, and old ones deleted
+        when = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=3 - day)).timestamp())}
+        for i in range(6):  # past the per-address cap: visitor items are removed again
+            headers = {**when, "X-Forwarded-For": "203.0.113.9", "User-Agent": f"Mozilla/5.0 {i}"}
+            answer = requests.post(f"{site}/hits", json={"path": "/a"}, headers=headers, timeout=10)
+            assert answer.status_code == 200, answer.text
+        headers = {**when, "User-Agent": "Mozilla/5.0", "Idempotency-Key": f"key-{day}"}
+        assert requests.post(f"{site}/hits", headers=headers, timeout=10).status_code == 200
+    # A baseline on a day with traffic seals the day before it.
+    today = {**baseline, "date": DEFAULT_INSTANT.date().isoformat(), "total": 99, "year": 50}
+    assert requests.post(f"{site}/baseline", json=today, timeout=10).status_code == 200
+    for path in ("", "/stats", "/series?granularity=day", "/pages", "/badge.svg"):
+        local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
+        answer = requests.get(f"{site}{path}", timeout=10)
+        assert answer.status_code == 200, (path, answer.text)
+    assert requests.get(f"{url}/v1/openapi.json", timeout=10).status_code == 200
+    assert requests.options(f"{site}/hits", timeout=10).status_code in (200, 204)
+
+    assert {"HitFunction", "StatsFunction", "SitesFunction"} <= set(used)
+    # Exactly: nothing missing, and nothing granted that no request needed (the queue and
+    # its aggregator belong to buffered mode, tested on its own).
+    for function in ALLOWED.keys() - {"AggregateFunction"}:
+        table_actions = {a for a in granted(function) if a.startswith("dynamodb:")}
+        assert used.get(function, set()) == table_actions, function
+
+
+def test_alarms_watch_errors_throttles_and_5xx() -> None:
+    watched = {
+        (r["Properties"]["Namespace"], r["Properties"]["MetricName"])
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert watched >= {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("VisitCounter", "StorageErrors"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/DynamoDB", "ReadThrottleEvents"),
+        ("AWS/DynamoDB", "SystemErrors"),
+        ("AWS/ApiGateway", "5xx"),
+    }
+    # The custom metric's namespace and dimension are the ones Powertools publishes under.
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "VisitCounter"
+    assert env["POWERTOOLS_SERVICE_NAME"] == "visit-counter"
