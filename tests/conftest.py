@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.template import create_tables, routes
+from local.template import create_tables, load_template, routes
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -81,12 +81,20 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def handler_for(event: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The handler the template routes this event's routeKey to."""
-    for route in routes():
-        if route.route_key == event["routeKey"]:
-            module, _, function = route.handler.rpartition(".")
-            return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
-    raise LookupError(f"no route for {event['routeKey']}")
+    """The handler the template gives this event: by routeKey, or the SQS consumer."""
+    if "routeKey" in event:
+        handlers = [r.handler for r in routes() if r.route_key == event["routeKey"]]
+    else:
+        handlers = [
+            resource["Properties"]["Handler"]
+            for resource in load_template()["Resources"].values()
+            if resource["Type"] == "AWS::Serverless::Function"
+            and any(e["Type"] == "SQS" for e in resource["Properties"].get("Events", {}).values())
+        ]
+    if not handlers:
+        raise LookupError("no function in the template takes this event")
+    module, _, function = handlers[0].rpartition(".")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
 
 
 class Api:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from functools import cache
+from typing import Any
 
 from counters.buffer import BufferedHit, Group, HitQueue, increment_of
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
@@ -122,18 +123,24 @@ class Counter:
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
         if skip_reason(view) is not None:
-            return HitStats(**self.stats(site).model_dump(), counted=False)
+            instant = self.clock()
+            today = local_date(site.timezone, instant)
+            record = self.storage.latest_day(site.id, today)
+            return self.hit_stats_of(site, record, today, instant.timestamp(), counted=False)
         instant = self.clock()
         now = instant.timestamp()
         day = local_date(site.timezone, instant)
         salt = self._salt(day)
-        address = address_id(salt, site.id, view.client_ip)
-        if (site.id, day, address) in self._capped:
+        # The client's address matters only for new visitors and capped addresses (rare).
+        address = address_id(salt, site.id, view.client_ip) if self._capped else None
+        if address is not None and (site.id, day, address) in self._capped:
             return self._count_page_view_only(site, day, now, view)
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
         token = secrets.token_urlsafe(12)
         last_seen = self.storage.see_visitor(site.id, visitor, day, now, token)
-        if last_seen is None and not self._admit_visitor(site.id, address, day, now):
+        if last_seen is None and not self._admit_visitor(
+            site.id, address or address_id(salt, site.id, view.client_ip), day, now
+        ):
             # A flood of new visitors from one address: keep no item for this one.
             self.storage.unsee_visitor(site.id, visitor, day, token, None)
             return self._count_page_view_only(site, day, now, view)
@@ -197,9 +204,7 @@ class Counter:
         # "counted": whether the figure this site shows went up (a repeat inside a visit adds a
         # page view but no visit).
         counted = increment.counts[site.count] > 0
-        return HitStats(
-            **self.stats_of(site, record, record.day, now).model_dump(), counted=counted
-        )
+        return self.hit_stats_of(site, record, record.day, now, counted)
 
     def _buffer(
         self, site: Site, view: PageView, increment: Increment, day: date, now: float
@@ -375,19 +380,32 @@ class Counter:
     def stats_of(
         self, site: Site, record: DayRecord | None, today: date, now: float | None = None
     ) -> Stats:
+        return Stats.model_construct(**self._figures(site, record, today, now))
+
+    def hit_stats_of(
+        self, site: Site, record: DayRecord | None, today: date, now: float, counted: bool
+    ) -> HitStats:
+        return HitStats.model_construct(**self._figures(site, record, today, now), counted=counted)
+
+    def _figures(
+        self, site: Site, record: DayRecord | None, today: date, now: float | None
+    ) -> dict[str, Any]:
+        # Plain ints and strings computed here: no validation needed on the hit path.
         figures = figures_on(record, today, site.count)
         now = self.clock().timestamp() if now is None else now
-        return Stats(
-            site=site.id,
-            timezone=site.timezone,
-            date=today,
-            today=figures.today,
-            yesterday=figures.yesterday,
-            month=figures.month,
-            year=figures.year,
-            total=figures.total,
-            online=online(record.first_in_window, record.new_since_previous, now) if record else 0,
-        )
+        return {
+            "site": site.id,
+            "timezone": site.timezone,
+            "date": today,
+            "today": figures.today,
+            "yesterday": figures.yesterday,
+            "month": figures.month,
+            "year": figures.year,
+            "total": figures.total,
+            "online": online(record.first_in_window, record.new_since_previous, now)
+            if record
+            else 0,
+        }
 
 
 @cache
