@@ -415,15 +415,14 @@ def default_counter() -> Counter:
     from botocore.config import Config
 
     config = settings()
-    timeouts = Config(
-        connect_timeout=config.dynamodb_connect_timeout, read_timeout=config.dynamodb_read_timeout
+    # Storage retries by itself, knowing which requests are safe to re-send.
+    client = boto3.client(
+        "dynamodb",
+        config=Config(
+            connect_timeout=config.dynamodb_connect_timeout,
+            read_timeout=config.dynamodb_read_timeout,
+            retries={"mode": "standard", "total_max_attempts": 1},
+        ),
     )
-    retrying = timeouts.merge(
-        Config(retries={"mode": "standard", "max_attempts": config.dynamodb_max_attempts})
-    )
-    client = boto3.client("dynamodb", config=retrying)
-    # The counter ADDs are not idempotent: sent once by the SDK (see Storage).
-    once = timeouts.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
-    counter_client = boto3.client("dynamodb", config=once)
     queue = HitQueue(config.queue_url) if config.queue_url else None
-    return Counter(Storage(client, config.table_name, counter_client), queue=queue)
+    return Counter(Storage(client, config.table_name, config.dynamodb_max_attempts), queue=queue)

@@ -29,7 +29,7 @@ class Settings(BaseModel):
     # Timeouts short enough that a slow call is retried well inside the Lambda timeout.
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
-    dynamodb_max_attempts: int = 3
+    dynamodb_max_attempts: int = 4
     # Visitor items one client address (IPv6: /64) may create per site and day; past
     # it, its hits count as page views but not visits, so a flood cannot grow storage.
     max_visitors_per_address: int = 2000

@@ -160,7 +160,7 @@ class Sealed:
 
 
 class OutcomeUnknownError(Exception):
-    """A counter write failed in a way that leaves unknown whether DynamoDB applied it.
+    """An ADD failed in a way that leaves unknown whether DynamoDB applied it.
 
     Such a write is never re-sent (ADD is not idempotent): the hit may have been
     counted once, never twice. Answered like any storage failure (503).
@@ -173,7 +173,8 @@ NOT_WRITTEN_CODES = frozenset(
 )
 # ...and failures to reach DynamoDB at all.
 NOT_SENT_ERRORS = (ConnectTimeoutError, EndpointConnectionError)
-COUNTER_WRITE_ATTEMPTS = 4
+# Server errors: worth another try, but a write may have been applied before them.
+TRANSIENT_CODES = frozenset({"InternalServerError", "ServiceUnavailable", "InternalFailure"})
 
 
 def _error_code(exc: ClientError) -> str:
@@ -241,26 +242,57 @@ class _UpdateExpression:
 
 
 class Storage:
-    """`client` may retry (SDK standard mode): every call on it is idempotent.
+    """Every request goes through `_send`, which retries like the SDK's standard mode.
 
-    `counter_client` sends the non-idempotent ADDs to day items and must not
-    retry by itself (max_attempts=1): a re-send after a lost response would count
-    a hit twice. `_counter_update` retries only the errors that prove nothing
-    was written (throttling, no connection).
+    The client must not retry by itself (total_max_attempts=1): the ADDs to day
+    and page items are not idempotent, and a re-send after a lost response would
+    count a hit twice. `_send` re-sends an ADD only after errors that prove
+    nothing was written (throttling, no connection); every other request is
+    idempotent and retried on any transient error. One client, not two: a
+    second costs ~25 ms of cold start.
     """
 
-    def __init__(
-        self, client: DynamoDBClient, table: str, counter_client: DynamoDBClient | None = None
-    ) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, attempts: int = 4) -> None:
         self.client = client
         self.table = table
-        self.counter_client = counter_client or client
+        self.attempts = attempts
+
+    def _send(self, operation: str, *, adds: bool = False, **request: Any) -> Any:
+        """One request; `adds` marks a non-idempotent ADD (see the class docstring)."""
+        call = getattr(self.client, operation)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return call(**request)
+            except ClientError as exc:
+                code = _error_code(exc)
+                if code not in NOT_WRITTEN_CODES:
+                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                    if code not in TRANSIENT_CODES and status < 500:
+                        raise  # an answer, not a failure: a refused condition, a bad request
+                    if adds:  # a 5xx may come after the write was applied
+                        raise OutcomeUnknownError(f"counter write failed: {code}") from exc
+                if attempt == self.attempts:
+                    raise
+            except NOT_SENT_ERRORS:
+                if attempt == self.attempts:
+                    raise
+            except BotoCoreError as exc:
+                # Read timeout, connection dropped: the response may be all that was lost.
+                if adds:
+                    raise OutcomeUnknownError(f"counter write failed: {exc}") from exc
+                if attempt == self.attempts:
+                    raise
+            # Full jitter, as the SDK's standard mode: 25 ms, 50 ms, 100 ms caps.
+            time.sleep(random.uniform(0, 0.025 * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable")
 
     # -- site settings -------------------------------------------------------
 
     def get_site(self, site: str) -> Site | None:
-        answer = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": site_pk(site)}, "sk": {"S": CONFIG_SK}}
+        answer = self._send(
+            "get_item",
+            TableName=self.table,
+            Key={"pk": {"S": site_pk(site)}, "sk": {"S": CONFIG_SK}},
         )
         item = answer.get("Item")
         if item is None:
@@ -285,7 +317,7 @@ class Storage:
             "visit_timeout_minutes": {"N": str(site.visit_timeout_minutes)},
             "mode": {"S": site.mode},
         }
-        self.client.put_item(TableName=self.table, Item=item)
+        self._send("put_item", TableName=self.table, Item=item)
 
     # -- day counters ----------------------------------------------------------
 
@@ -299,7 +331,8 @@ class Storage:
         return self.latest_day(site, day - timedelta(days=1), consistent=True)
 
     def _newest(self, site: str, upper_key: str, *, consistent: bool) -> DayRecord | None:
-        answer = self.client.query(
+        answer = self._send(
+            "query",
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
             ExpressionAttributeValues={
@@ -329,7 +362,7 @@ class Storage:
 
     def _query_all(self, **kwargs: Any) -> Iterator[Item]:
         while True:
-            answer = self.client.query(TableName=self.table, **kwargs)
+            answer = self._send("query", TableName=self.table, **kwargs)
             yield from answer.get("Items", [])
             if "LastEvaluatedKey" not in answer:
                 return
@@ -416,7 +449,8 @@ class Storage:
             for hit_id in marker.ids
         ]
         try:
-            self.client.transact_write_items(
+            self._send(
+                "transact_write_items",
                 TransactItems=[
                     {
                         "Update": {
@@ -429,7 +463,7 @@ class Storage:
                         }
                     },
                     *puts,
-                ]
+                ],
             )
         except self.client.exceptions.TransactionCanceledException as cancelled:
             reasons = cancelled.response.get("CancellationReasons") or []
@@ -455,7 +489,9 @@ class Storage:
         self, site: str, day: date, expression: _UpdateExpression, condition: str
     ) -> DayRecord | Sealed | None:
         try:
-            answer = self._counter_update(
+            answer = self._send(
+                "update_item",
+                adds=True,
                 TableName=self.table,
                 Key={"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
                 UpdateExpression=expression.text(),
@@ -464,36 +500,12 @@ class Storage:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except self.counter_client.exceptions.ConditionalCheckFailedException as refused:
+        except self.client.exceptions.ConditionalCheckFailedException as refused:
             old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
             if "sealed_by" in old:
                 return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
             return None
         return _day_record(answer["Attributes"])
-
-    def _counter_update(self, **request: Any) -> Item:
-        """One UpdateItem that ADDs, re-sent only when DynamoDB surely did not apply it."""
-        for attempt in range(1, COUNTER_WRITE_ATTEMPTS + 1):
-            try:
-                return self.counter_client.update_item(**request)  # type: ignore[return-value]
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code == "ConditionalCheckFailedException":
-                    raise
-                if code not in NOT_WRITTEN_CODES:
-                    # A 5xx may come after the write was applied.
-                    raise OutcomeUnknownError(f"counter write failed: {code}") from exc
-                if attempt == COUNTER_WRITE_ATTEMPTS:
-                    raise
-            except NOT_SENT_ERRORS:
-                if attempt == COUNTER_WRITE_ATTEMPTS:
-                    raise
-            except BotoCoreError as exc:
-                # Read timeout, connection dropped: the response may be all that was lost.
-                raise OutcomeUnknownError(f"counter write failed: {exc}") from exc
-            # Full jitter, like the SDK's standard mode: 25 ms, 50 ms, 100 ms caps.
-            time.sleep(random.uniform(0, 0.025 * 2 ** (attempt - 1)))
-        raise AssertionError("unreachable")
 
     def seal(self, site: str, day: date, by: date) -> DayRecord | Sealed:
         """Closes a day item to further increments, naming the day that opens after it.
@@ -501,7 +513,8 @@ class Storage:
         Returns the day's final record, or `Sealed` if a different day sealed it first.
         """
         try:
-            answer = self.client.update_item(
+            answer = self._send(
+                "update_item",
                 TableName=self.table,
                 Key={"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
                 UpdateExpression="SET sealed_by = :by",
@@ -530,7 +543,8 @@ class Storage:
         """
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": day.isoformat()}}
         try:
-            answer = self.client.update_item(
+            answer = self._send(
+                "update_item",
                 TableName=self.table,
                 Key=key,
                 UpdateExpression="SET prev = if_not_exists(seen, :none), seen = :now, "
@@ -560,14 +574,16 @@ class Storage:
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": day.isoformat()}}
         try:
             if last_seen is None:
-                self.client.delete_item(
+                self._send(
+                    "delete_item",
                     TableName=self.table,
                     Key=key,
                     ConditionExpression="tok = :tok",
                     ExpressionAttributeValues={":tok": {"S": token}},
                 )
             else:
-                self.client.update_item(
+                self._send(
+                    "update_item",
                     TableName=self.table,
                     Key=key,
                     UpdateExpression="SET seen = :last REMOVE tok",
@@ -582,7 +598,8 @@ class Storage:
 
     def count_address(self, site: str, address: str, day: date, now: float, added: int = 1) -> int:
         """Adds new visitors to a client address's count for the day; returns the count."""
-        answer = self.client.update_item(
+        answer = self._send(
+            "update_item",
             TableName=self.table,
             Key={"pk": {"S": f"ADDRESS#{site}#{address}"}, "sk": {"S": day.isoformat()}},
             UpdateExpression="ADD visitors :one SET expires_at = :expires",
@@ -595,7 +612,8 @@ class Storage:
         return int(answer["Attributes"]["visitors"]["N"])
 
     def salt(self, day: date) -> bytes | None:
-        answer = self.client.get_item(
+        answer = self._send(
+            "get_item",
             TableName=self.table,
             Key={"pk": {"S": SALT_PK}, "sk": {"S": day.isoformat()}},
             ConsistentRead=True,
@@ -606,7 +624,8 @@ class Storage:
     def create_salt(self, day: date, salt: bytes, expires_at: int) -> bool:
         """Stores the day's salt unless another request stored one first."""
         try:
-            self.client.put_item(
+            self._send(
+                "put_item",
                 TableName=self.table,
                 Item={
                     "pk": {"S": SALT_PK},
@@ -622,15 +641,16 @@ class Storage:
 
     def delete_salts_before(self, day: date) -> None:
         """Deletes old salts now rather than whenever TTL gets to them."""
-        answer = self.client.query(
+        answer = self._send(
+            "query",
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk < :day",
             ExpressionAttributeValues={":pk": {"S": SALT_PK}, ":day": {"S": day.isoformat()}},
             ProjectionExpression="sk",
         )
         for item in answer.get("Items", []):
-            self.client.delete_item(
-                TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]}
+            self._send(
+                "delete_item", TableName=self.table, Key={"pk": {"S": SALT_PK}, "sk": item["sk"]}
             )
 
     # -- baselines -------------------------------------------------------------------
@@ -642,7 +662,7 @@ class Storage:
             item[prefix] = _n(count)
             for name in BASE_FIELDS:
                 item[f"{prefix}_{name}"] = _n(getattr(bases, name))
-        self.client.put_item(TableName=self.table, Item=item)
+        self._send("put_item", TableName=self.table, Item=item)
         return _day_record(item)
 
     # -- page views --------------------------------------------------------------------
@@ -654,8 +674,10 @@ class Storage:
         retry it and count the figures twice, so a failure is logged, not raised.
         """
         try:
-            # An ADD: never re-sent blindly (see _counter_update).
-            self._counter_update(
+            # An ADD: never re-sent blindly (see Storage).
+            self._send(
+                "update_item",
+                adds=True,
                 TableName=self.table,
                 Key={"pk": {"S": pages_pk(site, day)}, "sk": {"S": f"{day.isoformat()}#{path}"}},
                 UpdateExpression="ADD n :one",

@@ -78,7 +78,7 @@ class Injector:
         self.random = random.Random(self.seed)
         self.lock = threading.Lock()
         storage = self.harness.counter.storage
-        for client in {id(c): c for c in (storage.client, storage.counter_client)}.values():
+        for client in (storage.client,):
             client.meta.events.register("before-send.dynamodb", self._hook(client))
 
     def _hook(self, client: Any) -> Any:
