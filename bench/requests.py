@@ -136,8 +136,9 @@ def measure(hits: int = 300) -> Figures:
             action()
             once[name] = (len(calls.names), _summary(calls.names, 1)[1])
 
-        def hit(site: str, ip: str, ua: str = FIREFOX) -> Any:
-            return api.hit(site, headers={"user-agent": ua}, source_ip=ip)
+        def hit(site: str, ip: str, ua: str = FIREFOX, path: str | None = None) -> Any:
+            body = {"path": path} if path else None
+            return api.hit(site, body=body, headers={"user-agent": ua}, source_ip=ip)
 
         # -- direct mode ------------------------------------------------------------
         once_cost("first hit of the day (site, salt, open day)", lambda: hit("direct", "10.0.0.1"))
@@ -148,6 +149,11 @@ def measure(hits: int = 300) -> Figures:
         cost("counted hit (direct)", hits, lambda i: hit("direct", ip("10.1", i)))
         direct_hot = calls.writes_per_key.most_common(1)[0]
         cost("repeat hit in the visit (direct)", hits, lambda i: hit("direct", ip("10.1", i)))
+        cost(
+            "counted hit with a path (direct)",
+            hits,
+            lambda i: hit("direct", ip("10.3", i), path=f"/tin-tuc/{i % 7}"),
+        )
         cost("skipped hit (bot)", hits, lambda i: hit("direct", "10.2.0.1", BOT))
         cost("stats read", hits, lambda i: api.stats("direct"))
         year = datetime.now(UTC).year
