@@ -8,6 +8,8 @@ sums a batch per (site, day, online window) and adds each sum of up to 99
 hits with one transaction that also marks each hit counted (see
 `counters.storage`, hit markers), so the day item takes one write per 99 hits
 instead of one per hit, and no hit is added twice however SQS redelivers it.
+Hits that carry a path are then added to their page items the same way: one
+transaction per path and up to 99 hits, with a page marker per hit.
 
 Pure logic here, except `HitQueue`, the one place that sends to SQS.
 """
@@ -16,12 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter as Counts
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from counters.pages import MAX_PATH_BYTES
 from counters.storage import Increment
 
 if TYPE_CHECKING:
@@ -91,10 +93,20 @@ class BufferedHit:
             or not _SITE.match(hit.site)
             or any(type(flag) is not int or flag not in (0, 1) for flag in flags)
             or type(hit.window) is not int
-            or not (hit.path is None or isinstance(hit.path, str))
+            or not (hit.path is None or _is_page_key(hit.path))
         ):
             raise PoisonedMessageError(f"not a buffered hit: {body[:200]!r}")
         return hit
+
+
+def _is_page_key(path: object) -> bool:
+    """Whether a path can be a page item's key (else the aggregator would fail on it forever)."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        return False
+    try:
+        return len(path.encode()) <= MAX_PATH_BYTES
+    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
+        return False
 
 
 GroupKey = tuple[str, date, int]  # site, day, online window
@@ -115,8 +127,19 @@ class Group:
 
     def chunks(self, size: int) -> list[list[BufferedHit]]:
         """The hits in chunks of at most `size` (one transaction each)."""
-        hits = list(self.hits.values())
-        return [hits[start : start + size] for start in range(0, len(hits), size)]
+        return _chunked(list(self.hits.values()), size)
+
+    def page_chunks(self, size: int) -> list[tuple[str, list[BufferedHit]]]:
+        """The hits that carry a path, per path, in chunks of at most `size`."""
+        per_path: dict[str, list[BufferedHit]] = {}
+        for hit in self.hits.values():
+            if hit.path:
+                per_path.setdefault(hit.path, []).append(hit)
+        return [(path, chunk) for path, hits in per_path.items() for chunk in _chunked(hits, size)]
+
+
+def _chunked(hits: list[BufferedHit], size: int) -> list[list[BufferedHit]]:
+    return [hits[start : start + size] for start in range(0, len(hits), size)]
 
 
 def increment_of(hits: Iterable[BufferedHit], window: int) -> Increment:
@@ -133,15 +156,6 @@ def increment_of(hits: Iterable[BufferedHit], window: int) -> Increment:
         first_in_window=first_in_window,
         new_since_previous=new_since_previous,
     )
-
-
-def page_counts(hits: Iterable[BufferedHit]) -> Counts[str]:
-    """Page views per (normalised) path of a set of hits.
-
-    Not written yet: buffered sites have no per-page counts. To do: add them in
-    the aggregator once per page key per chunk, exactly (in the chunk's transaction).
-    """
-    return Counts(hit.path for hit in hits if hit.path)
 
 
 def aggregate(hits: Iterable[BufferedHit]) -> dict[GroupKey, Group]:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from counters.buffer import BufferedHit, Group, HitQueue, increment_of
@@ -222,7 +222,6 @@ class Counter:
                 window=increment.window,
                 first_in_window=increment.first_in_window,
                 new_since_previous=increment.new_since_previous,
-                # Page counts from buffered hits are not written yet (see counters.buffer).
                 path=normalise_path(view.path) if view.path is not None else None,
             )
         )
@@ -250,33 +249,55 @@ class Counter:
     def count_batch(self, group: Group) -> int:
         """Adds a group of buffered hits, each at most once whatever the redeliveries.
 
-        Returns how many hits were added now (the others had been before).
+        Returns how many hits were added to the day now (the others had been before).
         Steady state: one transaction per 99 hits (the day's ADD and the hit
         markers); the day's first batch also seals the previous day and opens
-        this one with its bases, exactly as a direct hit does.
+        this one with its bases, exactly as a direct hit does. Then one
+        transaction per path and 99 hits for the page views, with their own
+        markers: a failure there fails the group, and its redelivery adds to the
+        day nothing twice. Page views go to the hits' own day (a direct hit's
+        go to the day it was counted on: the same but for a hit racing midnight).
         """
         site = self.site(group.site)
         expires_at = int(self.clock().timestamp()) + MARKER_TTL_SECONDS
-        added = 0
-        for chunk in group.chunks(MAX_MARKERS):
-            conflicts = 0
-            while chunk:
-                marker = HitMarkers(tuple(hit.id for hit in chunk), expires_at)
-                try:
-                    result = self._count(site, increment_of(chunk, group.window), group.day, marker)
-                except TransactionConflictError:
-                    conflicts += 1
-                    if conflicts > CONFLICT_RETRIES:
-                        raise
-                    time.sleep(random.uniform(0.01, 0.05) * conflicts)
-                    continue
-                assert isinstance(result, Batched)
-                if not result.already_counted:
-                    added += len(chunk)
-                    break
-                # Delivered before: add the rest without them (nothing was written).
-                chunk = [hit for hit in chunk if hit.id not in result.already_counted]
+
+        def add_to_day(chunk: list[BufferedHit], marker: HitMarkers) -> Batched:
+            result = self._count(site, increment_of(chunk, group.window), group.day, marker)
+            assert isinstance(result, Batched)
+            return result
+
+        def add_to_page(path: str, chunk: list[BufferedHit], marker: HitMarkers) -> Batched:
+            return self.storage.add_page_views_once(site.id, group.day, path, marker)
+
+        added = sum(
+            self._add_once(chunk, expires_at, add_to_day) for chunk in group.chunks(MAX_MARKERS)
+        )
+        for path, chunk in group.page_chunks(MAX_MARKERS):
+            self._add_once(chunk, expires_at, partial(add_to_page, path))
         return added
+
+    def _add_once(
+        self,
+        chunk: list[BufferedHit],
+        expires_at: int,
+        write: Callable[[list[BufferedHit], HitMarkers], Batched],
+    ) -> int:
+        """Writes a chunk of hits with their markers; returns how many were new."""
+        conflicts = 0
+        while chunk:
+            try:
+                result = write(chunk, HitMarkers(tuple(hit.id for hit in chunk), expires_at))
+            except TransactionConflictError:
+                conflicts += 1
+                if conflicts > CONFLICT_RETRIES:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * conflicts)
+                continue
+            if not result.already_counted:
+                return len(chunk)
+            # Delivered before: add the rest without them (nothing was written).
+            chunk = [hit for hit in chunk if hit.id not in result.already_counted]
+        return 0
 
     def count(self, site: Site, increment: Increment, day: date | None = None) -> DayRecord:
         """Adds to the site's day (today by default) and returns the day's record.

@@ -18,6 +18,7 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 |                 |                       |                   | expires_at                                  |
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 | hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
+| hit page marker | HIT#{id}              | PAGE              | expires_at                                  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
@@ -30,7 +31,10 @@ A hit marker records that the aggregator of buffered hits (site mode
 hits with one transaction: the day's ADD and a conditional Put of each hit's
 marker, so a hit delivered again, in whatever batch, adds nothing twice.
 Markers are keyed by random hit ids (spread over all partitions; only the day
-item is hot) and expire after the queue's retention period.
+item is hot) and expire after the queue's retention period. A buffered hit's
+page view is added the same way, in its own transaction (the page item's ADD
+and a `PAGE` marker per hit, up to 99 hits of one path and day), so that the
+day item's transactions keep their 99 hits whatever the number of paths.
 
 History reads are range Queries: the day items of a series are one partition
 (`sk BETWEEN DAY#from AND DAY#to`; a year of days is about 80 KB, one page of a
@@ -181,8 +185,11 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-# A transaction holds at most 100 actions: the day's ADD and 99 hit markers.
+# A transaction holds at most 100 actions: the day's (or page's) ADD and 99 hit markers.
 MAX_MARKERS = 99
+# Sort keys of a hit's markers: added to its day item, added to its page item.
+COUNTED_SK = "COUNTED"
+PAGE_SK = "PAGE"
 
 
 @dataclass(frozen=True)
@@ -432,6 +439,35 @@ class Storage:
         marker: HitMarkers,
     ) -> Sealed | Batched | None:
         """`_update` in one transaction with a conditional Put of each hit's marker."""
+        update = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
+            "UpdateExpression": expression.text(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": expression.values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        try:
+            return self._transact_once(update, marker, COUNTED_SK, f"day {day} of {site}")
+        except self.client.exceptions.TransactionCanceledException as cancelled:
+            reasons = cancelled.response.get("CancellationReasons") or []
+            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
+                raise
+            old: Item = dict(reasons[0].get("Item") or {})
+            if "sealed_by" in old:
+                return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return None
+
+    def _transact_once(
+        self, update: Item, marker: HitMarkers, marker_sk: str, what: str
+    ) -> Batched:
+        """One transaction: `update` and a conditional Put of each hit's marker.
+
+        Answers `Batched` with the hits whose marker exists (then nothing was
+        written); raises `TransactionConflictError` if another transaction held an
+        item, and re-raises any other cancellation for the caller to read.
+        Re-sending it is safe: a write applied before a lost answer left its markers.
+        """
         if not 0 < len(marker.ids) <= MAX_MARKERS:
             raise ValueError(f"a transaction adds 1 to {MAX_MARKERS} hits, not {len(marker.ids)}")
         puts: list[Any] = [
@@ -440,7 +476,7 @@ class Storage:
                     "TableName": self.table,
                     "Item": {
                         "pk": {"S": f"HIT#{hit_id}"},
-                        "sk": {"S": "COUNTED"},
+                        "sk": {"S": marker_sk},
                         "expires_at": _n(marker.expires_at),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -449,22 +485,7 @@ class Storage:
             for hit_id in marker.ids
         ]
         try:
-            self._send(
-                "transact_write_items",
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}},
-                            "UpdateExpression": expression.text(),
-                            "ConditionExpression": condition,
-                            "ExpressionAttributeValues": expression.values,
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        }
-                    },
-                    *puts,
-                ],
-            )
+            self._send("transact_write_items", TransactItems=[{"Update": update}, *puts])
         except self.client.exceptions.TransactionCanceledException as cancelled:
             reasons = cancelled.response.get("CancellationReasons") or []
             codes = [reason.get("Code") for reason in reasons]
@@ -476,13 +497,8 @@ class Storage:
             if counted:
                 return Batched(already_counted=counted)
             if "TransactionConflict" in codes:
-                raise TransactionConflictError(f"day {day} of {site} is busy") from cancelled
-            if not codes or codes[0] != "ConditionalCheckFailed":
-                raise
-            old: Item = dict(reasons[0].get("Item") or {})
-            if "sealed_by" in old:
-                return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
-            return None
+                raise TransactionConflictError(f"{what} is busy") from cancelled
+            raise
         return Batched()
 
     def _update(
@@ -687,6 +703,21 @@ class Storage:
             logger.warning("page view of %s on %s not counted", site, day, exc_info=True)
             return False
         return True
+
+    def add_page_views_once(self, site: str, day: date, path: str, marker: HitMarkers) -> Batched:
+        """Adds buffered hits' views of one path on a day, each hit at most once.
+
+        One transaction: the page item's ADD and a `PAGE` marker per hit (see
+        `_transact_once`). Unlike `add_page_view`, a failure raises: the
+        aggregator reports the hits and SQS brings them back.
+        """
+        update = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": pages_pk(site, day)}, "sk": {"S": f"{day.isoformat()}#{path}"}},
+            "UpdateExpression": "ADD n :n",
+            "ExpressionAttributeValues": {":n": _n(len(marker.ids))},
+        }
+        return self._transact_once(update, marker, PAGE_SK, f"page {path} of {site} on {day}")
 
     def page_views(self, site: str, first: date, last: date) -> Iterator[tuple[str, int]]:
         """(path, views) of every page item from `first` to `last`: one paginated Query a month."""

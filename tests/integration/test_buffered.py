@@ -214,3 +214,140 @@ def test_visits_and_online_through_the_buffer(api: Api, queue: str) -> None:
     answer = stats(api, "news", NOON + timedelta(minutes=1))
     assert answer["today"] == 2  # visits: two visitors, one visit each
     assert answer["online"] == 2
+
+
+# -- per-page counts ------------------------------------------------------------------------
+
+# Raw paths as pages send them, and the row each is counted under.
+PATHS = {
+    "/tin-tuc/a": "/tin-tuc/a",
+    "/tin-tuc/a?utm=1": "/tin-tuc/a",
+    "/": "/",
+    "/lien-he/": "/lien-he",
+    "/tin-t%E1%BB%A9c": "/tin-tức",
+}
+
+
+def pages(api: Api, site: str, at: datetime = NOON) -> dict[str, int]:
+    with time_machine.travel(at, tick=False):
+        status, answer = api.call(
+            "GET",
+            f"/v1/sites/{site}/pages",
+            query={"from": "2025-06-01", "to": "2025-06-30", "limit": "100"},
+        )
+    assert status == 200, answer
+    return {page["path"]: page["pageviews"] for page in answer["pages"]}
+
+
+class PageWriteFaults:
+    """Fails the first page transaction (cancelled, as DynamoDB does when throttled) and loses
+    the answer of the second after DynamoDB applied it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.page_transactions = self.lost = 0
+        self.pending = False
+        client.meta.events.register(
+            "before-parameter-build.dynamodb.TransactWriteItems", self.before
+        )
+        client.meta.events.register("after-call.dynamodb.TransactWriteItems", self.after)
+
+    def before(self, params: dict[str, Any], **_: Any) -> None:
+        self.pending = params["TransactItems"][0]["Update"]["Key"]["pk"]["S"].startswith("PAGES#")
+        if not self.pending:
+            return
+        self.page_transactions += 1
+        if self.page_transactions == 1:
+            reasons = [{"Code": "ThrottlingError"}] + [{"Code": "None"}] * (
+                len(params["TransactItems"]) - 1
+            )
+            raise self.client.exceptions.TransactionCanceledException(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "throttled"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+
+    def after(self, **_: Any) -> None:
+        if self.pending and self.page_transactions == 2:
+            from botocore.exceptions import ReadTimeoutError
+
+            self.lost += 1
+            raise ReadTimeoutError(endpoint_url="https://dynamodb")
+
+
+def test_page_counts_through_the_buffer_are_exact_and_equal_direct_mode(
+    api: Api, site: str, queue: str
+) -> None:
+    api.register("mirror", "Asia/Ho_Chi_Minh", count="pageviews")  # direct mode
+    raw = list(PATHS)
+    n = 200
+    expected: dict[str, int] = {}
+    for i in range(n):
+        # Half the hits on one page: more than one transaction's 99 hits; some without a path.
+        path = "/hot" if i % 2 == 0 else raw[i % 5] if i % 11 else None
+        body = {"path": path} if path is not None else None
+        at, ip = NOON + timedelta(seconds=i % 60), f"198.51.100.{i % 200}"
+        hit(api, site, at, ip, body=body)
+        hit(api, "mirror", at, ip, body=body)
+        if path is not None:
+            row = PATHS.get(path, path)
+            expected[row] = expected.get(row, 0) + 1
+    api.register("other", "UTC", mode="buffered")
+    hit(api, "other", NOON, "198.51.100.1")  # (a batch whose every record fails raises instead)
+    *records, other = drain(queue)
+    assert len(records) == n
+    faults = PageWriteFaults(api_client())
+    first_batch = [*records[:150], records[3], record(records[7]["body"])]
+    # A page write fails: the whole group is reported (its day part is added, once).
+    failed = aggregate([*first_batch, other])
+    assert set(failed) == {r["messageId"] for r in first_batch}
+    assert stats(api, site, NOON + timedelta(minutes=2))["today"] == 150
+    # Redelivered whole (one page answer lost and re-sent on the way), then overlapping batches.
+    assert aggregate(first_batch) == []
+    assert faults.lost == 1 and faults.page_transactions > 3
+    assert aggregate(records[100:]) == []
+    assert aggregate(records[::7]) == []
+    assert aggregate(records) == []
+    assert stats(api, site, NOON + timedelta(minutes=2))["today"] == n
+    assert pages(api, site) == expected
+    assert pages(api, "mirror") == expected
+    assert expected["/hot"] == 100 and expected["/tin-tuc/a"] > 0
+    # A page marker per hit with a path, expiring with the hit's COUNTED marker.
+    items = table_dump(api_client())
+    markers = {(i["pk"]["S"], i["sk"]["S"]): i.get("expires_at") for i in items}
+    page_markers = [key for key in markers if key[1] == "PAGE"]
+    assert len(page_markers) == sum(expected.values())
+    assert all(markers[pk, "PAGE"] == markers[pk, "COUNTED"] for pk, _ in page_markers)
+
+
+def test_switching_modes_loses_no_page_counts(api: Api, queue: str) -> None:
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews")
+    for i in range(3):
+        hit(api, "portal", NOON, ip=f"198.51.100.{i}", body={"path": "/a"})
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews", mode="buffered")
+    reset_warm_state()
+    for i in range(4):
+        hit(api, "portal", NOON + timedelta(seconds=1), ip=f"198.51.100.{i}", body={"path": "/a/"})
+    hit(api, "portal", NOON + timedelta(seconds=1), ip="198.51.100.9", body={"path": "/b"})
+    in_flight = drain(queue)
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews")
+    reset_warm_state()
+    for i in range(5):
+        hit(api, "portal", NOON + timedelta(seconds=2), ip=f"198.51.100.{i}", body={"path": "/a"})
+    assert aggregate(in_flight) == []
+    assert aggregate(in_flight) == []  # redelivered after the switch back: nothing twice
+    assert pages(api, "portal") == {"/a": 12, "/b": 1}
+
+
+@pytest.mark.parametrize("path", ["no-slash", "/" + "x" * 1000, "/\ud800", 7])
+def test_a_message_with_a_path_no_page_key_can_hold_is_poisoned(
+    api: Api, site: str, queue: str, path: Any
+) -> None:
+    hit(api, site, NOON, ip="198.51.100.1", body={"path": "/ok"})
+    [good] = drain(queue)
+    body = json.loads(good["body"])
+    bad = record(json.dumps({**body, "id": "f" * 32, "path": path}))
+    assert aggregate([good, bad]) == [bad["messageId"]]
+    assert pages(api, site) == {"/ok": 1}
