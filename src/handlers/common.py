@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
@@ -23,6 +24,8 @@ from handlers import end_cold_start
 
 logger = Logger()
 metrics = Metrics()
+# Reads add no metric of their own; Powertools would warn about that on each one.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 SiteIdPath = Annotated[str, Path(pattern=SITE_ID_PATTERN, description="The site id.")]
 
