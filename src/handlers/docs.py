@@ -7,6 +7,8 @@ functions and their pydantic models, so it cannot drift from the code.
 from __future__ import annotations
 
 import copy
+import json
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -34,12 +36,53 @@ for module in (hits, stats, sites):
 app.enable_swagger(path="/v1/docs", compress=True, **OPENAPI)
 
 
+# Every error this API answers: JSON with a human-readable message (and, for invalid
+# input, the fields at fault). Powertools documents its own default 422 shape instead.
+ERROR_ANSWER: dict[str, Any] = {
+    "title": "ErrorAnswer",
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string", "title": "Message"},
+        "errors": {
+            "type": "array",
+            "title": "Errors",
+            "items": {
+                "type": "object",
+                "required": ["field", "problem"],
+                "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+@cache
+def document() -> str:
+    """Powertools' document of every route, with the error answers the API really gives."""
+    openapi = json.loads(app.get_openapi_json_schema(**OPENAPI))
+    schemas = openapi["components"]["schemas"]
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["ErrorAnswer"] = ERROR_ANSWER
+    error = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}
+    }
+    for operations in openapi["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            responses["4XX"] = {"description": "Refused: invalid input, unknown site, ...", **error}
+            responses["503"] = {"description": "Storage unavailable: retry", **error}
+    return json.dumps(openapi)
+
+
 @app.get("/v1/openapi.json", include_in_schema=False)
 def openapi_json() -> Response[str]:
     return Response(
         status_code=200,
         content_type="application/json",
-        body=app.get_openapi_json_schema(**OPENAPI),
+        body=document(),
         headers={"Cache-Control": "public, max-age=300"},
     )
 

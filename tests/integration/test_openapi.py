@@ -47,3 +47,26 @@ def test_docs_app_leaves_the_other_functions_routers_alone(api: Api) -> None:
     api.register("shared")
     answer: Any = api.hit("shared", body={"path": "/a"})
     assert answer["counted"]
+
+
+def test_documented_errors_are_the_answers_given(api: Api) -> None:
+    """Every operation documents its errors as ErrorAnswer, and real errors match it."""
+    import jsonschema
+
+    _, document = api.call("GET", "/v1/openapi.json")
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status in ("4XX", "503"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorAnswer"}
+    error_schema = document["components"]["schemas"]["ErrorAnswer"]
+    api.register("documented")
+    answers = [
+        api.call("GET", "/v1/sites/unknown/stats"),  # 404
+        api.call("POST", "/v1/sites/documented/hits", '{"path": 5}'),  # 422
+        api.call("PUT", "/v1/sites/documented", {"timezone": "Mars/Olympus"}),  # 422
+        api.call("GET", "/v1/sites/documented/series", query={"from": "2020-01-01"}),  # 400
+    ]
+    assert sorted(status for status, _ in answers) == [400, 404, 422, 422]
+    for _, answer in answers:
+        jsonschema.validate(answer, error_schema)
