@@ -19,6 +19,8 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 | daily salt      | SALT                  | {yyyy-mm-dd}      | salt (32 random bytes), expires_at          |
 | hit marker      | HIT#{id}              | COUNTED           | expires_at                                  |
 | hit page marker | HIT#{id}              | PAGE              | expires_at                                  |
+| idempotency     | IDEMPOTENCY#{site}    | hash of the key   | Powertools Idempotency's record (hits with  |
+|                 |                       |                   | an Idempotency-Key; written by Powertools)  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
@@ -105,8 +105,8 @@ def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
     return response.model_copy(update={"counted": False})
 
 
-@cache
-def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+@lru_cache(maxsize=1024)
+def _idempotency(site: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
     # Imported on first use: most hits carry no Idempotency-Key, and this is ~10% of cold start.
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
@@ -117,7 +117,8 @@ def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
         table_name=settings().table_name,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value="IDEMPOTENCY#hits",
+        # One partition per site: keyed hits of busy sites do not share one hot key.
+        static_pk_value=f"IDEMPOTENCY#{site}",
         expiry_attr="expires_at",
         boto3_client=default_counter().storage.client,
     )
@@ -133,7 +134,7 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
         PydanticSerializer,
     )
 
-    persistence, config = _idempotency()
+    persistence, config = _idempotency(site.id)
     config.register_lambda_context(router.lambda_context)
 
     @idempotent_function(
