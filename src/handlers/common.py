@@ -36,9 +36,11 @@ def error(status: int, message: str, **extra: Any) -> Response[dict[str, Any]]:
     )
 
 
-def create_app(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
+def create_app(
+    cors: CORSConfig | None = None, resolver: type[APIGatewayHttpResolver] = APIGatewayHttpResolver
+) -> APIGatewayHttpResolver:
     """An HTTP API resolver that validates with pydantic and answers every error as JSON."""
-    app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
+    app = resolver(enable_validation=True, cors=cors)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:

@@ -7,11 +7,10 @@ functions and their pydantic models, so it cannot drift from the code.
 from __future__ import annotations
 
 import copy
-import json
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from handlers import hits, sites, stats
@@ -25,16 +24,6 @@ OPENAPI: dict[str, Any] = {
     "with SigV4.",
     "servers": [Server(url="/")],
 }
-
-app = create_app()
-for module in (hits, stats, sites):
-    # include_router points a router at the app including it (for current_event);
-    # a copy keeps the functions' own routers pointing at their own apps when
-    # several handlers share a process (tests, the local server).
-    app.include_router(copy.copy(module.router))
-
-app.enable_swagger(path="/v1/docs", compress=True, **OPENAPI)
-
 
 # Every error this API answers: JSON with a human-readable message (and, for invalid
 # input, the fields at fault). Powertools documents its own default 422 shape instead.
@@ -57,13 +46,10 @@ ERROR_ANSWER: dict[str, Any] = {
 }
 
 
-@cache
-def document() -> str:
-    """Powertools' document of every route, with the error answers the API really gives."""
-    openapi = json.loads(app.get_openapi_json_schema(**OPENAPI))
+def _document_errors(openapi: dict[str, Any]) -> None:
     schemas = openapi["components"]["schemas"]
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
+    for default in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(default, None)
     schemas["ErrorAnswer"] = ERROR_ANSWER
     error = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}
@@ -74,7 +60,32 @@ def document() -> str:
             responses.pop("422", None)
             responses["4XX"] = {"description": "Refused: invalid input, unknown site, ...", **error}
             responses["503"] = {"description": "Storage unavailable: retry", **error}
-    return json.dumps(openapi)
+
+
+class DocsResolver(APIGatewayHttpResolver):
+    """Powertools' document of every route (JSON and Swagger UI alike), with the error
+    answers the API really gives."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        openapi = super().get_openapi_schema(*args, **kwargs)
+        document = openapi.model_dump(by_alias=True, exclude_none=True, mode="json")
+        _document_errors(document)
+        return type(openapi).model_validate(document)
+
+
+@cache
+def document() -> str:
+    return app.get_openapi_json_schema(**OPENAPI)
+
+
+app = create_app(resolver=DocsResolver)
+for module in (hits, stats, sites):
+    # include_router points a router at the app including it (for current_event);
+    # a copy keeps the functions' own routers pointing at their own apps when
+    # several handlers share a process (tests, the local server).
+    app.include_router(copy.copy(module.router))
+
+app.enable_swagger(path="/v1/docs", compress=True, **OPENAPI)
 
 
 @app.get("/v1/openapi.json", include_in_schema=False)

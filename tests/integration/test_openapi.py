@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from local.template import routes
@@ -60,6 +62,11 @@ def test_documented_errors_are_the_answers_given(api: Api) -> None:
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorAnswer"}
     error_schema = document["components"]["schemas"]["ErrorAnswer"]
+    # Swagger UI shows the same document, and no schema refers to one that is not there.
+    assert api.call("GET", "/v1/docs", query={"format": "json"})[1] == document
+    text = json.dumps(document)
+    for ref in re.findall(r'"#/components/schemas/([A-Za-z]+)"', text):
+        assert ref in document["components"]["schemas"], ref
     api.register("documented")
     answers = [
         api.call("GET", "/v1/sites/unknown/stats"),  # 404
