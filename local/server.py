@@ -268,7 +268,8 @@ class _MotoServer:
 
 
 def _per_thread_powertools_state() -> None:
-    """Give each request thread its own Powertools current event and Lambda context.
+    """Give each request thread its own Powertools current event, Lambda context and
+    resolver context (the matched route and its arguments).
 
     Lambda runs one event at a time per instance, so Powertools keeps them in class
     attributes (`BaseRouter.current_event = ...`). Here one warm module serves many
@@ -282,6 +283,9 @@ def _per_thread_powertools_state() -> None:
     if type(BaseRouter) is not abc.ABCMeta:
         return  # done already (or Powertools changed: leave it alone)
     slots = {name: _PerThread() for name in ("current_event", "lambda_context")}
+    # The route matched and its arguments: shared, concurrent requests to one function
+    # would validate their answers against each other's routes.
+    slots["context"] = _PerThread(default_factory=dict)
     # Instances read and write through the class's descriptors...
     for name, slot in slots.items():
         setattr(BaseRouter, name, slot)
@@ -292,10 +296,13 @@ def _per_thread_powertools_state() -> None:
 class _PerThread:
     """A data descriptor holding one value per thread, for a class and its instances."""
 
-    def __init__(self) -> None:
+    def __init__(self, default_factory: Any = None) -> None:
         self._state = threading.local()
+        self._default_factory = default_factory
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if not hasattr(self._state, "value") and self._default_factory is not None:
+            self._state.value = self._default_factory()
         return getattr(self._state, "value", None)
 
     def __set__(self, obj: Any, value: Any) -> None:
