@@ -123,10 +123,7 @@ class Counter:
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
         if skip_reason(view) is not None:
-            instant = self.clock()
-            today = local_date(site.timezone, instant)
-            record = self.storage.latest_day(site.id, today)
-            return self.hit_stats_of(site, record, today, instant.timestamp(), counted=False)
+            return self.hit_stats_of(site, *self._latest(site), counted=False)
         instant = self.clock()
         now = instant.timestamp()
         day = local_date(site.timezone, instant)
@@ -225,17 +222,11 @@ class Counter:
                 path=normalise_path(view.path) if view.path is not None else None,
             )
         )
-        stats = self.stats_of(site, self._aggregated_day(site, day), day, now)
+        figures = self._figures(site, self._aggregated_day(site, day), day, now)
         added = increment.counts[site.count]
-        return HitStats(
-            **stats.model_dump(exclude={"today", "month", "year", "total"}),
-            today=stats.today + added,
-            month=stats.month + added,
-            year=stats.year + added,
-            total=stats.total + added,
-            counted=added > 0,
-            buffered=True,
-        )
+        for name in ("today", "month", "year", "total"):
+            figures[name] += added
+        return HitStats.model_construct(**figures, counted=added > 0, buffered=True)
 
     def _aggregated_day(self, site: Site, day: date) -> DayRecord | None:
         now = time.monotonic()
@@ -393,10 +384,13 @@ class Counter:
 
     def stats(self, site: Site) -> Stats:
         """The figures now, counting nothing: one request."""
+        return self.stats_of(site, *self._latest(site))
+
+    def _latest(self, site: Site) -> tuple[DayRecord | None, date, float]:
+        """The newest day item on or before the site's today, today, and now."""
         instant = self.clock()
         today = local_date(site.timezone, instant)
-        record = self.storage.latest_day(site.id, today)
-        return self.stats_of(site, record, today, instant.timestamp())
+        return self.storage.latest_day(site.id, today), today, instant.timestamp()
 
     def stats_of(
         self, site: Site, record: DayRecord | None, today: date, now: float | None = None
