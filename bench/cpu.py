@@ -49,11 +49,11 @@ def measure(iterations: int = 1500) -> CpuFigures:
     from botocore.stub import Stubber
 
     from counters.models import Site
-    from counters.service import default_counter
+    from counters.service import default_service
     from handlers.hits import lambda_handler
     from tests.conftest import Api, LambdaContext
 
-    counter = default_counter()
+    counter = default_service()
     client = counter.storage.client
     site = "portal"
     now = datetime.now(UTC)

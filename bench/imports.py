@@ -25,7 +25,7 @@ SRC = Path(os.environ.get("BENCH_SRC", REPO / "src")).resolve()
 
 BASELINE = "import boto3; boto3.client('dynamodb')"
 # The hit function's own first-call set-up, which a cold start pays before answering.
-FIRST_CALL = "from counters.service import default_counter; default_counter()"
+FIRST_CALL = "from counters.service import default_service; default_service()"
 
 CHILD = """
 import time

@@ -114,9 +114,9 @@ def measure(hits: int = 300) -> Figures:
         os.environ["QUEUE_URL"] = sqs.create_queue(QueueName="HitQueue")["QueueUrl"]
         settings.cache_clear()
         reset_warm_state()
-        from counters.service import default_counter
+        from counters.service import default_service
 
-        counter = default_counter()
+        counter = default_service()
         calls = Calls()
         counter.storage.client.meta.events.register("before-parameter-build.dynamodb", calls.hook)
         assert counter.queue is not None

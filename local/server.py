@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.streams import StreamPoller, StreamPollers
 from local.template import (
     PSEUDO_PARAMETERS,
     REPO_ROOT,
@@ -41,6 +42,7 @@ from local.template import (
     create_tables,
     load_template,
     routes,
+    stream_consumers,
 )
 
 ACCOUNT_ID, REGION = PSEUDO_PARAMETERS["AWS::AccountId"], PSEUDO_PARAMETERS["AWS::Region"]
@@ -333,6 +335,7 @@ class LocalApi:
         self._saved_env: dict[str, str | None] = {}
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._import_lock = threading.Lock()
+        self.streams: StreamPollers | None = None
 
     @property
     def url(self) -> str:
@@ -380,6 +383,7 @@ class LocalApi:
                 self._handler(route)
             except Exception as exc:  # reported again with each request to the route
                 log.warning("cannot import %s: %r", route.handler, exc)
+        self.streams = self._stream_pollers(client).start()
         if self.demo:
             self._register_demo()
         self._httpd = _HttpServer((self.host, self.port), self)
@@ -388,8 +392,41 @@ class LocalApi:
         if any(route.iam_auth for route in self.routes):
             log.warning("IAM auth is simulated: AWS_IAM routes serve loopback clients only")
 
+    def _stream_pollers(self, client: Any) -> StreamPollers:
+        """The template's stream consumers, fed like Lambda's pollers would (local.streams).
+
+        Batching windows are the template's unless LOCAL_STREAM_WINDOW (seconds) is set:
+        `make run` sets 1, so a local dashboard is not minutes behind.
+        """
+        import boto3
+
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") or self.dynamodb_endpoint
+        streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=REGION)
+        window = os.environ.get("LOCAL_STREAM_WINDOW")
+        pollers = []
+        for consumer in stream_consumers(self.template):
+            table = client.describe_table(TableName=self.table_names[consumer.table])["Table"]
+            pollers.append(
+                StreamPoller(
+                    consumer,
+                    self._import(consumer.handler),
+                    streams,
+                    table["LatestStreamArn"],
+                    window=float(window) if window else None,
+                )
+            )
+        return StreamPollers(pollers)
+
+    def drain_streams(self) -> None:
+        """Delivers every stream record written so far to its consumers, now."""
+        if self.streams:
+            self.streams.drain()
+
     def stop(self) -> None:
         """Stop the HTTP server and the moto server; restore the environment variables."""
+        if self.streams:
+            self.streams.stop()
+            self.streams = None
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -463,11 +500,14 @@ class LocalApi:
         return lambda_response(self._handler(route)(event, LambdaContext(route)))
 
     def _handler(self, route: Route) -> Callable[..., Any]:
+        return self._import(route.handler)
+
+    def _import(self, handler: str) -> Callable[..., Any]:
         with self._import_lock:
-            if route.handler not in self._handlers:
-                module, _, name = route.handler.rpartition(".")
-                self._handlers[route.handler] = getattr(importlib.import_module(module), name)
-            return self._handlers[route.handler]
+            if handler not in self._handlers:
+                module, _, name = handler.rpartition(".")
+                self._handlers[handler] = getattr(importlib.import_module(module), name)
+            return self._handlers[handler]
 
     def _register_demo(self) -> None:
         path = f"/v1/sites/{DEMO_SITE}"

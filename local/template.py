@@ -11,6 +11,7 @@ what is deployed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,3 +261,45 @@ def _env_str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """One ``DynamoDB`` event source of a serverless function: a consumer of a table's stream."""
+
+    function: str  #: the function's logical id
+    handler: str
+    table: str  #: the logical id of the table whose stream it reads
+    batch_size: int
+    batching_window: float  #: seconds
+    filters: tuple[dict[str, Any], ...]  #: FilterCriteria patterns (any matches)
+    report_failures: bool  #: FunctionResponseTypes has ReportBatchItemFailures
+
+
+def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamConsumer]:
+    """Every ``DynamoDB`` stream event source in the template, in template order."""
+    template = template if template is not None else load_template()
+    refs = _parameter_defaults(template)
+    globals_ = (template.get("Globals") or {}).get("Function") or {}
+    result = []
+    for logical_id, props in _resources(template, "AWS::Serverless::Function").items():
+        for event in (props.get("Events") or {}).values():
+            if event.get("Type") != "DynamoDB":
+                continue
+            ev = resolve(event.get("Properties") or {}, refs)
+            stream = (event.get("Properties") or {}).get("Stream") or {}
+            table = (stream.get("Fn::GetAtt") or [""])[0] if isinstance(stream, dict) else ""
+            patterns = ((ev.get("FilterCriteria") or {}).get("Filters")) or []
+            result.append(
+                StreamConsumer(
+                    function=logical_id,
+                    handler={**globals_, **props}["Handler"],
+                    table=table,
+                    batch_size=int(ev.get("BatchSize", 100)),
+                    batching_window=float(ev.get("MaximumBatchingWindowInSeconds", 0)),
+                    filters=tuple(json.loads(f["Pattern"]) for f in patterns),
+                    report_failures="ReportBatchItemFailures"
+                    in (ev.get("FunctionResponseTypes") or []),
+                )
+            )
+    return result

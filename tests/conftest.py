@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from local.template import create_tables, load_template, routes
+from local.streams import StreamPoller, matches
+from local.template import create_tables, routes, stream_consumers
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -46,7 +47,7 @@ def reset_warm_state() -> None:
     """Forget what a warm function instance keeps (clients, cached settings)."""
     from counters import service
 
-    service.default_counter.cache_clear()
+    service.default_service.cache_clear()
 
 
 @pytest.fixture
@@ -81,20 +82,71 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def handler_for(event: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The handler the template gives this event: by routeKey, or the SQS consumer."""
+    """The handler the template gives this event: by routeKey, or the stream consumer whose
+    filter takes every record (the narrowest, when several do)."""
     if "routeKey" in event:
         handlers = [r.handler for r in routes() if r.route_key == event["routeKey"]]
     else:
-        handlers = [
-            resource["Properties"]["Handler"]
-            for resource in load_template()["Resources"].values()
-            if resource["Type"] == "AWS::Serverless::Function"
-            and any(e["Type"] == "SQS" for e in resource["Properties"].get("Events", {}).values())
+        takers = [
+            consumer
+            for consumer in stream_consumers()
+            if all(
+                any(matches(pattern, record) for pattern in consumer.filters)
+                for record in event["Records"]
+            )
         ]
+        takers.sort(key=lambda consumer: -len(json.dumps(consumer.filters)))
+        handlers = [consumer.handler for consumer in takers]
     if not handlers:
         raise LookupError("no function in the template takes this event")
-    module, _, function = handlers[0].rpartition(".")
+    return import_handler(handlers[0])
+
+
+def import_handler(handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    module, _, function = handler.rpartition(".")
     return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def moto_streams_endpoint() -> Iterator[str]:
+    """moto's server in this process, for DynamoDB Streams calls only.
+
+    The in-process mock answers DescribeStream with 404 "Not yet implemented" (moto
+    5.2.5); its server, sharing the same in-process state, answers it.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+class Streams:
+    """The template's stream consumers on the moto table, fed on demand (local.streams)."""
+
+    def __init__(self, client: Any, endpoint: str) -> None:
+        import boto3
+
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1", endpoint_url=endpoint)
+        arn = client.describe_table(TableName=os.environ["TABLE_NAME"])["Table"]["LatestStreamArn"]
+        self.pollers = {
+            consumer.function: StreamPoller(
+                consumer, import_handler(consumer.handler), streams, arn
+            )
+            for consumer in stream_consumers()
+        }
+
+    def drain(self) -> None:
+        """Every record written so far, added by every consumer."""
+        for poller in self.pollers.values():
+            poller.drain()
+
+
+@pytest.fixture
+def streams(dynamodb: Any, moto_streams_endpoint: str) -> Streams:
+    return Streams(dynamodb, moto_streams_endpoint)
 
 
 class Api:

@@ -11,20 +11,20 @@ from datetime import date, timedelta
 from counters import history, pages
 from counters.models import PageViews, Series, SeriesPoint, Site, TopPages
 from counters.periods import local_date
-from counters.service import Counter
+from counters.service import CounterService
 
 
 def series(
-    counter: Counter,
+    service: CounterService,
     site: Site,
     granularity: history.Granularity,
     start: str | None = None,
     end: str | None = None,
 ) -> Series:
     """Counts per period; `history.RangeError` for bad or too long ranges. One paginated Query."""
-    today = local_date(site.timezone, counter.clock())
+    today = local_date(site.timezone, service.clock())
     span = history.period_range(granularity, start, end, today)
-    records = counter.storage.day_records(site.id, *span.day_span())
+    records = service.storage.days.records(site.id, *span.day_span())
     points = history.series(records, span)
     return Series(
         site=site.id,
@@ -40,21 +40,22 @@ def series(
 
 
 def top_pages(
-    counter: Counter,
+    service: CounterService,
     site: Site,
     first: date | None = None,
     last: date | None = None,
     limit: int = pages.DEFAULT_LIMIT,
 ) -> TopPages:
     """The most viewed paths over local days (default: the 30 days to today)."""
-    last = last or local_date(site.timezone, counter.clock())
+    last = last or local_date(site.timezone, service.clock())
     if first is None:
         try:
             first = last - timedelta(days=pages.DEFAULT_DAYS - 1)
         except OverflowError:
             first = date.min
     pages.check_range(first, last)
-    ranked = pages.top_pages(counter.storage.page_views(site.id, first, last), limit)
+    rows = service.storage.reports.rows(site.id, "page", first, last)
+    ranked = pages.top_pages(((row.value, row.pageviews) for row in rows), limit)
     return TopPages(
         site=site.id,
         from_=first,

@@ -1,70 +1,95 @@
-"""SQS batches of buffered hits: summed per site, day and window, added once per group.
+"""The table's stream: hit notes added to high-traffic day counters and to reports, once each.
 
-Partial failures are reported (ReportBatchItemFailures): a message that is not
-a buffered hit fails alone, and a group whose write fails fails with exactly
-its messages, which SQS redelivers; hits already added are found by their
-marker and add nothing the second time.
+Two consumers of the stream, with their own batching windows (see template.yaml):
+`days_handler` adds high-traffic sites' hits to their day items within seconds;
+`reports_handler` adds every hit to its page and breakdown items, in batches
+minutes long (fewer, larger writes).
+
+Powertools batch processing with partial failure reporting: a record that is no
+hit note, or a bad one, is skipped (logged, never retried forever); a group of
+hits whose write fails is reported by its records, and the stream delivers the
+batch again from the first of them. Items remember how far they added each
+lane (see `counters.aggregation`), so what they took before adds nothing twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from counters.buffer import BufferedHit, aggregate
-from counters.service import Counter, default_counter
+from counters.aggregation import BadNoteError, NotedHit, noted_hit
+from counters.aggregator import Outcome, StreamAggregator
+from counters.service import default_service
 from handlers import end_cold_start
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-class HitBatch:
-    """The decoded hits of one SQS batch, with the records they came in."""
+class NoteBatch:
+    """The hits of one stream batch, with the records they came in."""
 
     def __init__(self) -> None:
-        self.hits: list[tuple[BufferedHit, SQSRecord]] = []
+        self.hits: list[NotedHit] = []
+        self.records: dict[int, DynamoDBRecord] = {}
+        self.skipped = 0
 
-    def add(self, record: SQSRecord) -> None:
-        """Powertools' record handler: a poisoned message raises and is reported alone."""
-        self.hits.append((BufferedHit.decode(record.body), record))
+    def add(self, record: DynamoDBRecord) -> None:
+        """Powertools' record handler: keeps the hits, skips what is not one."""
+        stream = record.dynamodb
+        if stream is None:
+            return
+        try:
+            hit = noted_hit(
+                stream.keys or {},
+                stream.new_image,
+                stream.old_image,
+                stream.sequence_number or "",
+            )
+        except BadNoteError:
+            logger.warning("skipped a stream record that is no hit note", exc_info=True)
+            self.skipped += 1
+            return
+        if hit is not None:
+            self.hits.append(hit)
+            self.records[hit.sequence] = record
 
-    def commit(self, counter: Counter) -> list[tuple[list[SQSRecord], Exception]]:
-        """Adds every group; returns the groups that failed, with their records."""
-        groups = aggregate(hit for hit, _ in self.hits)
-        records: dict[tuple[Any, ...], list[SQSRecord]] = {}
-        for hit, record in self.hits:
-            records.setdefault((hit.site, hit.day, hit.window), []).append(record)
-        failed = []
-        added = duplicates = 0
-        for key, group in groups.items():
-            try:
-                counted = counter.count_batch(group)
-                added += counted
-                duplicates += len(group.hits) - counted
-            except Exception as exc:  # noqa: BLE001 - reported per group, retried by SQS
-                logger.exception("could not add a group of buffered hits", extra={"group": key})
-                failed.append((records[key], exc))
-        metrics.add_metric(name="AggregatedHits", unit="Count", value=added)
-        if duplicates:
-            metrics.add_metric(name="RedeliveredHits", unit="Count", value=duplicates)
-        return failed
+
+def aggregator() -> StreamAggregator:
+    return StreamAggregator(default_service().storage)  # cheap: the storage is the warm part
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def days_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _process(event, lambda hits: aggregator().add_days(hits))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _process(event, lambda hits: aggregator().add_reports(hits))
+
+
+def _process(event: dict[str, Any], add: Callable[[list[NotedHit]], Outcome]) -> dict[str, Any]:
     try:
-        batch = HitBatch()
+        batch = NoteBatch()
         with processor(records=event["Records"], handler=batch.add):
             processor.process()
-            for records, exc in batch.commit(default_counter()):
-                for record in records:
+            outcome = add(batch.hits)
+            for hits, exc in outcome.failed:
+                logger.error("could not add a group of hits", exc_info=exc)
+                for hit in hits:
+                    record = batch.records[hit.sequence]
                     processor.failure_handler(record, (type(exc), exc, exc.__traceback__))
+        metrics.add_metric(name="AggregatedHits", unit="Count", value=len(batch.hits))
+        if batch.skipped:
+            metrics.add_metric(name="SkippedRecords", unit="Count", value=batch.skipped)
         return dict(processor.response())
     finally:
         end_cold_start()

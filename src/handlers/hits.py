@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
 from counters.models import HitBody, HitStats, Site
-from counters.service import ForbiddenOriginError, default_counter
+from counters.service import ForbiddenOriginError, default_service
 from counters.settings import settings
 from counters.visitors import PageView
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
@@ -71,7 +71,7 @@ def hit(
         referrer=body.referrer if body else None,
     )
     if idempotency_key is None:
-        answer = default_counter().record_hit(registered, view)
+        answer = default_service().record_hit(registered, view)
     else:
         request = IdempotentHit(site=site, key=idempotency_key)
         answer = _record_once(request=request, site=registered, view=view)
@@ -90,7 +90,7 @@ def preflight(site: SiteIdPath) -> Response[str]:
 
 
 def _registered(site_id: str) -> Site:
-    site = default_counter().site(site_id)
+    site = default_service().site(site_id)
     _site_origins.set(tuple(site.allowed_origins))
     return site
 
@@ -120,7 +120,7 @@ def _idempotency(site: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig
         # One partition per site: keyed hits of busy sites do not share one hot key.
         static_pk_value=f"IDEMPOTENCY#{site}",
         expiry_attr="expires_at",
-        boto3_client=default_counter().storage.client,
+        boto3_client=default_service().storage.client,
     )
     return persistence, IdempotencyConfig(expires_after_seconds=24 * 3600, response_hook=_replayed)
 
@@ -144,7 +144,7 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
         output_serializer=PydanticSerializer(HitStats),
     )
     def record(*, request: IdempotentHit) -> HitStats:
-        return default_counter().record_hit(site, view)
+        return default_service().record_hit(site, view)
 
     try:
         return cast(HitStats, record(request=request))

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from counters.models import Baseline, Site, SiteSettings, Stats
-from counters.service import BaselineConflictError, default_counter
+from counters.service import BaselineConflictError, default_service
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
 router = Router()
@@ -16,17 +16,17 @@ router = Router()
 
 @router.put("/v1/sites/<site>", summary="Create or update a site")
 def put_site(site: SiteIdPath, body: SiteSettings) -> Site:
-    return default_counter().save_site(site, body)
+    return default_service().save_site(site, body)
 
 
 @router.get("/v1/sites/<site>", summary="A site's settings")
 def get_site(site: SiteIdPath) -> Site:
-    return default_counter().site(site)
+    return default_service().site(site)
 
 
 @router.post("/v1/sites/<site>/baseline", summary="Import a previous counter's figures")
 def import_baseline(site: SiteIdPath, body: Baseline) -> Stats:
-    counter = default_counter()
+    counter = default_service()
     return counter.import_baseline(counter.site(site), body)
 
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from counters import badge, history, pages, reports
 from counters.models import Series, Stats, TopPages
-from counters.service import default_counter
+from counters.service import default_service
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
 router = Router()
@@ -24,7 +24,7 @@ PERIOD = (
 
 @router.get("/v1/sites/<site>/stats", summary="The figures, counting nothing")
 def stats(site: SiteIdPath) -> Stats:
-    counter = default_counter()
+    counter = default_service()
     return counter.stats(counter.site(site))
 
 
@@ -41,7 +41,7 @@ def series(
     start: Annotated[str | None, Query(alias="from", max_length=10, description=PERIOD)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=10, description=PERIOD)] = None,
 ) -> Series:
-    counter = default_counter()
+    counter = default_service()
     return reports.series(counter, counter.site(site), granularity, start, end)
 
 
@@ -57,7 +57,7 @@ def top_pages(
     end: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = pages.DEFAULT_LIMIT,
 ) -> TopPages:
-    counter = default_counter()
+    counter = default_service()
     return reports.top_pages(counter, counter.site(site), start, end, limit)
 
 
@@ -74,7 +74,7 @@ def top_pages(
 def badge_svg(
     site: SiteIdPath, lang: Annotated[Literal["vi", "en"], Query()] = "vi"
 ) -> Response[str]:
-    counter = default_counter()
+    counter = default_service()
     registered = counter.site(site)
     figures = counter.stats(registered)
     return Response(

@@ -156,28 +156,28 @@ def test_stats_reads_count_nothing(api: Api, dynamodb: Any) -> None:
 def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) -> None:
     """A request that took its date before midnight but lands after the new day opened
     is counted on the new day, so yesterday's figures stay what the new day's bases say."""
-    from counters.service import default_counter
+    from counters.service import default_service
 
     api.register("race", "Asia/Ho_Chi_Minh", count="pageviews")
     hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 14, 23, 59, 0))
     hit_at(
         api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 1)
     )  # opens the 15th, seals the 14th
-    counter = default_counter()
+    counter = default_service()
     site = counter.site("race")
-    late = counter.count(site, Increment({"visits": 1, "pageviews": 1}), day=date(2025, 6, 14))
+    late = counter.daybook.add(site.id, date(2025, 6, 14), Increment({"visits": 1, "pageviews": 1}))
     assert late.day == date(2025, 6, 15)
     answer = stats_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 15, 0, 0, 2))
     assert figures(answer) == {"today": 2, "yesterday": 1, "month": 3, "year": 3, "total": 3}
 
 
 def test_a_day_sealed_by_an_opener_that_died_is_recovered(api: Api, dynamodb: Any) -> None:
-    from counters.service import default_counter
+    from counters.service import default_service
 
     api.register("crash", "UTC", count="pageviews")
     hit_at(api, "crash", datetime(2025, 6, 14, 12, tzinfo=UTC))
     # The first hit of the 15th sealed the 14th, then died before writing the 15th.
-    default_counter().storage.seal("crash", date(2025, 6, 14), by=date(2025, 6, 15))
+    default_service().storage.days.seal("crash", date(2025, 6, 14), by=date(2025, 6, 15))
     answer = hit_at(api, "crash", datetime(2025, 6, 16, 12, tzinfo=UTC))
     assert figures(answer) == {"today": 1, "yesterday": 0, "month": 2, "year": 2, "total": 2}
     assert stats_at(api, "crash", datetime(2025, 6, 17, tzinfo=UTC))["yesterday"] == 1

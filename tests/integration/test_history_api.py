@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from counters.service import default_counter
+from counters.service import default_service
 from counters.storage import Increment
 from tests.conftest import Api, table_dump
 
@@ -140,20 +140,15 @@ def test_baseline_history_shows_in_month_and_year_series(api: Api) -> None:
 
 def test_a_year_of_days_costs_one_query(api: Api, dynamodb: Any) -> None:
     api.register("busy", "Asia/Ho_Chi_Minh", count="pageviews")
-    counter = default_counter()
+    counter = default_service()
     site = counter.site("busy")
     first = date(2024, 6, 16)
     # Two real day items (counts, bases, a seal, online tallies), then a year of their likes.
     for day in (first - timedelta(days=1), first - timedelta(days=2)):
-        counter.count(
-            site,
-            Increment(
-                {"visits": 999_999, "pageviews": 9_999_999},
-                window=5_800_000,
-                first_in_window=37,
-                new_since_previous=12,
-            ),
+        counter.daybook.add(
+            site.id,
             day,
+            Increment({"visits": 999_999, "pageviews": 9_999_999}, windows={5_800_000: (37, 12)}),
         )
     model = next(
         i for i in table_dump(dynamodb) if i["sk"]["S"] == f"DAY#{first - timedelta(days=2)}"
@@ -296,8 +291,8 @@ def test_pages_across_months_read_one_query_per_month(api: Api, dynamodb: Any) -
     api.register("portal")
     for day in (date(2025, 4, 30), date(2025, 5, 1), date(2025, 6, 15)):
         hit_at(api, "portal", datetime(day.year, day.month, day.day, 5, tzinfo=UTC), "/x")
-    default_counter().site("portal")
-    calls = requests_of(default_counter().storage)
+    default_service().site("portal")
+    calls = requests_of(default_service().storage)
     _, answer = get(api, "/v1/sites/portal/pages", {"from": "2025-04-30", "to": "2025-06-14"})
     assert answer["pages"] == [{"path": "/x", "pageviews": 2}]
     assert calls == ["Query", "Query", "Query"]
@@ -306,7 +301,7 @@ def test_pages_across_months_read_one_query_per_month(api: Api, dynamodb: Any) -
 def test_a_counted_hit_with_a_path_costs_at_most_three_requests(api: Api, dynamodb: Any) -> None:
     api.register("portal")
     hit_at(api, "portal", NOON, "/a")  # opens the day, fills caches
-    calls = requests_of(default_counter().storage)
+    calls = requests_of(default_service().storage)
     hit_at(api, "portal", NOON + timedelta(seconds=1), "/b", source_ip="198.51.100.9")
     assert calls == ["UpdateItem", "UpdateItem", "UpdateItem"]
 
@@ -314,7 +309,7 @@ def test_a_counted_hit_with_a_path_costs_at_most_three_requests(api: Api, dynamo
 def test_a_failed_page_write_does_not_fail_the_counted_hit(api: Api, dynamodb: Any) -> None:
     api.register("portal", count="pageviews")
     hit_at(api, "portal", NOON, "/a")
-    client = default_counter().storage.client
+    client = default_service().storage.client
 
     def refuse_pages(params: dict[str, Any], **_: Any) -> None:
         if params["Key"]["pk"]["S"].startswith("PAGES#"):

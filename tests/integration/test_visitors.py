@@ -330,10 +330,10 @@ def test_a_visitor_is_new_each_day(api: Api, site: str) -> None:
 
 def test_request_budget(api: Api, site: str, dynamodb: Any) -> None:
     """Steady state: a counted hit is 2 requests (visitor, day counter), a repeat hit too, a stats read 1."""
-    from counters.service import default_counter
+    from counters.service import default_service
 
     calls: list[str] = []
-    storage = default_counter().storage
+    storage = default_service().storage
     # Counter ADDs go through a second client that never re-sends (see Storage).
     for client in (storage.client,):
         client.meta.events.register(

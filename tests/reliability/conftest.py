@@ -33,12 +33,12 @@ class RequestContext(threading.local):
 
 class Harness:
     def __init__(self, api: LocalApi) -> None:
-        from counters.service import default_counter
+        from counters.service import default_service
 
         self.api = api
         self.url = api.url
         self.context = RequestContext()
-        self.counter = default_counter()
+        self.counter = default_service()
         self.counter.clock = self._clock
         self.dynamodb = boto3.client(
             "dynamodb", endpoint_url=api.dynamodb_endpoint, region_name="us-east-1"

@@ -1,0 +1,241 @@
+"""Feed a table's DynamoDB stream to the template's consumers, the way Lambda's pollers do.
+
+For every ``DynamoDB`` event source in ``template.yaml`` (see
+:func:`local.template.stream_consumers`), a :class:`StreamPoller` reads each shard
+of the table's stream in order (DescribeStream, GetShardIterator, GetRecords:
+moto's server and DynamoDB Local both answer them), keeps the records its
+``FilterCriteria`` match, hands them to the handler in Lambda's event shape in
+batches of at most ``BatchSize`` records (after the batching window, or at once
+with :meth:`StreamPoller.drain`), and on ``batchItemFailures`` delivers the
+batch again from the first failed record, as Lambda does. Each consumer keeps
+its own place in each shard, like an event source mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from local.template import StreamConsumer
+
+log = logging.getLogger("local.streams")
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Whether a record matches a Lambda event filter pattern (the subset the template uses:
+    nested keys, literal values, ``prefix`` and ``exists``)."""
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return False
+        for key, sub in pattern.items():
+            if key not in value:
+                if not (isinstance(sub, list) and {"exists": False} in sub):
+                    return False
+            elif not matches(sub, value[key]):
+                return False
+        return True
+    if isinstance(pattern, list):
+        return any(_rule(rule, value) for rule in pattern)
+    return bool(pattern == value)
+
+
+def _rule(rule: Any, value: Any) -> bool:
+    if isinstance(rule, dict):
+        if "prefix" in rule:
+            return isinstance(value, str) and value.startswith(rule["prefix"])
+        if "exists" in rule:
+            return bool(rule["exists"])  # reached only when the key is present
+        raise ValueError(f"filter rule not supported locally: {rule}")
+    return bool(rule == value)
+
+
+def _jsonable(value: Any) -> Any:
+    """A GetRecords attribute value as Lambda's JSON event carries it (binary as base64)."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record in the shape of a Lambda DynamoDB stream event record."""
+    stream = dict(record["dynamodb"])
+    created = stream.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        stream["ApproximateCreationDateTime"] = created.timestamp()
+    return {
+        "eventID": record.get("eventID", uuid.uuid4().hex),
+        "eventName": record.get("eventName"),
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", "us-east-1"),
+        "dynamodb": _jsonable(stream),
+        "eventSourceARN": stream_arn,
+    }
+
+
+class _Context:
+    function_name = "local-stream-consumer"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local-stream-consumer"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@dataclass
+class _Shard:
+    """One consumer's place in one shard: the iterator and the records read but not added."""
+
+    iterator: str | None
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    first_seen: float = 0.0
+
+
+class StreamPoller:
+    """One consumer of a table's stream (an event source mapping)."""
+
+    def __init__(
+        self,
+        consumer: StreamConsumer,
+        handler: Handler,
+        client: Any,
+        stream_arn: str,
+        window: float | None = None,
+    ) -> None:
+        self.consumer, self.handler, self.client = consumer, handler, client
+        self.stream_arn = stream_arn
+        self.window = consumer.batching_window if window is None else window
+        self._shards: dict[str, _Shard] = {}
+        self._lock = threading.Lock()  # one batch at a time, like one shard's poller
+        self.failures = 0  # batches a handler failed (raised or reported records)
+
+    def _refresh_shards(self) -> None:
+        description = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description.get("Shards", []):
+            shard_id = shard["ShardId"]
+            if shard_id not in self._shards:
+                iterator = self.client.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                self._shards[shard_id] = _Shard(iterator)
+
+    def _read(self, shard: _Shard) -> None:
+        while shard.iterator:
+            answer = self.client.get_records(ShardIterator=shard.iterator, Limit=1000)
+            shard.iterator = answer.get("NextShardIterator")
+            records = [
+                lambda_record(record, self.stream_arn) for record in answer.get("Records", [])
+            ]
+            kept = [
+                r
+                for r in records
+                if not self.consumer.filters
+                or any(matches(pattern, r) for pattern in self.consumer.filters)
+            ]
+            if kept and not shard.pending:
+                shard.first_seen = time.monotonic()
+            shard.pending += kept
+            if not records:
+                return
+
+    def poll(self, *, force: bool = False) -> int:
+        """Reads every shard and delivers the batches that are due; returns records added."""
+        with self._lock:
+            self._refresh_shards()
+            added = 0
+            for shard in self._shards.values():
+                self._read(shard)
+                while shard.pending and (
+                    force
+                    or len(shard.pending) >= self.consumer.batch_size
+                    or time.monotonic() - shard.first_seen >= self.window
+                ):
+                    done = self._deliver(shard)
+                    added += done
+                    if done == 0:
+                        break  # failed: try again on the next poll
+            return added
+
+    def _deliver(self, shard: _Shard) -> int:
+        batch = shard.pending[: self.consumer.batch_size]
+        try:
+            answer = self.handler({"Records": batch}, _Context())
+        except Exception:
+            log.exception("%s failed on a batch of %d records", self.consumer.function, len(batch))
+            self.failures += 1
+            return 0
+        failed = {
+            item.get("itemIdentifier")
+            for item in ((answer or {}).get("batchItemFailures") or [])
+            if self.consumer.report_failures
+        }
+        if failed:
+            self.failures += 1
+            # As Lambda: the batch is delivered again from the first failed record.
+            first = next(
+                (i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed),
+                0,
+            )
+            del shard.pending[:first]
+            return first
+        del shard.pending[: len(batch)]
+        shard.first_seen = time.monotonic()
+        return len(batch)
+
+    def drain(self, attempts: int = 20) -> None:
+        """Delivers everything in the stream now, whatever the window; raises if a batch
+        keeps failing (bounded, so a test never waits on a stuck stream)."""
+        for _ in range(attempts):
+            self.poll(force=True)
+            with self._lock:
+                if not any(shard.pending for shard in self._shards.values()):
+                    return
+        raise RuntimeError(
+            f"{self.consumer.function}: batches still failing after {attempts} tries"
+        )
+
+
+class StreamPollers:
+    """Every consumer of the template's streams, polled by one background thread."""
+
+    def __init__(self, pollers: list[StreamPoller], interval: float = 0.2) -> None:
+        self.pollers = pollers
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> StreamPollers:
+        self._thread = threading.Thread(target=self._run, name="stream-pollers", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for poller in self.pollers:
+                try:
+                    poller.poll()
+                except Exception:  # a poll failing (DynamoDB busy) is tried again
+                    log.exception("polling %s's stream failed", poller.consumer.function)
+
+    def drain(self) -> None:
+        for poller in self.pollers:
+            poller.drain()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)

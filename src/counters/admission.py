@@ -1,0 +1,59 @@
+"""How many visitor items one client address may create per site and day (bounds storage).
+
+Storage holds at most max_visitors_per_address + (warm instances x
+unchecked_visitors_per_address) visitor items per address and day: a warm
+function lets a few new visitors of an address create their items before it
+checks (and adds to) the address's shared count, so ordinary hits pay no extra
+request for the cap. Past that, a new visitor's item is created only after the
+shared count admits it, so a refused one never leaves an item (or a note) behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from counters.settings import settings
+from counters.storage.visitors import VisitorItems
+
+Key = tuple[str, date, str]  # site, day, address id
+
+
+class AddressCap:
+    def __init__(self, visitors: VisitorItems) -> None:
+        self.visitors = visitors
+        self._new_visitors: dict[Key, int] = {}
+        self._lock = threading.Lock()  # the local server may run one instance in many threads
+        self._capped: set[Key] = set()
+
+    def is_capped(self, key: Key) -> bool:
+        return key in self._capped
+
+    def needs_check(self, key: Key) -> bool:
+        """Whether a new visitor of this address must be admitted before its item is made."""
+        return self._new_visitors.get(key, 0) >= settings().unchecked_visitors_per_address
+
+    def count_new(self, key: Key) -> None:
+        """Tallies a new visitor item made without a check."""
+        if len(self._new_visitors) > 50_000:
+            self._new_visitors.clear()
+        with self._lock:
+            self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
+
+    def admit(self, key: Key, now: float) -> bool:
+        """Whether one more visitor item may be made for this address today (one request)."""
+        site, day, address = key
+        local = self._new_visitors.get(key, 0)
+        unchecked = settings().unchecked_visitors_per_address
+        # The first check also adds what this instance made unchecked.
+        added = local + 1 if local == unchecked else 1
+        if (
+            self.visitors.count_address(site, address, day, now, added)
+            <= settings().max_visitors_per_address
+        ):
+            self.count_new(key)
+            return True
+        if len(self._capped) > 10_000:
+            self._capped.clear()
+        self._capped.add(key)
+        return False

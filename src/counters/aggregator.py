@@ -1,0 +1,121 @@
+"""The aggregation path, writing part: adds a stream batch's hits to their items, each once.
+
+Two consumers of the table's stream (see `counters.aggregation` for the notes),
+each with its own batching window:
+
+- `add_days`: high-traffic sites' day counters, one guarded write per (site, day)
+  and batch (plus the day's opening, once), so the day item takes one write per
+  batch instead of one per hit;
+- `add_reports`: pages and breakdowns of every hit, one guarded write per
+  (site, dimension, day, value) and batch, after one BatchGetItem per 100 values
+  that finds which values are new (they count against the day's cap).
+
+Every write is guarded by the shard's sequence numbers (`Guard`): an item that
+has seen part of a redelivered batch is re-sent only the hits after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+from counters.aggregation import (
+    OTHER,
+    NotedHit,
+    ReportKey,
+    after,
+    by_day,
+    by_report,
+    guard_of,
+    increment_of,
+    totals,
+    value_cap,
+)
+from counters.daybook import DayBook
+from counters.storage import AddedBefore, Storage
+from counters.storage.days import watermarks
+
+# A guarded write refused this many times in a row fails, for the stream to redeliver.
+MAX_ATTEMPTS = 4
+
+
+@dataclass
+class Outcome:
+    """What a batch did: hits added, and the groups that failed with their hits."""
+
+    added: int = 0
+    failed: list[tuple[list[NotedHit], Exception]] = field(default_factory=list)
+
+
+class StreamAggregator:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.daybook = DayBook(storage)
+
+    def add_days(self, hits: list[NotedHit]) -> Outcome:
+        """Adds high-traffic hits to their day items."""
+        outcome = Outcome()
+        for (site, day), group in by_day(hits).items():
+            _attempt(outcome, group, partial(self._add_day, site, day, group))
+        return outcome
+
+    def add_reports(self, hits: list[NotedHit]) -> Outcome:
+        """Adds every hit to its page and breakdown items."""
+        outcome = Outcome()
+        for key, values in by_report(hits).items():
+            group = [hit for value_hits in values.values() for hit in value_hits]
+            _attempt(outcome, group, partial(self._add_report, key, values))
+        return outcome
+
+    def _add_day(self, site: str, day: date, hits: list[NotedHit]) -> int:
+        # The hits' own day tags their lanes: if that day is sealed they go on to a
+        # later day item, which may also take that later day's hits of the same lanes.
+        tag = f"@{day.isoformat()}"
+        for _ in range(MAX_ATTEMPTS):
+            if not hits:
+                return 0
+            added = self.daybook.add(site, day, increment_of(hits), guard=guard_of(hits, tag))
+            if not isinstance(added, AddedBefore):
+                return len(hits)
+            hits = after(hits, added.upto, tag)
+        raise RuntimeError(f"day {day} of {site} kept refusing a batch")
+
+    def _add_report(self, key: ReportKey, values: dict[str, list[NotedHit]]) -> int:
+        site, dimension, day = key
+        stored = self.storage.reports.existing(site, dimension, day, list(values))
+        new = [value for value in values if value not in stored and value != OTHER]
+        if new:
+            # The busiest new values get the room left under the day's cap.
+            new.sort(key=lambda value: -len(values[value]))
+            room = self.storage.reports.admit_values(
+                site, dimension, day, len(new), value_cap(dimension)
+            )
+            for value in new[room:]:
+                values.setdefault(OTHER, []).extend(values.pop(value))
+        added = 0
+        for value, hits in values.items():
+            # What the item has added of these lanes is not sent again.
+            pending = after(hits, watermarks(stored.get(value, {})))
+            for _ in range(MAX_ATTEMPTS):
+                if not pending:
+                    break
+                visits, pageviews = totals(pending)
+                refused = self.storage.reports.add(
+                    site, dimension, day, value, visits, pageviews, guard_of(pending)
+                )
+                if refused is None:
+                    added += len(pending)
+                    break
+                pending = after(pending, refused.upto)
+            else:
+                raise RuntimeError(f"report {dimension}={value} of {site} kept refusing a batch")
+        return added
+
+
+def _attempt(outcome: Outcome, hits: list[NotedHit], write: Callable[[], int]) -> None:
+    try:
+        outcome.added += write()
+    except Exception as exc:  # noqa: BLE001 - the group's hits are reported, and redelivered
+        outcome.failed.append((hits, exc))

@@ -1,0 +1,103 @@
+"""Adding to a site's days: the day item of a date, opened and sealed in order.
+
+The first write of a day *opens* it: it finds the last active day (one Query),
+*seals* it (a conditional update that returns its final counts and refuses any
+later increment), and writes the new day's bases with `if_not_exists`, so racing
+openers agree. A write that finds its day sealed goes to the day that sealed it:
+nothing is lost from the bases. An opener that dies between sealing and opening
+is finished by the next one. See `counters.rollover` for the arithmetic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from counters.models import Baseline
+from counters.rollover import METRICS, Bases, DayRecord
+from counters.storage import AddedBefore, Guard, Increment, Sealed, Storage
+
+# A write follows at most this many sealed days or openings before giving up; in
+# practice one or two (a hit that raced the day's first hit across midnight).
+MAX_STEPS = 8
+
+
+class BaselineConflictError(ValueError):
+    pass
+
+
+class DayBook:
+    def __init__(self, storage: Storage) -> None:
+        self.days = storage.days
+
+    def add(
+        self,
+        site: str,
+        day: date,
+        increment: Increment,
+        note: str | None = None,
+        guard: Guard | None = None,
+    ) -> DayRecord | AddedBefore:
+        """Adds to the site's day (or the later day that sealed it); returns that day's record.
+
+        Steady state: one request. The day's first write also seals the previous
+        active day and opens this one with its bases: two more, once a day. With a
+        `guard`, `AddedBefore` says the day item has seen part of the batch.
+        """
+        target = day
+        for _ in range(MAX_STEPS):
+            added = self.days.add(site, target, increment, note, guard)
+            if added is None:
+                added = self._open(site, target, increment, note, guard)
+            if not isinstance(added, Sealed):
+                return added
+            target = added.by  # that day is over and a later one has begun: count there
+        raise RuntimeError(f"could not count a hit for {site} on {target}")
+
+    def _open(
+        self,
+        site: str,
+        day: date,
+        increment: Increment,
+        note: str | None = None,
+        guard: Guard | None = None,
+    ) -> DayRecord | Sealed | AddedBefore:
+        for _ in range(MAX_STEPS):
+            previous = self.days.last_before(site, day)
+            if previous is not None:
+                sealed = self.days.seal(site, previous.day, by=day)
+                if isinstance(sealed, Sealed):
+                    if sealed.by > day:
+                        return sealed
+                    # An earlier day sealed it and may not be written yet (its opener
+                    # may even have died): open that day ourselves, then look again.
+                    self._open(site, sealed.by, Increment(dict.fromkeys(METRICS, 0)))
+                    continue
+                previous = sealed
+            return self.days.open(site, day, previous, increment, note, guard)
+        raise RuntimeError(f"could not open {day} for {site}")
+
+    def import_baseline(self, site: str, baseline: Baseline, today: date) -> DayRecord:
+        """Makes the figures on `baseline.date` exactly the imported ones.
+
+        Hits that day add to them and later days follow on. Refused when a later
+        day already has traffic, since that day's figures were built without it.
+        """
+        if baseline.date > today:
+            raise BaselineConflictError(f"{baseline.date} is after the site's today ({today})")
+        latest = self.days.latest(site, date.max, consistent=True)
+        if latest is not None and latest.day > baseline.date:
+            raise BaselineConflictError(
+                f"the site has counted traffic on {latest.day}, after {baseline.date}; "
+                "a baseline must be on or after the last day with traffic"
+            )
+        previous = self.days.last_before(site, baseline.date)
+        if previous is not None:
+            # Late hits on an earlier day would otherwise be missing from the baseline day's bases.
+            self.days.seal(site, previous.day, by=baseline.date)
+        bases = Bases(
+            yesterday=baseline.yesterday,
+            month=baseline.month - baseline.today,
+            year=baseline.year - baseline.today,
+            total=baseline.total - baseline.today,
+        )
+        return self.days.put_baseline(site, baseline.date, baseline.today, bases)

@@ -1,0 +1,44 @@
+"""All DynamoDB access: one module per item kind, the key layout in `keys`.
+
+`Storage` holds one `Table` (the client and its retry policy, `table`) and the
+item kinds that use it. The low-level client is used on purpose: it imports
+faster than the resource API and lets us write the exact expressions, one
+request per call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from counters.storage.days import AddedBefore, DayItems, Guard, Increment, Sealed
+from counters.storage.lanes import LaneItems
+from counters.storage.reports import ReportItems, ReportRow
+from counters.storage.salts import SaltItems
+from counters.storage.sites import SiteItems
+from counters.storage.table import OutcomeUnknownError, Table
+from counters.storage.visitors import VisitorItems
+
+__all__ = [
+    "AddedBefore",
+    "Guard",
+    "Increment",
+    "OutcomeUnknownError",
+    "ReportRow",
+    "Sealed",
+    "Storage",
+]
+
+
+class Storage:
+    def __init__(self, client: Any, table_name: str, attempts: int = 4) -> None:
+        self.table = Table(client, table_name, attempts)
+        self.sites = SiteItems(self.table)
+        self.days = DayItems(self.table)
+        self.visitors = VisitorItems(self.table)
+        self.salts = SaltItems(self.table)
+        self.reports = ReportItems(self.table)
+        self.lanes = LaneItems(self.table)
+
+    @property
+    def client(self) -> Any:
+        return self.table.client

@@ -1,0 +1,339 @@
+"""Day items: the figures of a site's day and their bases (one request per counted hit).
+
+Keys in `counters.storage.keys`. Every write that adds to a day is conditional on
+the day being opened and not sealed (see `counters.daybook` for the rollover),
+and, when an aggregator adds a stream batch, on the batch being new to the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
+from counters.storage.keys import DAY_PREFIX, day_of_sk, day_sk, site_pk, watermark_attr
+from counters.storage.table import Item, Table, int_of, n
+
+# Attribute prefix of each metric on a day item.
+METRIC_ATTR: dict[Metric, str] = {"visits": "v", "pageviews": "p"}
+BASE_FIELDS = ("yesterday", "month", "year", "total")
+# What a series needs of a day item: counts and bases, not the online tallies.
+SERIES_ATTRS = ", ".join(
+    ["sk", *METRIC_ATTR.values()]
+    + [f"{prefix}_{name}" for prefix in METRIC_ATTR.values() for name in BASE_FIELDS]
+)
+# Online tallies older than the window before the current one are dropped as hits
+# come in, so that a day item stays well under 1 KB (one write unit per hit).
+STALE_WINDOWS = (2, 3, 4)
+
+
+def day_record(item: Item) -> DayRecord:
+    tallies: dict[Metric, Tally] = {}
+    for metric, prefix in METRIC_ATTR.items():
+        bases = Bases(**{f: int_of(item, f"{prefix}_{f}") for f in BASE_FIELDS})
+        tallies[metric] = Tally(count=int_of(item, prefix), bases=bases)
+    sealed = item.get("sealed_by")
+    first_in_window: dict[int, int] = {}
+    new_since_previous: dict[int, int] = {}
+    for name, value in item.items():
+        if name[:2] in ("oa", "ob") and name[2:].isdigit():
+            tally = first_in_window if name[1] == "a" else new_since_previous
+            tally[int(name[2:])] = int(value["N"])
+    return DayRecord(
+        day=day_of_sk(item["sk"]["S"]),
+        tallies=tallies,
+        sealed_by=date.fromisoformat(sealed["S"]) if sealed else None,
+        first_in_window=first_in_window,
+        new_since_previous=new_since_previous,
+    )
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What one write adds to a day item: counts, and online tallies per 5-minute window.
+
+    `windows` maps a window to (first_in_window, new_since_previous) (see counters.visitors).
+    """
+
+    counts: Mapping[Metric, int]
+    windows: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def latest_window(self) -> int | None:
+        return max(self.windows) if self.windows else None
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """The answer of a write refused because the day item is already sealed."""
+
+    by: date
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A stream batch's contribution to an item: added only if the item has not seen it.
+
+    Stream records of one source item (a lane, see `counters.aggregation`) arrive in
+    order. An item written by an aggregator keeps, per lane, the last sequence number
+    it added (`w_{lane}`); `ranges` maps each lane of the batch to its (first, last)
+    sequence numbers, and the write is refused if any lane's first is not new.
+    """
+
+    ranges: Mapping[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class AddedBefore:
+    """A guarded write refused: how far the item had added each lane (the caller resends the rest)."""
+
+    upto: Mapping[str, int]
+
+
+def watermarks(item: Item) -> dict[str, int]:
+    """How far an item has added each lane."""
+    return {
+        name.removeprefix("w_"): int(value["N"])
+        for name, value in item.items()
+        if name.startswith("w_")
+    }
+
+
+def added_before(guard: Guard, old: Item) -> AddedBefore | None:
+    """What a refused guarded write's old item says it had added, if the guard is why."""
+    upto = {}
+    for lane, (first, _) in guard.ranges.items():
+        attr = old.get(watermark_attr(lane))
+        if attr is not None and int(attr["N"]) >= first:
+            upto[lane] = int(attr["N"])
+    return AddedBefore(upto) if upto else None
+
+
+class UpdateExpression:
+    """Builds one UpdateExpression: SET ..., ADD ..., REMOVE ..."""
+
+    def __init__(self) -> None:
+        self.sets: list[str] = []
+        self.adds: list[str] = []
+        self.removes: list[str] = []
+        self.values: Item = {}
+        self.names: dict[str, str] = {}
+
+    def value(self, value: Any) -> str:
+        name = f":v{len(self.values)}"
+        self.values[name] = n(value) if isinstance(value, int) else {"S": value}
+        return name
+
+    def set_if_absent(self, attr: str, value: int, plus: int = 0) -> None:
+        initial = f"if_not_exists({attr}, {self.value(value)})"
+        self.sets.append(
+            f"{attr} = {initial} + {self.value(plus)}" if plus else f"{attr} = {initial}"
+        )
+
+    def increment(self, increment: Increment, carried: frozenset[str] = frozenset()) -> None:
+        for metric, amount in increment.counts.items():
+            if amount:
+                self.adds.append(f"{METRIC_ATTR[metric]} {self.value(amount)}")
+        touched = set(carried)
+        for w, (first_in_window, new_since_previous) in increment.windows.items():
+            for attr, amount in ((f"oa{w}", first_in_window), (f"ob{w}", new_since_previous)):
+                touched.add(attr)
+                if amount and attr not in carried:
+                    self.adds.append(f"{attr} {self.value(amount)}")
+        latest = increment.latest_window
+        if latest is not None:
+            stale = [f"{kind}{latest - age}" for age in STALE_WINDOWS for kind in ("oa", "ob")]
+            self.removes += [attr for attr in stale if attr not in touched]
+
+    def guard(self, guard: Guard) -> str:
+        conditions = []
+        for index, (lane, (first, last)) in enumerate(sorted(guard.ranges.items())):
+            name = f"#w{index}"
+            self.names[name] = watermark_attr(lane)
+            self.sets.append(f"{name} = {self.value(last)}")
+            conditions.append(f"(attribute_not_exists({name}) OR {name} < {self.value(first)})")
+        return " AND ".join(conditions)
+
+    def text(self) -> str:
+        clauses = [("SET", self.sets), ("ADD", self.adds), ("REMOVE", self.removes)]
+        return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses if parts)
+
+    def request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"UpdateExpression": self.text()}
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        return request
+
+
+Added = DayRecord | Sealed | AddedBefore | None
+
+
+class DayItems:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def _key(self, site: str, day: date) -> Item:
+        return {"pk": {"S": site_pk(site)}, "sk": {"S": day_sk(day)}}
+
+    def latest(
+        self, site: str, on_or_before: date, *, consistent: bool = False
+    ) -> DayRecord | None:
+        """The newest day item on or before a date: one Query, however long the site was idle."""
+        answer = self.table.send(
+            "query",
+            TableName=self.table.name,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": site_pk(site)},
+                ":lo": {"S": DAY_PREFIX},
+                ":hi": {"S": day_sk(on_or_before)},
+            },
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=consistent,
+        )
+        items = answer.get("Items", [])
+        return day_record(items[0]) if items else None
+
+    def last_before(self, site: str, day: date) -> DayRecord | None:
+        return self.latest(site, day - timedelta(days=1), consistent=True)
+
+    def records(self, site: str, first: date, last: date) -> list[DayRecord]:
+        """The day items from `first` to `last`, oldest first: one paginated Query."""
+        items = self.table.query_all(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": site_pk(site)},
+                ":lo": {"S": day_sk(first)},
+                ":hi": {"S": day_sk(last)},
+            },
+            ProjectionExpression=SERIES_ATTRS,
+        )
+        return [day_record(item) for item in items]
+
+    def add(
+        self,
+        site: str,
+        day: date,
+        increment: Increment,
+        note: str | None = None,
+        guard: Guard | None = None,
+    ) -> Added:
+        """Adds to an opened, unsealed day item and returns it whole: a hit's one request.
+
+        `note` rides along for the aggregators (see keys). None means the day item
+        is not opened yet; `Sealed` that a later day has begun.
+        """
+        expression = UpdateExpression()
+        expression.increment(increment)
+        condition = "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
+        return self._update(site, day, expression, condition, note, guard)
+
+    def open(
+        self,
+        site: str,
+        day: date,
+        previous: DayRecord | None,
+        increment: Increment,
+        note: str | None = None,
+        guard: Guard | None = None,
+    ) -> DayRecord | Sealed | AddedBefore:
+        """Opens a day item with its bases from the sealed previous day, and adds.
+
+        Whatever another request opening the same day wrote first is kept: both
+        computed the same bases from the same sealed day.
+        """
+        expression = UpdateExpression()
+        for metric, prefix in METRIC_ATTR.items():
+            bases = opening_bases(previous, day, metric)
+            for name in BASE_FIELDS:
+                expression.set_if_absent(f"{prefix}_{name}", getattr(bases, name))
+        carried: set[str] = set()
+        w = increment.latest_window
+        if previous is not None and w is not None:
+            # Online tallies of the current windows carry over local midnight.
+            add = increment.windows
+            expression.set_if_absent(
+                f"oa{w - 1}", previous.first_in_window.get(w - 1, 0), plus=add.get(w - 1, (0, 0))[0]
+            )
+            expression.set_if_absent(f"oa{w}", previous.first_in_window.get(w, 0), plus=add[w][0])
+            expression.set_if_absent(
+                f"ob{w}", previous.new_since_previous.get(w, 0), plus=add[w][1]
+            )
+            carried = {f"oa{w - 1}", f"oa{w}", f"ob{w}"}
+        expression.increment(increment, frozenset(carried))
+        result = self._update(site, day, expression, "attribute_not_exists(sealed_by)", note, guard)
+        assert result is not None  # only a sealed or guarded item can refuse this write
+        return result
+
+    def _update(
+        self,
+        site: str,
+        day: date,
+        expression: UpdateExpression,
+        condition: str,
+        note: str | None,
+        guard: Guard | None,
+    ) -> Added:
+        if note is not None:
+            expression.sets.append(f"h = {expression.value(note)}")
+        if guard is not None:
+            condition = f"{condition} AND {expression.guard(guard)}"
+        try:
+            answer = self.table.send(
+                "update_item",
+                adds=True,
+                TableName=self.table.name,
+                Key=self._key(site, day),
+                ConditionExpression=condition,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **expression.request(),
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            seen = added_before(guard, old) if guard is not None else None
+            if seen is not None:
+                return seen
+            if "sealed_by" in old:
+                return Sealed(by=date.fromisoformat(old["sealed_by"]["S"]))
+            return None
+        return day_record(answer["Attributes"])
+
+    def seal(self, site: str, day: date, by: date) -> DayRecord | Sealed:
+        """Closes a day item to further increments, naming the day that opens after it.
+
+        Returns the day's final record, or `Sealed` if a different day sealed it first.
+        """
+        try:
+            answer = self.table.send(
+                "update_item",
+                TableName=self.table.name,
+                Key=self._key(site, day),
+                UpdateExpression="SET sealed_by = :by",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(sealed_by) OR sealed_by = :by)",
+                ExpressionAttributeValues={":by": {"S": by.isoformat()}},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+            current: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            if "sealed_by" not in current:
+                raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
+            return Sealed(by=date.fromisoformat(current["sealed_by"]["S"]))
+        return day_record(answer["Attributes"])
+
+    def put_baseline(self, site: str, day: date, count: int, bases: Bases) -> DayRecord:
+        """Writes a day item holding imported figures, for both metrics."""
+        item: Item = self._key(site, day)
+        for prefix in METRIC_ATTR.values():
+            item[prefix] = n(count)
+            for name in BASE_FIELDS:
+                item[f"{prefix}_{name}"] = n(getattr(bases, name))
+        self.table.send("put_item", TableName=self.table.name, Item=item)
+        return day_record(item)

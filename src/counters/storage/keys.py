@@ -1,0 +1,112 @@
+"""The table's key layout: the one place every `pk` and `sk` is built.
+
+One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_at`,
+a stream of new and old images (read by the aggregators, `counters.aggregation`):
+
+| item           | pk                            | sk                   | attributes                                  |
+|----------------|-------------------------------|----------------------|---------------------------------------------|
+| site settings  | SITE#{site}                   | CONFIG               | timezone, allowed_origins, count, mode, ... |
+| day counters   | SITE#{site}                   | DAY#{yyyy-mm-dd}     | v, p: the day's visits and page views;      |
+|                |                               |                      | {v,p}_yesterday/_month/_year/_total: bases; |
+|                |                               |                      | sealed_by: the next day, once it opened;    |
+|                |                               |                      | oa{W}, ob{W}: online tallies of 5-minute    |
+|                |                               |                      | window W (see counters.visitors);           |
+|                |                               |                      | h: the last direct hit's note (see below);  |
+|                |                               |                      | w_{lane}: added up to (high-traffic sites)  |
+| visitor        | VISITOR#{site}#{id}           | {yyyy-mm-dd}         | seen (epoch seconds), expires_at;           |
+|                |                               |                      | tok, prev: the last hit's token and the     |
+|                |                               |                      | seen before it (makes re-sends harmless)    |
+| hit lane       | LANE#{site}#{0..127}          | NOTE                 | h: the last high-traffic hit's note         |
+| client address | ADDRESS#{site}#{id}           | {yyyy-mm-dd}         | visitors: visitor items made from one IP    |
+|                |                               |                      | (IPv6: /64) that day, once it brought many, |
+|                |                               |                      | expires_at                                  |
+| daily salt     | SALT                          | {yyyy-mm-dd}         | salt (32 random bytes), expires_at          |
+| report value   | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#{value} | v, p: visits and page views of one value of |
+|                |                               |                      | a dimension (page, source, browser, ...)    |
+|                |                               |                      | on a day; w_{lane}: added up to       |
+| report values  | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#        | values: distinct values stored that day     |
+| idempotency    | IDEMPOTENCY#{site}            | hash of the key      | Powertools Idempotency's record (hits with  |
+|                |                               |                      | an Idempotency-Key; written by Powertools)  |
+
+Day dates are the site's local dates. Visitor and address ids are keyed hashes that
+change with the daily salt; visitor items expire a day after they were last seen. A
+day item exists only for days with traffic (or an imported baseline): idle days cost
+nothing. Bases are the figures before the day began (see `counters.rollover`).
+
+A hit note (`h`, see `counters.aggregation.HitNote`) rides on an item the hit
+writes: the day item of a direct site (which it writes anyway), or one of 128
+lane items of a high-traffic site (instead of its day item). The stream carries
+it to the aggregator, which adds pages and breakdowns (and a high-traffic site's
+day counters) to their items. The stream records of one item arrive in order, so
+each source item is a *lane*, and each item an aggregator writes keeps the last
+sequence number it added per lane (`w_{lane}`: `d{yyyy-mm-dd}` for a day item,
+`l{n}` for a lane item): a batch delivered again adds nothing twice. Report items keep history (no TTL); at most
+`MAX_VALUES_PER_DAY` values per dimension and day, the rest counted as "(other)".
+
+History reads are range Queries: a series' day items are one partition (a year of
+days is about 80 KB, one page), and a report is one partition per dimension and
+month (`sk BETWEEN {from}# AND {to}$`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+CONFIG_SK = "CONFIG"
+SALT_PK = "SALT"
+DAY_PREFIX = "DAY#"
+
+
+def site_pk(site: str) -> str:
+    return f"SITE#{site}"
+
+
+def day_sk(day: date) -> str:
+    return f"DAY#{day.isoformat()}"
+
+
+def day_of_sk(sk: str) -> date:
+    return date.fromisoformat(sk.removeprefix(DAY_PREFIX))
+
+
+def visitor_pk(site: str, visitor: str) -> str:
+    return f"VISITOR#{site}#{visitor}"
+
+
+def address_pk(site: str, address: str) -> str:
+    return f"ADDRESS#{site}#{address}"
+
+
+def dated_sk(day: date) -> str:
+    """The sort key of per-day items of one visitor, address or salt."""
+    return day.isoformat()
+
+
+def idempotency_pk(site: str) -> str:
+    return f"IDEMPOTENCY#{site}"
+
+
+def report_pk(site: str, dimension: str, day: date) -> str:
+    return f"REPORT#{site}#{dimension}#{day.year:04d}-{day.month:02d}"
+
+
+def report_sk(day: date, value: str) -> str:
+    """A value's item; with value "" the day's tally of distinct values (sorts first)."""
+    return f"{day.isoformat()}#{value}"
+
+
+def report_sk_range(first: date, last: date) -> tuple[str, str]:
+    # "$" sorts right after "#": every key of the day `last` is below "{last}$".
+    return f"{first.isoformat()}#", f"{last.isoformat()}$"
+
+
+def lane_pk(site: str, lane: int) -> str:
+    return f"LANE#{site}#{lane}"
+
+
+LANE_SK = "NOTE"
+
+
+def watermark_attr(lane: str) -> str:
+    """The attribute naming how far an item has added the stream records of a lane."""
+    return f"w_{lane}"

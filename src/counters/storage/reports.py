@@ -1,0 +1,121 @@
+"""Report items: visits and page views per day and value of a dimension (page, source, ...).
+
+Written only by the aggregator (`counters.aggregation`), one guarded write per item
+and stream batch; read by dashboards, one paginated Query per dimension and month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from counters.periods import month_end, months
+from counters.storage.days import AddedBefore, Guard, UpdateExpression, added_before
+from counters.storage.keys import report_pk, report_sk, report_sk_range
+from counters.storage.table import Item, Table, int_of, n
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    day: date
+    value: str
+    visits: int
+    pageviews: int
+
+
+def _key(site: str, dimension: str, day: date, value: str) -> Item:
+    return {"pk": {"S": report_pk(site, dimension, day)}, "sk": {"S": report_sk(day, value)}}
+
+
+class ReportItems:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def rows(self, site: str, dimension: str, first: date, last: date) -> Iterator[ReportRow]:
+        """Every value's counts of every day from `first` to `last`: one Query a month."""
+        for month in months(first, last):
+            lo, hi = report_sk_range(max(first, month), min(last, month_end(month)))
+            items = self.table.query_all(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":pk": {"S": report_pk(site, dimension, month)},
+                    ":lo": {"S": lo},
+                    ":hi": {"S": hi},
+                },
+                ProjectionExpression="sk, v, p",
+            )
+            for item in items:
+                day, _, value = item["sk"]["S"].partition("#")
+                if value:  # "" is the day's tally of distinct values
+                    yield ReportRow(
+                        date.fromisoformat(day), value, int_of(item, "v"), int_of(item, "p")
+                    )
+
+    def existing(self, site: str, dimension: str, day: date, values: list[str]) -> dict[str, Item]:
+        """The stored items of these values (and "" for the day's tally), by value."""
+        keys = [_key(site, dimension, day, value) for value in ["", *values]]
+        found = self.table.get_many(keys)
+        return {item["sk"]["S"].partition("#")[2]: item for item in found}
+
+    def admit_values(self, site: str, dimension: str, day: date, wanted: int, cap: int) -> int:
+        """Reserves room for up to `wanted` new values of a day; returns how many fit under `cap`.
+
+        An over-count (a reservation whose values were then not written) only makes the
+        cap bite a little early: never more than `cap` values are stored.
+        """
+        key = _key(site, dimension, day, "")
+        wanted = min(wanted, cap)
+        for _ in range(4):
+            if wanted <= 0:
+                return 0
+            try:
+                self.table.send(
+                    "update_item",
+                    TableName=self.table.name,
+                    Key=key,
+                    UpdateExpression="ADD #values :k",
+                    ConditionExpression="attribute_not_exists(#values) OR #values <= :limit",
+                    ExpressionAttributeNames={"#values": "values"},
+                    ExpressionAttributeValues={":k": n(wanted), ":limit": n(cap - wanted)},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return wanted
+            except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+                old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+                wanted = min(wanted, cap - int_of(old, "values"))
+        return 0
+
+    def add(
+        self,
+        site: str,
+        dimension: str,
+        day: date,
+        value: str,
+        visits: int,
+        pageviews: int,
+        guard: Guard,
+    ) -> AddedBefore | None:
+        """Adds a batch's counts to one value's item, unless the item has seen the batch."""
+        try:
+            expression = UpdateExpression()
+            expression.adds += [f"v {expression.value(visits)}", f"p {expression.value(pageviews)}"]
+            condition = expression.guard(guard)
+            self.table.send(
+                "update_item",
+                adds=True,
+                TableName=self.table.name,
+                Key=_key(site, dimension, day, value),
+                ConditionExpression=condition,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **expression.request(),
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            seen = added_before(guard, old)
+            if seen is None:
+                raise RuntimeError(
+                    f"report {dimension}={value} of {site} refused a write"
+                ) from refused
+            return seen
+        return None

@@ -1,0 +1,285 @@
+"""The aggregation path: hit notes through the table's stream (moto) to the two aggregators.
+
+Batches are the stream's real records (read as Lambda's poller reads them, see
+local.streams), so duplicated and partial deliveries, failures and poisoned
+records are staged on what the hits really wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from tests.conftest import Api, LambdaContext, Streams, import_handler, reset_warm_state, table_dump
+from tests.figures import figures
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+NOON = datetime(2025, 6, 15, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
+DAYS = "handlers.aggregate.days_handler"
+REPORTS = "handlers.aggregate.reports_handler"
+
+
+def hit(api: Api, site: str, at: datetime, ip: str, **kwargs: Any) -> dict[str, Any]:
+    with time_machine.travel(at, tick=False):
+        return api.hit(site, headers={"user-agent": FIREFOX}, source_ip=ip, **kwargs)
+
+
+def stats(api: Api, site: str, at: datetime = NOON) -> dict[str, Any]:
+    with time_machine.travel(at, tick=False):
+        return api.stats(site)
+
+
+def pages(api: Api, site: str, at: datetime = NOON) -> dict[str, int]:
+    with time_machine.travel(at, tick=False):
+        status, answer = api.call(
+            "GET",
+            f"/v1/sites/{site}/pages",
+            query={"from": "2025-06-01", "to": "2025-07-31", "limit": "100"},
+        )
+    assert status == 200, answer
+    return {page["path"]: page["pageviews"] for page in answer["pages"]}
+
+
+def records(streams: Streams, function: str) -> list[dict[str, Any]]:
+    """Every record of the stream that the function's filter takes, in stream order."""
+    poller = streams.pollers[function]
+    poller._refresh_shards()
+    kept: list[dict[str, Any]] = []
+    for shard in poller._shards.values():
+        poller._read(shard)
+        kept += shard.pending
+        shard.pending = []
+    return kept
+
+
+def deliver(handler: str, batch: list[dict[str, Any]]) -> list[str]:
+    """Calls an aggregator with a batch; returns the sequence numbers it reported failed."""
+    answer = import_handler(handler)({"Records": batch}, LambdaContext())
+    return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+
+
+@pytest.fixture
+def site(api: Api) -> str:
+    api.register("election", "Asia/Ho_Chi_Minh", count="pageviews", mode="buffered")
+    return "election"
+
+
+def test_high_traffic_hits_answer_at_once_and_count_once_aggregated(
+    api: Api, site: str, streams: Streams
+) -> None:
+    first = hit(api, site, NOON, ip="198.51.100.1", body={"path": "/a"})
+    assert first["counted"] is True and first["buffered"] is True
+    assert first["today"] == 1  # nothing aggregated yet, plus this hit
+    # The hit wrote no day item: its note went on a lane item.
+    items = table_dump(api_client())
+    assert not [item for item in items if item["sk"]["S"].startswith("DAY#")]
+    assert [item for item in items if item["pk"]["S"].startswith(f"LANE#{site}#")]
+    streams.drain()
+    assert figures(stats(api, site)) == {
+        "today": 1,
+        "yesterday": 0,
+        "month": 1,
+        "year": 1,
+        "total": 1,
+    }
+    assert pages(api, site) == {"/a": 1}
+
+
+def api_client() -> Any:
+    from counters.service import default_service
+
+    return default_service().storage.client
+
+
+def test_redelivered_and_overlapping_batches_add_each_hit_once(
+    api: Api, site: str, streams: Streams
+) -> None:
+    n = 300
+    for i in range(n):
+        hit(
+            api,
+            site,
+            NOON + timedelta(seconds=i % 60),
+            ip=f"198.51.100.{i % 200}",
+            body={"path": f"/p{i % 7}"},
+        )
+    lanes, notes = (
+        records(streams, "DayAggregateFunction"),
+        records(streams, "ReportAggregateFunction"),
+    )
+    assert len(lanes) == len(notes) == n
+    for handler, batch in ((DAYS, lanes), (REPORTS, notes)):
+        # The whole batch, again, in overlapping parts, and in reverse lane order: once.
+        assert deliver(handler, batch[:200]) == []
+        assert deliver(handler, batch) == []
+        assert deliver(handler, batch[100:250]) == []
+        assert deliver(handler, batch[::7]) == []
+    assert stats(api, site, NOON + timedelta(minutes=2))["today"] == n
+    assert pages(api, site) == {f"/p{k}": len(range(k, n, 7)) for k in range(7)}
+
+
+def test_records_that_are_no_hit_notes_are_skipped_not_retried(
+    api: Api, site: str, streams: Streams
+) -> None:
+    hit(api, site, NOON, ip="198.51.100.1", body={"path": "/a"})
+    batch = records(streams, "ReportAggregateFunction")
+    good = batch[0]
+    bad_note = json.loads(json.dumps(good))
+    bad_note["dynamodb"]["NewImage"]["h"]["S"] = '{"n": 1, "t": "x"}'
+    bad_note["dynamodb"]["SequenceNumber"] = str(int(good["dynamodb"]["SequenceNumber"]) + 1)
+    wrong_item = json.loads(json.dumps(good))
+    wrong_item["dynamodb"]["Keys"]["pk"]["S"] = "SALT"
+    wrong_item["dynamodb"]["SequenceNumber"] = str(int(good["dynamodb"]["SequenceNumber"]) + 2)
+    assert deliver(REPORTS, [good, bad_note, wrong_item]) == []
+    assert pages(api, site) == {"/a": 1}
+
+
+class FailingWrites:
+    """Makes the aggregator's ADDs to report values fail: before DynamoDB applies them
+    (a timeout on the way), or after (the answer lost: the write stands, the caller sees
+    an error). The day's tally of values is retried by the storage itself: not that one."""
+
+    def __init__(self, client: Any, applied: bool, times: int) -> None:
+        self.applied, self.left, self.pending = applied, times, False
+        client.meta.events.register("before-call.dynamodb.UpdateItem", self.before)
+        client.meta.events.register("after-call.dynamodb.UpdateItem", self.after)
+
+    def before(self, params: dict[str, Any], **_: Any) -> None:
+        body = params.get("body", b"")
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        self.pending = "REPORT#" in text and "ADD v :" in text and self.left > 0
+        if self.pending and not self.applied:
+            self._fail()
+
+    def after(self, **_: Any) -> None:
+        if self.pending and self.applied:
+            self._fail()
+
+    def _fail(self) -> None:
+        from botocore.exceptions import ReadTimeoutError
+
+        self.left -= 1
+        self.pending = False
+        raise ReadTimeoutError(endpoint_url="moto")
+
+
+@pytest.mark.parametrize("applied", [False, True], ids=["not-applied", "answer-lost"])
+def test_a_failed_report_write_is_redelivered_and_counted_once(
+    api: Api, site: str, streams: Streams, applied: bool
+) -> None:
+    for i in range(20):
+        hit(api, site, NOON, ip=f"198.51.100.{i}", body={"path": f"/p{i % 3}"})
+    faults = FailingWrites(api_client(), applied, times=2)
+    poller = streams.pollers["ReportAggregateFunction"]
+    poller.drain()  # the failed batch is delivered again from its first failed record
+    assert poller.failures >= 1 and faults.left == 0
+    streams.drain()
+    assert pages(api, site) == {"/p0": 7, "/p1": 7, "/p2": 6}
+    assert stats(api, site)["today"] == 20
+
+
+def test_switching_modes_loses_nothing(api: Api, streams: Streams) -> None:
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews")
+    for i in range(3):
+        assert (
+            hit(api, "portal", NOON, ip=f"198.51.100.{i}", body={"path": "/"})["buffered"] is False
+        )
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews", mode="buffered")
+    reset_warm_state()  # other warm functions see the change within site_cache_seconds
+    for i in range(4):
+        assert hit(
+            api, "portal", NOON + timedelta(seconds=1), ip=f"198.51.100.{i}", body={"path": "/"}
+        )["buffered"]
+    api.register("portal", "Asia/Ho_Chi_Minh", count="pageviews")
+    reset_warm_state()
+    for i in range(5):
+        hit(api, "portal", NOON + timedelta(seconds=2), ip=f"198.51.100.{i}", body={"path": "/"})
+    # Hits noted before the switch back are added after it.
+    streams.drain()
+    assert stats(api, "portal", NOON + timedelta(seconds=3))["today"] == 12
+    assert pages(api, "portal") == {"/": 12}
+
+
+def test_one_batch_across_midnight_and_a_month_end_keeps_figures_exact(
+    api: Api, site: str, streams: Streams
+) -> None:
+    evening = datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC)  # 23:59 local, last day of June
+    for i in range(3):
+        hit(api, site, evening, ip=f"198.51.100.{i}", body={"path": "/june"})
+    for i in range(2):
+        hit(api, site, evening + timedelta(minutes=2), ip=f"198.51.100.{i}", body={"path": "/july"})
+    streams.drain()  # one batch: June is added first, sealed, and July opens on it
+    july = stats(api, site, evening + timedelta(minutes=3))
+    assert figures(july) == {"today": 2, "yesterday": 3, "month": 2, "year": 5, "total": 5}
+    assert pages(api, site, evening + timedelta(minutes=3)) == {"/june": 3, "/july": 2}
+
+
+def test_visits_and_online_through_the_lanes(api: Api, streams: Streams) -> None:
+    api.register("news", "Asia/Ho_Chi_Minh", mode="buffered")
+    for second in range(0, 50, 10):
+        hit(api, "news", NOON + timedelta(seconds=second), ip="198.51.100.1")
+    hit(api, "news", NOON, ip="198.51.100.2")
+    streams.drain()
+    answer = stats(api, "news", NOON + timedelta(minutes=1))
+    assert answer["today"] == 2  # visits: two visitors, one visit each
+    assert answer["online"] == 2
+
+
+def test_values_past_the_days_cap_count_as_other(
+    api: Api, streams: Streams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counters import aggregation
+
+    monkeypatch.setattr(aggregation, "MAX_PAGES_PER_DAY", 3)
+    api.register("flood", "Asia/Ho_Chi_Minh", count="pageviews")
+    for i in range(8):
+        hit(api, "flood", NOON, ip="198.51.100.1", body={"path": f"/made-up-{i}"})
+    hit(api, "flood", NOON, ip="198.51.100.1", body={"path": "/made-up-0"})
+    streams.drain()
+    counted = pages(api, "flood")
+    assert sum(counted.values()) == 9
+    assert len(counted) == 4 and counted.pop("(other)") == 5
+    report_items = [
+        i for i in table_dump(api_client()) if i["pk"]["S"].startswith("REPORT#flood#page")
+    ]
+    assert len(report_items) == 1 + 3 + 1  # the day's tally, 3 values, (other)
+
+
+def requests_during(action: Callable[[], Any]) -> list[str]:
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client = api_client()
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        action()
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+    return calls
+
+
+def test_hit_path_requests_direct_and_high_traffic(api: Api, streams: Streams) -> None:
+    api.register("direct", "Asia/Ho_Chi_Minh")
+    api.register("busy", "Asia/Ho_Chi_Minh", mode="buffered")
+    for name in ("direct", "busy"):
+        hit(api, name, NOON, ip="198.51.100.9", body={"path": "/warm"})  # opens the day, salt
+    streams.drain()
+    direct = requests_during(
+        lambda: hit(
+            api, "direct", NOON + timedelta(seconds=1), ip="198.51.100.1", body={"path": "/x"}
+        )
+    )
+    assert direct == ["UpdateItem", "UpdateItem"]  # visitor, day item (its note included)
+    busy = requests_during(
+        lambda: hit(
+            api, "busy", NOON + timedelta(seconds=1), ip="198.51.100.1", body={"path": "/x"}
+        )
+    )
+    assert busy == ["UpdateItem", "UpdateItem"]  # visitor, lane (figures read every 2 s)
