@@ -134,8 +134,13 @@ class Baseline(BaseModel):
 
 class SeriesPoint(BaseModel):
     period: str = Field(description="The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).")
-    visits: int
-    pageviews: int
+    visits: int | None = Field(
+        description="null: unknown (a period inside imported history known only as a total)."
+    )
+    pageviews: int | None
+    imported: bool = Field(
+        False, description="The figures come from imported history, not from counting."
+    )
 
 
 class Series(BaseModel):
@@ -166,3 +171,15 @@ class TopPages(BaseModel):
     from_: Date = Field(alias="from")
     to: Date
     pages: list[PageViews]
+
+
+class HistoryImported(BaseModel):
+    """What an import of history did (`POST /v1/sites/{site}/history`)."""
+
+    site: str
+    periods: int = Field(description="Imported periods in the request (years, months, days).")
+    written: int = Field(description="Items written: periods new or changed, and the baseline.")
+    unchanged: int = Field(description="Periods imported before with the same figures.")
+    baseline: Stats | None = Field(
+        None, description="format=nukeviet: the figures on the dump's date, imported as a baseline."
+    )

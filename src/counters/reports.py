@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from counters import history, pages
+from counters.imported import ImportedHistory
+from counters.imported_history import ImportedHistoryStore
 from counters.models import PageViews, Series, SeriesPoint, Site, TopPages
 from counters.periods import local_date
 from counters.service import Counter
@@ -24,8 +26,11 @@ def series(
     """Counts per period; `history.RangeError` for bad or too long ranges. One paginated Query."""
     today = local_date(site.timezone, counter.clock())
     span = history.period_range(granularity, start, end, today)
-    records = counter.storage.day_records(site.id, *span.day_span())
-    points = history.series(records, span)
+    first, last = span.day_span()
+    records = counter.storage.day_records(site.id, first, last)
+    # One more Query: the imported history the range needs (see counters.imported_history).
+    imported = ImportedHistory(ImportedHistoryStore(counter.storage).periods(site.id, first, last))
+    points = history.series(records, span, imported)
     return Series(
         site=site.id,
         timezone=site.timezone,
@@ -34,7 +39,10 @@ def series(
         to=span.label(span.last),
         count=site.count,
         points=[
-            SeriesPoint(period=p.period, visits=p.visits, pageviews=p.pageviews) for p in points
+            SeriesPoint(
+                period=p.period, visits=p.visits, pageviews=p.pageviews, imported=p.imported
+            )
+            for p in points
         ],
     )
 

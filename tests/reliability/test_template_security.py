@@ -33,6 +33,7 @@ OPERATOR_ROUTES = {
     "PUT /v1/sites/{site}",
     "GET /v1/sites/{site}",
     "POST /v1/sites/{site}/baseline",
+    "POST /v1/sites/{site}/history",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
@@ -40,7 +41,8 @@ ALLOWED = {
     "HitFunction": READS
     | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"},
     "StatsFunction": READS,
-    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # Imported history: Puts in batches.
+    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
     # Buffered mode: adds queued hits in transactions (their Puts and condition checks).
     "AggregateFunction": READS
     | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
