@@ -74,23 +74,23 @@ def _over_their_parent(
     periods: list[ImportedPeriod], labels: dict[str, str]
 ) -> list[tuple[str, str]]:
     history = ImportedHistory(periods)
+    days_of: dict[tuple[int, int], list[ImportedPeriod]] = {}
+    finer_of: dict[int, list[ImportedPeriod]] = {}
+    for period in periods:
+        if period.granularity == "day":
+            days_of.setdefault((period.start.year, period.start.month), []).append(period)
+        if period.granularity != "year":
+            finer_of.setdefault(period.start.year, []).append(period)
     problems = []
     for parent in periods:
         if parent.granularity == "day":
             continue
-        children = [
-            p
-            for p in periods
-            if p.start.year == parent.start.year
-            and (
-                (
-                    parent.granularity == "month"
-                    and p.granularity == "day"
-                    and p.start.month == parent.start.month
-                )
-                or (parent.granularity == "year" and p.granularity != "year")
-            )
-        ]
+        year, month = parent.start.year, parent.start.month
+        children = (
+            days_of.get((year, month), [])
+            if parent.granularity == "month"
+            else (finer_of.get(year, []))
+        )
         if not children or not ({parent.key} | {c.key for c in children}) & labels.keys():
             continue  # nothing of this request is involved
         for metric in METRICS:

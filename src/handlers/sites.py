@@ -80,7 +80,9 @@ def post_history(
 def _bounded_body(event: APIGatewayProxyEventV2) -> str:
     raw = event.body or ""
     # Base64 is 4/3 of the bytes: refuse before decoding anything too large.
-    if len(raw) > MAX_HISTORY_BYTES * (4 / 3 if event.is_base64_encoded else 1) + 4:
+    if len(raw) > (
+        MAX_HISTORY_BYTES * 4 // 3 + 4 if event.is_base64_encoded else MAX_HISTORY_BYTES
+    ):
         raise ServiceError(413, f"the body is over {MAX_HISTORY_BYTES} bytes")
     if not event.is_base64_encoded:
         return raw
