@@ -103,8 +103,12 @@ class ImportedHistoryStore:
         """Writes the periods, 25 to a request; returns how many items were written."""
         items = [_item(site, period) for period in periods]
         batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
-        with ThreadPoolExecutor(max_workers=PARALLEL_BATCHES) as pool:
-            list(pool.map(self._write_batch, batches))
+        if len(batches) <= 1:  # most imports (a NukeViet dump is ~40 periods): no threads
+            for batch in batches:
+                self._write_batch(batch)
+        else:
+            with ThreadPoolExecutor(max_workers=PARALLEL_BATCHES) as pool:
+                list(pool.map(self._write_batch, batches))
         return len(items)
 
     def _write_batch(self, items: list[dict[str, Any]]) -> None:

@@ -144,6 +144,8 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     baseline = {"date": "2025-06-11", "today": 1, "yesterday": 1, "month": 3, "year": 9, "total": 9}
     clock = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=4)).timestamp())}
     assert requests.post(f"{site}/baseline", json=baseline, headers=clock, timeout=10).ok
+    history = {"rows": [{"period": "2024", "visits": 0}]}  # agrees with the baseline's figures
+    assert requests.post(f"{site}/history", json=history, headers=clock, timeout=10).ok
     for day in range(4):  # salts are created, and old ones deleted
         when = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=3 - day)).timestamp())}
         for i in range(6):  # past the per-address cap: visitor items are removed again
