@@ -81,6 +81,15 @@ def import_history(
     )
 
 
+def check_baseline(counter: Counter, site: Site, baseline: Baseline) -> None:
+    """A baseline must agree with the history imported before it (one Query), as rows must."""
+    stored = ImportedHistoryStore(counter.storage).periods(site.id)
+    if stored:
+        today = local_date(site.timezone, counter.clock())
+        earlier = [(f"imported earlier ({period.label})", period) for period in stored]
+        check_import(earlier, [], today, baseline_record(baseline))
+
+
 def baseline_record(baseline: Baseline) -> DayRecord:
     """The day item a baseline makes (see `Counter.import_baseline`)."""
     bases = Bases(

@@ -22,6 +22,10 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 | idempotency     | IDEMPOTENCY#{site}    | hash of the key   | Powertools Idempotency's record (hits with  |
 |                 |                       |                   | an Idempotency-Key; written by Powertools)  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
+| imported year   | SITE#{site}           | IMPORT#Y#{yyyy}   | v, p: visits and page views of a previous   |
+| imported month  | SITE#{site}           | IMPORT#M#{yyyy-mm}| counter (absent: unknown); never `DAY#`,    |
+| imported day    | SITE#{site}           | IMPORT#D#{yyyy-mm-dd}| so day Queries never meet them (access:  |
+|                 |                       |                   | counters.imported_history)                  |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from counters.history_import import import_history
+from counters.history_import import check_baseline, import_history
 from counters.import_checks import HistoryConflictError
 from counters.imported import MAX_ROWS, HistoryRowsError
 from counters.models import Baseline, HistoryImported, Site, SiteSettings, Stats
@@ -35,7 +35,9 @@ def get_site(site: SiteIdPath) -> Site:
 @router.post("/v1/sites/<site>/baseline", summary="Import a previous counter's figures")
 def import_baseline(site: SiteIdPath, body: Baseline) -> Stats:
     counter = default_counter()
-    return counter.import_baseline(counter.site(site), body)
+    registered = counter.site(site)
+    check_baseline(counter, registered, body)  # agrees with imported history, if any
+    return counter.import_baseline(registered, body)
 
 
 # 20 years of days as JSON rows is about 500 KB.
