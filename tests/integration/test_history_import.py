@@ -455,3 +455,35 @@ def test_twenty_years_of_days_import_in_one_request(api: Api, dynamodb: Any) -> 
     years = series(api, "site", "year", "2005", "2024")
     leap = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
     assert values(years)["2016"] == sum(n * (n + 1) // 2 for n in leap)
+
+
+def test_a_baseline_after_history_must_agree_with_it(api: Api, dynamodb: Any) -> None:
+    api.register("site", TZ)
+    rows = [{"period": "2025-06-14", "visits": 20}, {"period": "2025-05", "visits": 500}]
+    assert post(api, "site", {"rows": rows})[0] == 200
+    baseline = {
+        "date": "2025-06-15",
+        "today": 10,
+        "yesterday": 21,
+        "month": 100,
+        "year": 1000,
+        "total": 5000,
+    }
+    before = table_dump(dynamodb)
+    with time_machine.travel(NOW, tick=False):
+        status, answer = api.call("POST", "/v1/sites/site/baseline", baseline)
+        assert status == 422, answer
+        assert answer["errors"][0]["field"] == "imported earlier (2025-06-14)"
+        assert table_dump(dynamodb) == before
+        # A baseline dated inside imported history would overlap it.
+        status, answer = api.call(
+            "POST", "/v1/sites/site/baseline", baseline | {"date": "2025-05-20", "yesterday": 0}
+        )
+        assert status == 409, answer
+        status, answer = api.call("POST", "/v1/sites/site/baseline", baseline | {"yesterday": 20})
+        assert status == 200, answer
+    assert values(series(api, "site", "day", "2025-06-13", "2025-06-15")) == {
+        "2025-06-13": 0,
+        "2025-06-14": 20,
+        "2025-06-15": 10,
+    }
