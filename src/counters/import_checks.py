@@ -122,23 +122,15 @@ def _disagreements(
     month_start = day.replace(day=1)
     # The imported periods that meet the anchor: its month's earlier days, its year's
     # earlier months, earlier years (each rolled up, so nothing is counted twice).
-    groups: list[tuple[str, list[ImportedPeriod], list[date]]] = [
-        (
-            "days",
-            [p for p in periods if p.granularity == "day" and month_start <= p.start < day],
-            [],
-        ),
-        (
-            "months",
-            [
-                p
-                for p in periods
-                if p.granularity != "year" and p.start.year == day.year and p.start < month_start
-            ],
-            [],
-        ),
-        ("years", [p for p in periods if p.start.year < day.year], []),
-    ]
+    groups: dict[str, list[ImportedPeriod]] = {
+        "days": [p for p in periods if p.granularity == "day" and month_start <= p.start < day],
+        "months": [
+            p
+            for p in periods
+            if p.granularity != "year" and p.start.year == day.year and p.start < month_start
+        ],
+        "years": [p for p in periods if p.start.year < day.year],
+    }
     problems = []
     for metric in METRICS:
         bases = anchor.tally(metric).bases
@@ -162,7 +154,7 @@ def _disagreements(
             "months": (bases.year - bases.month, f"the year before {month_start:%Y-%m}"),
             "years": (bases.total - bases.year, f"the total before {day.year}"),
         }
-        for kind, parts, _ in groups:
+        for kind, parts in groups.items():
             if not parts or not {p.key for p in parts} & labels.keys():
                 continue
             if kind == "days":
