@@ -22,7 +22,7 @@ NOW = datetime(2025, 6, 15, 11, tzinfo=ZoneInfo(TZ))
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def nukeviet_table(seed: int = 7) -> dict[tuple[str, str], int]:
+def nukeviet_table(seed: int = 7, installed: int = 2012) -> dict[tuple[str, str], int]:
     """A NukeViet 4 counter table as it stands on 2025-06-15, installed in 2012.
 
     Years 2012..2025 (and 2026..2020+ pre-created at install, zero), months Jan..Jun
@@ -33,14 +33,14 @@ def nukeviet_table(seed: int = 7) -> dict[tuple[str, str], int]:
     days = {d: rng.randint(3_000, 6_000) for d in range(1, 16)}
     months = {m: rng.randint(90_000, 180_000) for m in range(1, 6)}
     months[6] = sum(days.values())
-    years = {y: rng.randint(500_000, 2_000_000) for y in range(2012, 2025)}
+    years = {y: rng.randint(500_000, 2_000_000) for y in range(installed, 2025)}
     years[2025] = sum(months.values())
     hours = dict.fromkeys(range(24), 0)
     for _ in range(days[15]):
         hours[rng.randint(0, 10)] += 1
     table = {("c_time", "start"): 1325376000, ("c_time", "last"): int(NOW.timestamp()) - 3600}
     table[("total", "hits")] = sum(years.values())
-    for year in range(2012, 2029):
+    for year in range(installed, 2029):
         table[("year", str(year))] = years.get(year, 0)
     for number, name in enumerate(MONTHS, start=1):
         table[("month", name)] = months.get(number, 0)
@@ -487,3 +487,19 @@ def test_a_baseline_after_history_must_agree_with_it(api: Api, dynamodb: Any) ->
         "2025-06-14": 20,
         "2025-06-15": 10,
     }
+
+
+def test_a_twenty_year_nukeviet_dump_costs_a_write_per_period(api: Api) -> None:
+    from counters.service import default_counter
+
+    api.register("portal", TZ)
+    calls: list[str] = []
+    default_counter().storage.client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    answer = import_dump(api, nukeviet_table(installed=2006))
+    # 19 years, 5 months, 14 days: two batches; then the baseline's day item.
+    assert answer["periods"] == 19 + 5 + 14 and answer["written"] == 38 + 1
+    writes = [c for c in calls if c not in ("GetItem", "Query")]
+    assert writes == ["BatchWriteItem", "BatchWriteItem", "PutItem"], calls
+    print(f"\n20-year NukeViet dump: {len(calls)} requests: {sorted(calls)}")
