@@ -100,7 +100,8 @@ app.include_router(router)
 
 @app.exception_handler(HistoryRowsError)
 def rows_refused(exc: HistoryRowsError) -> Response[dict[str, Any]]:
-    errors = [{"field": row, "problem": problem} for row, problem in exc.problems]
+    # The message counts them all; the list names the first 100 (a wrong file has thousands).
+    errors = [{"field": row, "problem": problem} for row, problem in exc.problems[:100]]
     return error(422, str(exc), errors=errors)
 
 

@@ -503,3 +503,13 @@ def test_a_twenty_year_nukeviet_dump_costs_a_write_per_period(api: Api) -> None:
     writes = [c for c in calls if c not in ("GetItem", "Query")]
     assert writes == ["BatchWriteItem", "BatchWriteItem", "PutItem"], calls
     print(f"\n20-year NukeViet dump: {len(calls)} requests: {sorted(calls)}")
+
+
+def test_a_wrong_file_names_its_first_hundred_rows(api: Api) -> None:
+    api.register("portal", TZ)
+    # A NukeViet dump posted without format=nukeviet: every row has unknown columns.
+    many = {("browser", f"b{i}"): i for i in range(300)}
+    status, answer = post(api, "portal", mysql_batch({**nukeviet_table(), **many}))
+    assert status == 422
+    assert len(answer["errors"]) == 100 and "unknown column" in answer["errors"][0]["problem"]
+    assert answer["message"].startswith(f"{len(nukeviet_table()) + 300} row(s) cannot be imported")
