@@ -513,3 +513,19 @@ def test_a_wrong_file_names_its_first_hundred_rows(api: Api) -> None:
     assert status == 422
     assert len(answer["errors"]) == 100 and "unknown column" in answer["errors"][0]["problem"]
     assert answer["message"].startswith(f"{len(nukeviet_table()) + 300} row(s) cannot be imported")
+
+
+def test_a_dump_as_json_imports_like_its_csv(api: Api) -> None:
+    api.register("from-csv", TZ)
+    api.register("from-json", TZ)
+    table = nukeviet_table()
+    as_csv = import_dump(api, table, "from-csv")
+    rows = [{"c_type": k, "c_val": v, "c_count": n} for (k, v), n in table.items()]
+    status, as_json = post(api, "from-json", {"rows": rows}, format="nukeviet", date="2025-06-15")
+    assert status == 200, as_json
+    assert as_json | {"site": "from-csv"} == as_csv | {"baseline": as_json["baseline"]}
+    assert as_json["baseline"] | {"site": "from-csv"} == as_csv["baseline"]
+    for granularity, start, end in [("year", "2012", "2025"), ("day", "2025-06-01", "2025-06-15")]:
+        assert values(series(api, "from-json", granularity, start, end)) == values(
+            series(api, "from-csv", granularity, start, end)
+        )
