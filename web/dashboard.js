@@ -91,13 +91,18 @@
     // Label every n-th period so labels never overlap.
     var every = Math.ceil((label(points[0].period, granularity).length * 7 + 10) / slot);
     points.forEach(function (p, i) {
-      var h = top ? (plotH * p[key]) / top : 0;
+      // null: unknown (inside imported history known only as a total): a full-height
+      // outline, not a zero. Imported figures are drawn in a lighter colour.
+      var unknown = p[key] === null;
+      var h = unknown ? plotH : top ? (plotH * p[key]) / top : 0;
       var bar = el("rect", {
-        "class": "bar", x: (left + i * slot + gap / 2).toFixed(1), y: (pad + plotH - h).toFixed(1),
+        "class": "bar" + (unknown ? " unknown" : p.imported ? " imported" : ""),
+        x: (left + i * slot + gap / 2).toFixed(1), y: (pad + plotH - h).toFixed(1),
         width: Math.max(slot - gap, 0.5).toFixed(1), height: h.toFixed(1), "data-period": p.period,
-        "data-value": p[key],
+        "data-value": unknown ? "" : p[key],
       });
-      bar.appendChild(el("title", {}, p.period + ": " + fmt(p[key])));
+      bar.appendChild(el("title", {}, p.period + ": " + (unknown ? "không rõ" : fmt(p[key])) +
+        (p.imported ? " (nhập từ bộ đếm cũ)" : "")));
       svg.appendChild(bar);
       if (i % every === 0) {
         svg.appendChild(el("text", {
@@ -107,6 +112,14 @@
       }
     });
     box.appendChild(svg);
+    if (points.some(function (p) { return p.imported; })) {
+      var legend = document.createElement("p");
+      legend.className = "legend";
+      legend.innerHTML = '<span class="swatch counted"></span>đếm được ' +
+        '<span class="swatch imported"></span>nhập từ bộ đếm cũ ' +
+        '<span class="swatch unknown"></span>không rõ';
+      box.appendChild(legend);
+    }
   }
 
   function drawAll() { ["day", "month", "year"].forEach(draw); }

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from counters.imported import ImportedHistory
 from counters.periods import days, month_end, month_start, months
 from counters.rollover import METRICS, DayRecord, Metric
 
@@ -44,8 +45,9 @@ class RangeError(ValueError):
 @dataclass(frozen=True)
 class Point:
     period: str
-    visits: int
-    pageviews: int
+    visits: int | None  # None: unknown (inside imported history known only as a total)
+    pageviews: int | None
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,19 @@ def period_range(
     return result
 
 
-def series(records: Iterable[DayRecord], period_range: PeriodRange) -> list[Point]:
-    """Counts per period of `period_range`, zero-filled, oldest first, both metrics."""
+def series(
+    records: Iterable[DayRecord],
+    period_range: PeriodRange,
+    imported: ImportedHistory | None = None,
+) -> list[Point]:
+    """Counts per period of `period_range`, zero-filled, oldest first, both metrics.
+
+    Counted figures (day items, with their bases) come first, then imported history
+    (`counters.imported`: a period's own figures, its finer periods rolled up, or
+    unknown inside a coarser one imported as a total), then a baseline's `yesterday`.
+    """
     values: dict[Metric, dict[date, int]] = {metric: {} for metric in METRICS}
+    yesterdays: dict[Metric, dict[date, int]] = {metric: {} for metric in METRICS}
     by_day = {record.day: record for record in records}
     granularity = period_range.granularity
     for day in sorted(by_day):
@@ -163,17 +175,27 @@ def series(records: Iterable[DayRecord], period_range: PeriodRange) -> list[Poin
                 values[metric][day] = tally.count
                 before = day - timedelta(days=1) if day > date.min else None
                 if before is not None and before not in by_day and tally.bases.yesterday:
-                    values[metric][before] = tally.bases.yesterday
+                    yesterdays[metric][before] = tally.bases.yesterday
             elif granularity == "month":
                 # Days ascend, so the month's last active day is the one that stays.
                 values[metric][month_start(day)] = tally.bases.month + tally.count
             else:
                 values[metric][date(day.year, 1, 1)] = tally.bases.year + tally.count
-    return [
-        Point(
-            period=period_range.label(period),
-            visits=values["visits"].get(period, 0),
-            pageviews=values["pageviews"].get(period, 0),
-        )
-        for period in period_range.periods()
-    ]
+    points = []
+    for period in period_range.periods():
+        label = period_range.label(period)
+        if period in values["visits"]:
+            points.append(Point(label, values["visits"][period], values["pageviews"][period]))
+            continue
+        found = imported.lookup(granularity, period) if imported else None
+        if found is not None:
+            points.append(Point(label, found["visits"], found["pageviews"], imported=True))
+        else:
+            points.append(
+                Point(
+                    label,
+                    yesterdays["visits"].get(period, 0),
+                    yesterdays["pageviews"].get(period, 0),
+                )
+            )
+    return points

@@ -134,8 +134,13 @@ class Baseline(BaseModel):
 
 class SeriesPoint(BaseModel):
     period: str = Field(description="The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).")
-    visits: int
-    pageviews: int
+    visits: int | None = Field(
+        description="null: unknown (a period inside imported history known only as a total)."
+    )
+    pageviews: int | None
+    imported: bool = Field(
+        False, description="The figures come from imported history, not from counting."
+    )
 
 
 class Series(BaseModel):
@@ -166,3 +171,43 @@ class TopPages(BaseModel):
     from_: Date = Field(alias="from")
     to: Date
     pages: list[PageViews]
+
+
+class HistoryImported(BaseModel):
+    """What an import of history did (`POST /v1/sites/{site}/history`)."""
+
+    site: str
+    periods: int = Field(description="Imported periods in the request (years, months, days).")
+    written: int = Field(description="Items written: periods new or changed, and the baseline.")
+    unchanged: int = Field(description="Periods imported before with the same figures.")
+    baseline: Stats | None = Field(
+        None, description="format=nukeviet: the figures on the dump's date, imported as a baseline."
+    )
+
+
+class HistoryRow(BaseModel):
+    """A previous counter's period (documents the body; `counters.imported` parses it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(
+        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="A year (YYYY), month (YYYY-MM) or day (YYYY-MM-DD) that is over.",
+        examples=["2019-06"],
+    )
+    visits: int | None = Field(None, ge=0, le=MAX_FIGURE, description="Absent: unknown.")
+    pageviews: int | None = Field(None, ge=0, le=MAX_FIGURE, description="Absent: unknown.")
+
+
+class NukeVietRow(BaseModel):
+    """A row of NukeViet's counter table (format=nukeviet)."""
+
+    c_type: str = Field(examples=["year"])
+    c_val: str = Field(examples=["2019"])
+    c_count: int = Field(ge=0, examples=[1234567])
+
+
+class HistoryRows(BaseModel):
+    """The JSON body of `POST /v1/sites/{site}/history`; as text/csv, the same columns."""
+
+    rows: list[HistoryRow | NukeVietRow] = Field(min_length=1, max_length=8000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from counters import history, pages
+from counters.imported import ImportedHistory
 from counters.models import PageViews, Series, SeriesPoint, Site, TopPages
 from counters.periods import local_date
 from counters.service import CounterService
@@ -24,8 +25,11 @@ def series(
     """Counts per period; `history.RangeError` for bad or too long ranges. One paginated Query."""
     today = local_date(site.timezone, service.clock())
     span = history.period_range(granularity, start, end, today)
-    records = service.storage.days.records(site.id, *span.day_span())
-    points = history.series(records, span)
+    first, last = span.day_span()
+    records = service.storage.days.records(site.id, first, last)
+    # One more Query: the imported history the range needs (see counters.storage.imported).
+    imported = ImportedHistory(service.storage.imported.periods(site.id, first, last))
+    points = history.series(records, span, imported)
     return Series(
         site=site.id,
         timezone=site.timezone,
@@ -34,7 +38,10 @@ def series(
         to=span.label(span.last),
         count=site.count,
         points=[
-            SeriesPoint(period=p.period, visits=p.visits, pageviews=p.pageviews) for p in points
+            SeriesPoint(
+                period=p.period, visits=p.visits, pageviews=p.pageviews, imported=p.imported
+            )
+            for p in points
         ],
     )
 

@@ -13,14 +13,16 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
+from counters.models import HistoryRows
 from handlers import hits, sites, stats
 from handlers.common import create_app, lambda_entry
+from handlers.sites import MAX_HISTORY_BYTES
 
 OPENAPI: dict[str, Any] = {
     "title": "Visit counter API",
     "version": "1.0.0",
     "description": "Per-site visit figures for portal footers, history for dashboards. "
-    "Operator routes (site settings, baselines) are AWS_IAM authorised: sign requests "
+    "Operator routes (site settings, baselines, history) are AWS_IAM authorised: sign requests "
     "with SigV4.",
     "servers": [Server(url="/")],
 }
@@ -62,6 +64,26 @@ def _document_errors(openapi: dict[str, Any]) -> None:
             responses["503"] = {"description": "Storage unavailable: retry", **error}
 
 
+def _document_history_body(openapi: dict[str, Any]) -> None:
+    """The history route reads its body itself (JSON or CSV): document both."""
+    operation = openapi["paths"].get("/v1/sites/{site}/history", {}).get("post")
+    if operation is None:
+        return
+    schema = HistoryRows.model_json_schema(ref_template="#/components/schemas/{model}")
+    openapi["components"]["schemas"].update(schema.pop("$defs", {}))
+    openapi["components"]["schemas"]["HistoryRows"] = schema
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HistoryRows"}},
+            "text/csv": {
+                "schema": {"type": "string", "maxLength": MAX_HISTORY_BYTES},
+                "example": "period,visits,pageviews\n2019,1200000,\n2020-01,98000,310000\n",
+            },
+        },
+    }
+
+
 class DocsResolver(APIGatewayHttpResolver):
     """Powertools' document of every route (JSON and Swagger UI alike), with the error
     answers the API really gives."""
@@ -70,6 +92,7 @@ class DocsResolver(APIGatewayHttpResolver):
         openapi = super().get_openapi_schema(*args, **kwargs)
         document = openapi.model_dump(by_alias=True, exclude_none=True, mode="json")
         _document_errors(document)
+        _document_history_body(document)
         return type(openapi).model_validate(document)
 
 

@@ -1,13 +1,21 @@
-"""Operator routes (AWS_IAM in the template): site settings and baselines."""
+"""Operator routes (AWS_IAM in the template): site settings, baselines and history."""
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+from datetime import date
+from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from counters.models import Baseline, Site, SiteSettings, Stats
+from counters.history_import import check_baseline, import_history
+from counters.import_checks import HistoryConflictError
+from counters.imported import MAX_ROWS, HistoryRowsError
+from counters.models import Baseline, HistoryImported, Site, SiteSettings, Stats
 from counters.service import BaselineConflictError, default_service
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
@@ -27,11 +35,79 @@ def get_site(site: SiteIdPath) -> Site:
 @router.post("/v1/sites/<site>/baseline", summary="Import a previous counter's figures")
 def import_baseline(site: SiteIdPath, body: Baseline) -> Stats:
     counter = default_service()
-    return counter.import_baseline(counter.site(site), body)
+    registered = counter.site(site)
+    check_baseline(counter, registered, body)  # agrees with imported history, if any
+    return counter.import_baseline(registered, body)
+
+
+# 20 years of days as JSON rows is about 500 KB.
+MAX_HISTORY_BYTES = 1_000_000
+
+
+@router.post(
+    "/v1/sites/<site>/history",
+    summary="Import a previous counter's history",
+    description="Rows `{period, visits?, pageviews?}` (period YYYY, YYYY-MM or YYYY-MM-DD) as "
+    'JSON `{"rows": [...]}` or `text/csv` with a header row; or, with `format=nukeviet` and '
+    "the dump's `date`, the rows of `SELECT c_type, c_val, c_count FROM nv4_counter` (history "
+    f"before the date, and its figures as a baseline). At most {MAX_ROWS} rows and "
+    f"{MAX_HISTORY_BYTES} bytes. 422 names the rows at fault; 409 when periods reach counted "
+    "days. Re-importing is idempotent; a corrected row replaces its period's earlier import.",
+)
+def post_history(
+    site: SiteIdPath,
+    format: Annotated[
+        Literal["periods", "nukeviet"], Query(description="periods, or a NukeViet counter dump")
+    ] = "periods",
+    dump_date: Annotated[
+        date | None, Query(alias="date", description="format=nukeviet: the dump's local date")
+    ] = None,
+) -> HistoryImported:
+    event = cast(APIGatewayProxyEventV2, router.current_event)
+    content_type = (event.headers.get("content-type") or "application/json").lower()
+    if not content_type.startswith(("application/json", "text/csv")):
+        raise ServiceError(415, "unsupported content type: send application/json or text/csv")
+    counter = default_service()
+    registered = counter.site(site)
+    return import_history(
+        counter,
+        registered,
+        _bounded_body(event),
+        is_csv=content_type.startswith("text/csv"),
+        format=format,
+        dump_date=dump_date,
+    )
+
+
+def _bounded_body(event: APIGatewayProxyEventV2) -> str:
+    raw = event.body or ""
+    # Base64 is 4/3 of the bytes: refuse before decoding anything too large.
+    if len(raw) > (
+        MAX_HISTORY_BYTES * 4 // 3 + 4 if event.is_base64_encoded else MAX_HISTORY_BYTES
+    ):
+        raise ServiceError(413, f"the body is over {MAX_HISTORY_BYTES} bytes")
+    if not event.is_base64_encoded:
+        return raw
+    data = base64.b64decode(raw)
+    if len(data) > MAX_HISTORY_BYTES:
+        raise ServiceError(413, f"the body is over {MAX_HISTORY_BYTES} bytes")
+    return data.decode("utf-8")
 
 
 app = create_app()
 app.include_router(router)
+
+
+@app.exception_handler(HistoryRowsError)
+def rows_refused(exc: HistoryRowsError) -> Response[dict[str, Any]]:
+    # The message counts them all; the list names the first 100 (a wrong file has thousands).
+    errors = [{"field": row, "problem": problem} for row, problem in exc.problems[:100]]
+    return error(422, str(exc), errors=errors)
+
+
+@app.exception_handler(HistoryConflictError)
+def history_conflict(exc: HistoryConflictError) -> Response[dict[str, Any]]:
+    return error(409, str(exc))
 
 
 @app.exception_handler(BaselineConflictError)

@@ -32,7 +32,8 @@ def stats(site: SiteIdPath) -> Stats:
     "/v1/sites/<site>/series",
     summary="Counts per day, month or year",
     description=f"Inclusive range, zero-filled, oldest first, in the site's local calendar; "
-    f"at most {history.MAX_POINTS} points. Month and year totals include imported baselines. "
+    f"at most {history.MAX_POINTS} points. Month and year totals include imported baselines; "
+    f"imported history is flagged `imported`, and `null` where only a coarser total is known. "
     f"Defaults: `to` today, `from` a few periods before `to`.",
 )
 def series(

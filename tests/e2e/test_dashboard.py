@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.conftest import USER_AGENT, Operator, screenshot
 
@@ -145,3 +146,68 @@ def test_readable_on_a_phone(browser: Any, local_api: Any, seeded: dict[str, Any
         screenshot(page, "dashboard-phone.png", full_page=True)
     finally:
         context.close()
+
+
+def test_imported_history_is_drawn_as_imported_and_unknown_as_unknown(
+    page: Any, local_api: Any
+) -> None:
+    """Imported periods are lighter bars; a period known only inside a total is an outline."""
+    operator = Operator(local_api.url)
+    operator.register("e2e-history")
+    today = date.fromisoformat(operator.today("e2e-history"))
+    month = today.replace(day=1)
+    previous = (month - timedelta(days=1)).replace(day=1)  # imported as a total and most days
+    before = (previous - timedelta(days=1)).replace(day=1)  # imported as a total
+    last = (month - timedelta(days=1)).day
+    rows = [
+        {"period": str(today.year - 1), "visits": 700000},
+        {"period": before.isoformat()[:7], "visits": 25000},
+        {"period": previous.isoformat()[:7], "visits": 31000},
+    ] + [
+        {"period": previous.replace(day=d).isoformat(), "visits": 1000} for d in range(1, last - 1)
+    ]
+    answer = requests.post(
+        f"{local_api.url}/v1/sites/e2e-history/history", json={"rows": rows}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    operator.hit("e2e-history", "/")
+
+    page.goto(local_api.url + "/dashboard?site=e2e-history")
+    page.wait_for_selector("body[data-state=ready], body[data-state=error]", timeout=45_000)
+    assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
+
+    def drawn(chart: str) -> dict[str, tuple[str, str]]:
+        found = page.eval_on_selector_all(
+            f"#chart-{chart} svg rect.bar",
+            "rects => rects.map(r => [r.dataset.period, r.getAttribute('class'), r.dataset.value])",
+        )
+        return {period: (kind, value) for period, kind, value in found}
+
+    def expected_day(day: date) -> tuple[str, str]:
+        if day == today:
+            return ("bar", "1")
+        if previous <= day < month:
+            return ("bar imported", "1000") if day.day < last - 1 else ("bar unknown", "")
+        if before <= day < previous:
+            return ("bar unknown", "")
+        return ("bar", "0")
+
+    days = drawn("day")
+    assert days == {p: expected_day(date.fromisoformat(p)) for p in days}
+    months = drawn("month")
+    assert months[previous.isoformat()[:7]] == ("bar imported", "31000")
+    assert months[before.isoformat()[:7]] == ("bar imported", "25000")
+    assert months[today.isoformat()[:7]] == ("bar", "1")
+    # Months of last year not imported themselves are unknown: the year came as a total.
+    for period, drawn_as in months.items():
+        if period.startswith(str(today.year - 1)) and period not in (
+            previous.isoformat()[:7],
+            before.isoformat()[:7],
+        ):
+            assert drawn_as == ("bar unknown", ""), period
+    years = drawn("year")
+    assert years[str(today.year - 1)] == ("bar imported", "700000")
+    assert years[str(today.year)][0] == "bar"
+    assert page.locator("#chart-day .legend").count() == 1
+    assert page.locator("#chart-year .legend").inner_text().startswith("đếm được")
+    screenshot(page, "dashboard-history.png", full_page=True)

@@ -31,6 +31,7 @@ def test_openapi_paths_match_template_routes(api: Api) -> None:
     assert document["openapi"].startswith("3.")
     schemas = document["components"]["schemas"]
     assert {"Stats", "HitStats", "Series", "TopPages", "Baseline", "SiteSettings"} <= set(schemas)
+    assert {"HistoryRows", "HistoryImported"} <= set(schemas)  # the history body, both ways
 
 
 def test_swagger_ui(api: Api) -> None:

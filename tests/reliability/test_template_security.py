@@ -33,6 +33,7 @@ OPERATOR_ROUTES = {
     "PUT /v1/sites/{site}",
     "GET /v1/sites/{site}",
     "POST /v1/sites/{site}/baseline",
+    "POST /v1/sites/{site}/history",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
@@ -40,7 +41,8 @@ ALLOWED = {
     "HitFunction": READS
     | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"},
     "StatsFunction": READS,
-    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # Imported history: Puts in batches.
+    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
     # Buffered mode: adds queued hits in transactions (their Puts and condition checks).
     "AggregateFunction": READS
     | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
@@ -142,6 +144,8 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     baseline = {"date": "2025-06-11", "today": 1, "yesterday": 1, "month": 3, "year": 9, "total": 9}
     clock = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=4)).timestamp())}
     assert requests.post(f"{site}/baseline", json=baseline, headers=clock, timeout=10).ok
+    history = {"rows": [{"period": "2024", "visits": 0}]}  # agrees with the baseline's figures
+    assert requests.post(f"{site}/history", json=history, headers=clock, timeout=10).ok
     for day in range(4):  # salts are created, and old ones deleted
         when = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=3 - day)).timestamp())}
         for i in range(6):  # past the per-address cap: visitor items are removed again

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from counters.storage.days import AddedBefore, DayItems, Guard, Increment, Sealed
+from counters.storage.imported import ImportedItems
 from counters.storage.lanes import LaneItems
 from counters.storage.reports import ReportItems, ReportRow
 from counters.storage.salts import SaltItems
@@ -38,6 +39,7 @@ class Storage:
         self.salts = SaltItems(self.table)
         self.reports = ReportItems(self.table)
         self.lanes = LaneItems(self.table)
+        self.imported = ImportedItems(self.table)
 
     @property
     def client(self) -> Any:

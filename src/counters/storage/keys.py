@@ -25,6 +25,9 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 |                |                               |                      | a dimension (page, source, browser, ...)    |
 |                |                               |                      | on a day; w_{lane}: added up to       |
 | report values  | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#        | values: distinct values stored that day     |
+| imported year  | SITE#{site}                   | IMPORT#Y#{yyyy}      | v, p: a previous counter's visits and page  |
+| imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |
+| imported day   | SITE#{site}                   | IMPORT#D#{yyyy-mm-dd}| Queries never meet them                     |
 | idempotency    | IDEMPOTENCY#{site}            | hash of the key      | Powertools Idempotency's record (hits with  |
 |                |                               |                      | an Idempotency-Key; written by Powertools)  |
 
@@ -53,6 +56,7 @@ from __future__ import annotations
 from datetime import date
 
 CONFIG_SK = "CONFIG"
+IMPORT_PREFIX = "IMPORT#"  # imported history: IMPORT#Y#yyyy, IMPORT#M#yyyy-mm, IMPORT#D#yyyy-mm-dd
 SALT_PK = "SALT"
 DAY_PREFIX = "DAY#"
 

@@ -1,0 +1,108 @@
+"""Importing a previous counter's history: rows in, checked, stored once per period.
+
+Parsing, NukeViet's table, the checks and the roll-up are pure
+(`counters.imported`, `counters.nukeviet`, `counters.import_checks`); storage
+is `counters.storage.imported`. An import reads the site's first day item and
+its earlier imports (two Queries), then writes only the periods that are new or
+changed, 25 to a request, and for NukeViet the baseline: nothing is stored
+unless every row passes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from counters.import_checks import HistoryConflictError, check_import
+from counters.imported import (
+    HistoryRowsError,
+    periods_from_rows,
+    rows_from_csv,
+    rows_from_json,
+)
+from counters.models import Baseline, HistoryImported, Site, Stats
+from counters.nukeviet import convert
+from counters.periods import local_date
+from counters.rollover import METRICS, Bases, DayRecord, Tally
+from counters.service import CounterService
+
+Format = Literal["periods", "nukeviet"]
+
+
+def import_history(
+    counter: CounterService,
+    site: Site,
+    text: str,
+    *,
+    is_csv: bool,
+    format: Format = "periods",
+    dump_date: date | None = None,
+) -> HistoryImported:
+    """Imports the rows; HistoryRowsError (422) or HistoryConflictError (409) storing nothing."""
+    rows = rows_from_csv(text) if is_csv else rows_from_json(text)
+    today = local_date(site.timezone, counter.clock())
+    store = counter.storage.imported
+    first = store.first_day(site.id)
+    anchor = first
+    baseline: Baseline | None = None
+    if format == "nukeviet":
+        if dump_date is None:
+            raise HistoryRowsError([("date", "the dump's date is required with format=nukeviet")])
+        if dump_date > today:
+            raise HistoryRowsError([("date", f"{dump_date} is after the site's today ({today})")])
+        new, baseline = convert(rows, dump_date, site.timezone)
+        latest = counter.storage.days.latest(site.id, date.max, consistent=True)
+        if latest is not None and latest.day > dump_date:
+            raise HistoryConflictError(
+                f"the site has counted traffic on {latest.day}, after the dump's date {dump_date}"
+            )
+        if first is None or first.day >= dump_date:
+            anchor = baseline_record(baseline)
+    else:
+        new = periods_from_rows(rows)
+    stored = {period.key: period for period in store.periods(site.id)}
+    check_import(new, stored.values(), today, anchor)
+    changed = [period for _, period in new if stored.get(period.key) != period]
+    written = store.put(site.id, changed)
+    figures: Stats | None = None
+    if baseline is not None:
+        if first is not None and _same_baseline(first, baseline_record(baseline)):
+            figures = counter.stats(site)  # imported before: hits since then stay counted
+        else:
+            figures = counter.import_baseline(site, baseline)
+            written += 1
+    return HistoryImported(
+        site=site.id,
+        periods=len(new),
+        written=written,
+        unchanged=len(new) - len(changed),
+        baseline=figures,
+    )
+
+
+def check_baseline(counter: CounterService, site: Site, baseline: Baseline) -> None:
+    """A baseline must agree with the history imported before it (one Query), as rows must."""
+    stored = counter.storage.imported.periods(site.id)
+    if stored:
+        today = local_date(site.timezone, counter.clock())
+        earlier = [(f"imported earlier ({period.label})", period) for period in stored]
+        check_import(earlier, [], today, baseline_record(baseline))
+
+
+def baseline_record(baseline: Baseline) -> DayRecord:
+    """The day item a baseline makes (see `CounterService.import_baseline`)."""
+    bases = Bases(
+        yesterday=baseline.yesterday,
+        month=baseline.month - baseline.today,
+        year=baseline.year - baseline.today,
+        total=baseline.total - baseline.today,
+    )
+    return DayRecord(
+        day=baseline.date, tallies=dict.fromkeys(METRICS, Tally(count=baseline.today, bases=bases))
+    )
+
+
+def _same_baseline(stored: DayRecord, wanted: DayRecord) -> bool:
+    return stored.day == wanted.day and all(
+        stored.tally(m).bases == wanted.tally(m).bases for m in METRICS
+    )
