@@ -47,7 +47,7 @@ $(TOOLS_STAMP): requirements-tools.txt
 	touch $@
 
 run: $(DEV)
-	PYTHONPATH=src:. $(PY) -m local.server
+	LOCAL_STREAM_WINDOW=1 PYTHONPATH=src:. $(PY) -m local.server
 
 bench: $(DEV)
 	PYTHONPATH=src:. $(PY) -m bench

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from local.streams import StreamPoller, matches
-from local.template import create_tables, routes, stream_consumers
+from local.template import create_tables, load_template, routes, stream_consumers
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -84,7 +84,11 @@ def load_event(name: str) -> dict[str, Any]:
 def handler_for(event: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The handler the template gives this event: by routeKey, or the stream consumer whose
     filter takes every record (the narrowest, when several do)."""
-    if "routeKey" in event:
+    if event.get("routeKey") == "$default" and ".lambda-url." in str(
+        event.get("requestContext", {}).get("domainName")
+    ):  # a Function URL: the function its AWS::Lambda::Url targets
+        handlers = function_url_handlers()
+    elif "routeKey" in event:
         handlers = [r.handler for r in routes() if r.route_key == event["routeKey"]]
     else:
         takers = [
@@ -100,6 +104,15 @@ def handler_for(event: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[s
     if not handlers:
         raise LookupError("no function in the template takes this event")
     return import_handler(handlers[0])
+
+
+def function_url_handlers() -> list[str]:
+    resources = load_template()["Resources"]
+    return [
+        resources[url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0]]["Properties"]["Handler"]
+        for url in resources.values()
+        if url["Type"] == "AWS::Lambda::Url"
+    ]
 
 
 def import_handler(handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

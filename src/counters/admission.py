@@ -25,33 +25,48 @@ class AddressCap:
         self._new_visitors: dict[Key, int] = {}
         self._lock = threading.Lock()  # the local server may run one instance in many threads
         self._capped: set[Key] = set()
+        self._reported: set[Key] = set()  # addresses whose unchecked visitors were added
 
     def is_capped(self, key: Key) -> bool:
         return key in self._capped
 
-    def needs_check(self, key: Key) -> bool:
-        """Whether a new visitor of this address must be admitted before its item is made."""
-        return self._new_visitors.get(key, 0) >= settings().unchecked_visitors_per_address
+    def reserve(self, key: Key) -> bool:
+        """Takes one of this instance's unchecked new visitors of an address, if one is left.
 
-    def count_new(self, key: Key) -> None:
-        """Tallies a new visitor item made without a check."""
+        A hit takes one before its visitor write, whose answer says whether the visitor
+        was new: if it was not, `release` gives it back. Concurrent hits (the local
+        server's threads) cannot all pass the check before any has counted.
+        """
         if len(self._new_visitors) > 50_000:
             self._new_visitors.clear()
+            self._reported.clear()
+        with self._lock:
+            taken = self._new_visitors.get(key, 0)
+            if taken >= settings().unchecked_visitors_per_address:
+                return False
+            self._new_visitors[key] = taken + 1
+            return True
+
+    def release(self, key: Key) -> None:
+        with self._lock:
+            self._new_visitors[key] = self._new_visitors.get(key, 1) - 1
+
+    def _count_new(self, key: Key) -> None:
         with self._lock:
             self._new_visitors[key] = self._new_visitors.get(key, 0) + 1
 
     def admit(self, key: Key, now: float) -> bool:
         """Whether one more visitor item may be made for this address today (one request)."""
         site, day, address = key
-        local = self._new_visitors.get(key, 0)
-        unchecked = settings().unchecked_visitors_per_address
-        # The first check also adds what this instance made unchecked.
-        added = local + 1 if local == unchecked else 1
+        with self._lock:
+            # The first check also adds what this instance made unchecked (once).
+            added = 1 if key in self._reported else self._new_visitors.get(key, 0) + 1
+            self._reported.add(key)
         if (
             self.visitors.count_address(site, address, day, now, added)
             <= settings().max_visitors_per_address
         ):
-            self.count_new(key)
+            self._count_new(key)
             return True
         if len(self._capped) > 10_000:
             self._capped.clear()

@@ -132,9 +132,9 @@ class CounterService:
         if self.address_cap.is_capped(key):
             return self._count_page_view_only(site, note, now)
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
-        must_exist = self.address_cap.needs_check(key)
+        unchecked = self.address_cap.reserve(key)
         last_seen = self.storage.visitors.see(
-            site.id, visitor, day, now, note.token, must_exist=must_exist
+            site.id, visitor, day, now, note.token, must_exist=not unchecked
         )
         if isinstance(last_seen, NotFound):
             if not self.address_cap.admit(key, now):
@@ -142,8 +142,8 @@ class CounterService:
                 return self._count_page_view_only(site, note, now)
             last_seen = self.storage.visitors.see(site.id, visitor, day, now, note.token)
             assert not isinstance(last_seen, NotFound)
-        elif last_seen is None:
-            self.address_cap.count_new(key)
+        elif unchecked and last_seen is not None:
+            self.address_cap.release(key)  # a returning visitor: no new item was made
         seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
         increment = Increment(
             counts={"visits": int(seen.new_visit), "pageviews": 1},

@@ -419,7 +419,7 @@ def test_bounds_content_types_and_auth_shape(api: Api, dynamodb: Any) -> None:
 
 def test_twenty_years_of_days_import_in_one_request(api: Api, dynamodb: Any) -> None:
     """At most one write per period, 25 to a request: the figures the README quotes."""
-    from counters.service import default_counter
+    from counters.service import default_service
 
     api.register("site", TZ)
     rows: list[dict[str, Any]] = []
@@ -434,7 +434,7 @@ def test_twenty_years_of_days_import_in_one_request(api: Api, dynamodb: Any) -> 
         rows.append({"period": str(year), "visits": year_total})
     assert len(rows) == 7305 + 240 + 20
     calls: list[str] = []
-    default_counter().storage.client.meta.events.register(
+    default_service().storage.client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
     started = time.perf_counter()
@@ -490,11 +490,11 @@ def test_a_baseline_after_history_must_agree_with_it(api: Api, dynamodb: Any) ->
 
 
 def test_a_twenty_year_nukeviet_dump_costs_a_write_per_period(api: Api) -> None:
-    from counters.service import default_counter
+    from counters.service import default_service
 
     api.register("portal", TZ)
     calls: list[str] = []
-    default_counter().storage.client.meta.events.register(
+    default_service().storage.client.meta.events.register(
         "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
     answer = import_dump(api, nukeviet_table(installed=2006))

@@ -57,6 +57,20 @@ class Harness:
                 self.context.now = self.context.request_id = self.context.function = None
 
         api.invoke = steered  # type: ignore[method-assign]
+        for poller in api.streams.pollers if api.streams else []:
+            poller.handler = self._as_function(poller.consumer.function, poller.handler)
+
+    def _as_function(self, function: str, handler: Any) -> Any:
+        """A stream consumer's handler, recorded as its function's (like a route's)."""
+
+        def consumer(event: dict[str, Any], context: Any) -> Any:
+            self.context.function = function
+            try:
+                return handler(event, context)
+            finally:
+                self.context.function = None
+
+        return consumer
 
     def _clock(self) -> datetime:
         return self.context.now or DEFAULT_INSTANT

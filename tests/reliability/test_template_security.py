@@ -16,7 +16,6 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 TABLE_ARN = {"Fn::GetAtt": ["CountersTable", "Arn"]}
-QUEUE_ARN = {"Fn::GetAtt": ["HitQueue", "Arn"]}
 
 # The only routes anyone may call anonymously; every other route must be AWS_IAM.
 PUBLIC_ROUTES = {
@@ -38,20 +37,19 @@ OPERATOR_ROUTES = {
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
 ALLOWED = {
-    "HitFunction": READS
-    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"},
+    "HitFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "StatsFunction": READS,
     # Imported history: Puts in batches.
     "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
-    # Buffered mode: adds queued hits in transactions (their Puts and condition checks).
-    "AggregateFunction": READS
-    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+    # The stream's consumers: guarded updates of day and report items.
+    "DayAggregateFunction": READS | {"dynamodb:UpdateItem"},
+    "ReportAggregateFunction": READS | {"dynamodb:UpdateItem"},
     "DocsFunction": set(),
 }
 
 
 def granted(function: str) -> set[str]:
-    """The actions a function's inline policies grant: DynamoDB on the table, SQS on the queue."""
+    """The actions a function's inline policies grant on the table."""
     actions: set[str] = set()
     for policy in FUNCTIONS[function]["Properties"].get("Policies") or []:
         assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
@@ -63,7 +61,7 @@ def granted(function: str) -> set[str]:
             listed = [listed] if isinstance(listed, str) else listed
             assert all("*" not in action for action in listed), listed
             service = {action.split(":")[0] for action in listed}
-            resource = {"dynamodb": TABLE_ARN, "sqs": QUEUE_ARN}[service.pop()]
+            resource = {"dynamodb": TABLE_ARN}[service.pop()]
             assert not service, f"{function}: one service per statement"
             assert statement["Resource"] == resource, f"{function}: {statement['Resource']}"
             actions |= set(listed)
@@ -154,6 +152,24 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
             assert answer.status_code == 200, answer.text
         headers = {**when, "User-Agent": "Mozilla/5.0", "Idempotency-Key": f"key-{day}"}
         assert requests.post(f"{site}/hits", headers=headers, timeout=10).status_code == 200
+    # A high-traffic site across midnight: its lanes' notes open and seal days in the
+    # aggregator; every hit's note goes to the reports.
+    assert (
+        requests.put(
+            f"{url}/v1/sites/busy", json={"timezone": "UTC", "mode": "buffered"}, timeout=10
+        ).status_code
+        == 200
+    )
+    for day in range(2):
+        when = {"X-Test-Clock": repr((DEFAULT_INSTANT - timedelta(days=1 - day)).timestamp())}
+        answer = requests.post(
+            f"{url}/v1/sites/busy/hits",
+            json={"path": "/b"},
+            headers={**when, "User-Agent": "Mozilla/5.0"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        local_api.api.drain_streams()
     # A baseline on a day with traffic seals the day before it.
     today = {**baseline, "date": DEFAULT_INSTANT.date().isoformat(), "total": 99, "year": 50}
     assert requests.post(f"{site}/baseline", json=today, timeout=10).status_code == 200
@@ -165,9 +181,9 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.options(f"{site}/hits", timeout=10).status_code in (200, 204)
 
     assert {"HitFunction", "StatsFunction", "SitesFunction"} <= set(used)
-    # Exactly: nothing missing, and nothing granted that no request needed (the queue and
-    # its aggregator belong to buffered mode, tested on its own).
-    for function in ALLOWED.keys() - {"AggregateFunction"}:
+    # Exactly: nothing missing, and nothing granted that no request needed.
+    local_api.api.drain_streams()
+    for function in ALLOWED:
         table_actions = {a for a in granted(function) if a.startswith("dynamodb:")}
         assert used.get(function, set()) == table_actions, function
 
