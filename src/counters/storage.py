@@ -22,6 +22,10 @@ One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_
 | idempotency     | IDEMPOTENCY#{site}    | hash of the key   | Powertools Idempotency's record (hits with  |
 |                 |                       |                   | an Idempotency-Key; written by Powertools)  |
 | page views      | PAGES#{site}#{yyyy-mm}| {yyyy-mm-dd}#{path}| n: the day's counted hits on that path     |
+| report token    | SITE#{site}           | TOKEN#{sha256}    | id, label, created: a read token of a       |
+|                 |                       |                   | private site, by its hash (report_tokens)   |
+| site registry   | SITES                 | {site}            | timezone, count, reports: one per site, so  |
+|                 |                       |                   | sites are listed without a Scan             |
 
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that change
 with the daily salt; visitor items expire a day after they were last seen. A day item exists only for days with
@@ -314,6 +318,8 @@ class Storage:
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
             # Sites saved before the buffered mode existed count directly.
             mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
+            # Sites saved before private reports existed are public.
+            reports="private" if item.get("reports", {}).get("S") == "private" else "public",
         )
 
     def put_site(self, site: Site) -> None:
@@ -325,6 +331,7 @@ class Storage:
             "count": {"S": site.count},
             "visit_timeout_minutes": {"N": str(site.visit_timeout_minutes)},
             "mode": {"S": site.mode},
+            "reports": {"S": site.reports},
         }
         self._send("put_item", TableName=self.table, Item=item)
 

@@ -1,0 +1,173 @@
+"""The shapes that cross the API edge, validated by pydantic."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from counters.periods import is_timezone
+
+SITE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN, description="The site id.")]
+_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
+
+
+class SiteSettings(BaseModel):
+    """What an operator sets for a site (`PUT /v1/sites/{site}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(
+        description="IANA timezone of the site's calendar.", examples=["Asia/Ho_Chi_Minh"]
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Origins allowed to count hits; empty allows any.",
+        examples=[["https://laichau.gov.vn"]],
+    )
+    count: Literal["visits", "pageviews"] = Field(
+        "visits", description="Which figure the counter block shows."
+    )
+    visit_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
+    mode: Literal["direct", "buffered"] = Field(
+        "direct",
+        description="direct: each hit writes the day counter (up to ~1,000 hits/s a site); "
+        "buffered: hits are queued and added in batches, and answers may lag by seconds.",
+    )
+    reports: Literal["public", "private"] = Field(
+        "public",
+        description="private: series, pages and breakdowns need a read token "
+        "(hits, stats and the badge stay public).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if not is_timezone(value):
+            raise ValueError(f"unknown IANA timezone {value!r}")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            origin = value.strip().lower().removesuffix("/")
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {value!r}")
+            if origin not in cleaned:
+                cleaned.append(origin)
+        return cleaned
+
+
+class Site(SiteSettings):
+    """A registered site: its settings and id."""
+
+    id: SiteId
+
+
+class HitBody(BaseModel):
+    """Optional body of a hit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(None, max_length=2048, examples=["/tin-tuc/a"])
+    referrer: str | None = Field(None, max_length=2048, examples=["https://www.google.com/"])
+
+
+class Stats(BaseModel):
+    """The figures of a site's counter block."""
+
+    site: str
+    timezone: str
+    date: Date = Field(description="The site's local date the figures are for.")
+    today: int
+    yesterday: int
+    month: int
+    year: int
+    total: int
+    online: int
+
+
+class HitStats(Stats):
+    counted: bool = Field(description="Whether this request added to the figures.")
+    buffered: bool = Field(
+        False,
+        description="True when the figures are the last aggregated ones plus this hit "
+        "(site mode buffered): they may lag by a few seconds.",
+    )
+
+
+MAX_FIGURE = 10**15
+
+
+class Baseline(BaseModel):
+    """The figures of a previous counter as of a local date, to carry its totals over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: Date = Field(description="The site's local date these figures are for.")
+    today: int = Field(ge=0, le=MAX_FIGURE)
+    yesterday: int = Field(ge=0, le=MAX_FIGURE)
+    month: int = Field(ge=0, le=MAX_FIGURE)
+    year: int = Field(ge=0, le=MAX_FIGURE)
+    total: int = Field(ge=0, le=MAX_FIGURE)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Baseline:
+        problems = []
+        if self.today > self.month:
+            problems.append("today is larger than the month")
+        if self.month > self.year:
+            problems.append("the month is larger than the year")
+        if self.year > self.total:
+            problems.append("the year is larger than the total")
+        if self.yesterday > self.total - self.today:
+            problems.append("yesterday and today are larger than the total")
+        if self.date.day > 1 and self.yesterday > self.month - self.today:
+            problems.append("yesterday (same month) and today are larger than the month")
+        if (self.date.month, self.date.day) != (1, 1) and self.yesterday > self.year - self.today:
+            problems.append("yesterday (same year) and today are larger than the year")
+        if problems:
+            raise ValueError("inconsistent figures: " + "; ".join(problems))
+        return self
+
+
+class SeriesPoint(BaseModel):
+    period: str = Field(description="The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).")
+    visits: int
+    pageviews: int
+
+
+class Series(BaseModel):
+    """Counts per period over an inclusive range, zero-filled, oldest first."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    timezone: str
+    granularity: Literal["day", "month", "year"]
+    from_: str = Field(alias="from", description="The first period of the range.")
+    to: str = Field(description="The last period of the range.")
+    count: Literal["visits", "pageviews"] = Field(description="The figure the site's block shows.")
+    points: list[SeriesPoint]
+
+
+class PageViews(BaseModel):
+    path: str
+    pageviews: int = Field(description="Counted hits on this path over the range.")
+
+
+class TopPages(BaseModel):
+    """The most viewed paths over an inclusive range of the site's local days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    from_: Date = Field(alias="from")
+    to: Date
+    pages: list[PageViews]

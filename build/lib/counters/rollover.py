@@ -1,0 +1,96 @@
+"""Running figures carried from one day item to the next (pure logic).
+
+Each day item holds that day's count and the *bases* it opened with: the count
+of the calendar day before, the month and year to date before the day, and the
+all-time total before the day. One atomic ADD on the day item therefore yields
+all five figures at once. A day's bases come from the last active day before
+it, once that day is sealed (no increment can land on it any more), so they
+are exact however many hits race across midnight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from counters.periods import same_month, same_year
+
+Metric = Literal["visits", "pageviews"]
+METRICS: tuple[Metric, ...] = ("visits", "pageviews")
+
+
+@dataclass(frozen=True)
+class Bases:
+    """What one metric had counted before a day began."""
+
+    yesterday: int = 0
+    month: int = 0
+    year: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One metric on one day item: the day's own count and its opening bases."""
+
+    count: int = 0
+    bases: Bases = Bases()
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """A day item as stored: its tallies, and the day that sealed it, if any."""
+
+    day: date
+    tallies: dict[Metric, Tally] = field(default_factory=dict)
+    sealed_by: date | None = None
+    # Online tallies by 5-minute window (see counters.visitors).
+    first_in_window: dict[int, int] = field(default_factory=dict)
+    new_since_previous: dict[int, int] = field(default_factory=dict)
+
+    def tally(self, metric: Metric) -> Tally:
+        return self.tallies.get(metric, Tally())
+
+
+@dataclass(frozen=True)
+class Figures:
+    today: int = 0
+    yesterday: int = 0
+    month: int = 0
+    year: int = 0
+    total: int = 0
+
+
+def opening_bases(previous: DayRecord | None, day: date, metric: Metric) -> Bases:
+    """The bases of `day`, given the last active day before it (sealed, so final)."""
+    if previous is None:
+        return Bases()
+    tally = previous.tally(metric)
+    through_previous = figures_on(previous, previous.day, metric)
+    return Bases(
+        yesterday=tally.count if previous.day == day - timedelta(days=1) else 0,
+        month=through_previous.month if same_month(previous.day, day) else 0,
+        year=through_previous.year if same_year(previous.day, day) else 0,
+        total=through_previous.total,
+    )
+
+
+def figures_on(record: DayRecord | None, today: date, metric: Metric) -> Figures:
+    """The five figures on `today`, from the latest day item on or before it."""
+    if record is None:
+        return Figures()
+    tally = record.tally(metric)
+    if record.day == today:
+        return Figures(
+            today=tally.count,
+            yesterday=tally.bases.yesterday,
+            month=tally.bases.month + tally.count,
+            year=tally.bases.year + tally.count,
+            total=tally.bases.total + tally.count,
+        )
+    # No hit yet today: today's item does not exist, its bases would come from `record`.
+    bases = opening_bases(record, today, metric)
+    return Figures(
+        today=0, yesterday=bases.yesterday, month=bases.month, year=bases.year, total=bases.total
+    )

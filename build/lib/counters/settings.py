@@ -1,0 +1,48 @@
+"""Configuration, read once from the environment (the template sets it).
+
+A pydantic model filled from the environment, rather than pydantic-settings:
+the hit function's cold start is budgeted, and pydantic-settings adds ~15 ms of
+imports for a few variables (pydantic itself is loaded anyway). Each field is
+read from the upper-cased environment variable of its name, and validated.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table_name: str = Field(min_length=1)
+    # The buffered (high-traffic) mode's queue; empty where the function sends no hits.
+    queue_url: str = ""
+    # A warm function keeps a site's settings this long, so that a hit costs one request.
+    site_cache_seconds: float = 30.0
+    # ...and remembers that a site does not exist for this long (floods of bad ids stay cheap).
+    unknown_site_cache_seconds: float = 5.0
+    # A buffered hit answers the last aggregated figures, read at most this often per site.
+    buffered_figures_cache_seconds: float = 2.0
+    # Timeouts short enough that a slow call is retried well inside the Lambda timeout.
+    dynamodb_connect_timeout: float = 1.0
+    dynamodb_read_timeout: float = 2.0
+    dynamodb_max_attempts: int = 4
+    # Visitor items one client address (IPv6: /64) may create per site and day; past
+    # it, its hits count as page views but not visits, so a flood cannot grow storage.
+    max_visitors_per_address: int = 2000
+    # New visitors from one address a warm function admits before it checks (and adds
+    # to) the address's shared count: ordinary hits pay no extra request for the cap.
+    unchecked_visitors_per_address: int = 20
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        names = (name for name in cls.model_fields if name.upper() in os.environ)
+        return cls.model_validate({name: os.environ[name.upper()] for name in names})
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,112 @@
+"""Who is visiting, without knowing who: skipped requests, daily visitor ids, visits, online now.
+
+Pure logic; the raw IP address and User-Agent enter here and never leave except
+as a keyed hash whose key (the day's salt) is random, per local date, and
+deleted within two days, so a visitor cannot be followed across days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawlerdetect import CrawlerDetect
+
+# "online" counts visitors by 5-minute windows: those seen in the current window
+# or the one before it, so anyone seen under 5 minutes ago is in, and nobody
+# unseen for 10 minutes is.
+WINDOW_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page view as the edge saw it."""
+
+    client_ip: str
+    user_agent: str
+    origin: str | None = None
+    prefetch: bool = False
+    path: str | None = None
+    referrer: str | None = None
+
+
+@cache
+def _crawler_detect() -> CrawlerDetect:
+    # Imported on first use: its patterns take a moment to compile.
+    from crawlerdetect import CrawlerDetect
+
+    return CrawlerDetect()
+
+
+def skip_reason(view: PageView) -> str | None:
+    """Why this page view must not be counted, or None to count it."""
+    if not view.user_agent.strip():
+        return "no-user-agent"
+    if view.prefetch:
+        return "prefetch"
+    if _crawler_detect().isCrawler(view.user_agent):
+        return "bot"
+    return None
+
+
+def visitor_id(salt: bytes, site: str, client_ip: str, user_agent: str) -> str:
+    """A keyed hash of site, IP and User-Agent: 128 bits, URL-safe."""
+    message = "\x1f".join((site, client_ip, user_agent)).encode()
+    digest = hmac.new(salt, message, hashlib.sha256).digest()[:16]
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def address_id(salt: bytes, site: str, client_ip: str) -> str:
+    """A keyed hash of site and client address; IPv6 by /64, which one client can rotate within."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        key = client_ip
+    else:
+        if isinstance(address, ipaddress.IPv6Address):
+            mapped = address.ipv4_mapped
+            key = str(mapped or ipaddress.IPv6Network((address, 64), strict=False))
+        else:
+            key = str(address)
+    digest = hmac.new(salt, f"{site}\x1faddress\x1f{key}".encode(), hashlib.sha256).digest()[:16]
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def window(epoch_seconds: float) -> int:
+    return int(epoch_seconds // WINDOW_SECONDS)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What one counted hit adds, given when its visitor was last seen today."""
+
+    new_visit: bool
+    window: int
+    # Visitors first seen in `window`: counted in `first_in_window` when not seen
+    # in this window before, in `new_since_previous` when not seen since the
+    # start of the window before. online = first_in_window[W-1] + new_since_previous[W].
+    first_in_window: int
+    new_since_previous: int
+
+
+def sighting(last_seen: float | None, now: float, visit_timeout_seconds: float) -> Sighting:
+    current = window(now)
+    seen_window = window(last_seen) if last_seen is not None else None
+    return Sighting(
+        new_visit=last_seen is None or now - last_seen >= visit_timeout_seconds,
+        window=current,
+        first_in_window=int(seen_window is None or seen_window < current),
+        new_since_previous=int(seen_window is None or seen_window < current - 1),
+    )
+
+
+def online(first_in_window: dict[int, int], new_since_previous: dict[int, int], now: float) -> int:
+    """Distinct visitors seen in the current 5-minute window or the one before."""
+    current = window(now)
+    return first_in_window.get(current - 1, 0) + new_since_previous.get(current, 0)

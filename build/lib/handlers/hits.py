@@ -1,0 +1,175 @@
+"""POST /v1/sites/{site}/hits: counts a page view and answers with the figures."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+from aws_lambda_powertools.event_handler import CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel
+
+from counters.models import HitBody, HitStats, Site
+from counters.service import ForbiddenOriginError, default_counter
+from counters.settings import settings
+from counters.visitors import PageView
+from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+# The origins of the site being hit: CORS answers allow exactly those (any when empty).
+_site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=())
+
+
+class SiteCORS(CORSConfig):
+    """Powertools CORS, narrowed to the allowed origins of the site being hit."""
+
+    def allowed_origin(self, extracted_origin: str) -> str | None:
+        allowed = _site_origins.get()
+        if allowed:
+            return extracted_origin if extracted_origin in allowed else None
+        return super().allowed_origin(extracted_origin)
+
+
+router = Router()
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A retried request with the same key is counted once.",
+    ),
+]
+
+
+@router.post("/v1/sites/<site>/hits", summary="Count a page view")
+def hit(
+    site: SiteIdPath,
+    body: Annotated[HitBody | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> HitStats:
+    registered = _registered(site)
+    event = cast(APIGatewayProxyEventV2, router.current_event)
+    headers = event.headers
+    view = PageView(
+        client_ip=event.request_context.http.source_ip,
+        user_agent=headers.get("user-agent", ""),
+        origin=headers.get("origin"),
+        prefetch="prefetch" in headers.get("sec-purpose", "")
+        or headers.get("purpose") == "prefetch",
+        path=body.path if body else None,
+        referrer=body.referrer if body else None,
+    )
+    if idempotency_key is None:
+        answer = default_counter().record_hit(registered, view)
+    else:
+        request = IdempotentHit(site=site, key=idempotency_key)
+        answer = _record_once(request=request, site=registered, view=view)
+    metrics.add_metric(
+        name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1
+    )
+    return answer
+
+
+@router.route("/v1/sites/<site>/hits", method="OPTIONS", include_in_schema=False)
+def preflight(site: SiteIdPath) -> Response[str]:
+    _registered(site)
+    return Response(
+        status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"}
+    )
+
+
+def _registered(site_id: str) -> Site:
+    site = default_counter().site(site_id)
+    _site_origins.set(tuple(site.allowed_origins))
+    return site
+
+
+class IdempotentHit(BaseModel):
+    site: str
+    key: str
+
+
+def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
+    # The same figures as the first answer, but this request added nothing.
+    return response.model_copy(update={"counted": False})
+
+
+@lru_cache(maxsize=1024)
+def _idempotency(site: str) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+    # Imported on first use: most hits carry no Idempotency-Key, and this is ~10% of cold start.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings().table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        # One partition per site: keyed hits of busy sites do not share one hot key.
+        static_pk_value=f"IDEMPOTENCY#{site}",
+        expiry_attr="expires_at",
+        boto3_client=default_counter().storage.client,
+    )
+    return persistence, IdempotencyConfig(expires_after_seconds=24 * 3600, response_hook=_replayed)
+
+
+def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitStats:
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
+        PydanticSerializer,
+    )
+
+    persistence, config = _idempotency(site.id)
+    config.register_lambda_context(router.lambda_context)
+
+    @idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=PydanticSerializer(HitStats),
+    )
+    def record(*, request: IdempotentHit) -> HitStats:
+        return default_counter().record_hit(site, view)
+
+    try:
+        return cast(HitStats, record(request=request))
+    except IdempotencyAlreadyInProgressError as busy:
+        message = "a request with this Idempotency-Key is still being counted; retry shortly"
+        raise ServiceError(409, message) from busy
+
+
+app = create_app(cors=SiteCORS(allow_origin="*", allow_headers=["Idempotency-Key"], max_age=86400))
+app.include_router(router)
+
+
+@app.exception_handler(ForbiddenOriginError)
+def forbidden_origin(exc: ForbiddenOriginError) -> Response[dict[str, Any]]:
+    return error(403, str(exc))
+
+
+_resolve = lambda_entry(app)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _site_origins.set(())
+    # The widget posts its JSON as text/plain: a "simple" request, so browsers send
+    # no CORS preflight and a page view stays one request.
+    headers = event.get("headers") or {}
+    if headers.get("content-type", "").startswith("text/plain"):
+        event = {**event, "headers": {**headers, "content-type": "application/json"}}
+    return _resolve(event, context)

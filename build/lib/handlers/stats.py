@@ -1,0 +1,104 @@
+"""Read-only routes: the figures and history of a site, counting nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from counters import badge, history, pages, reports
+from counters.models import Series, Stats, TopPages
+from counters.service import default_counter
+from handlers.common import SiteIdPath, create_app, error, lambda_entry
+from handlers.report_access import answer_refused_reads, readable_site
+
+router = Router()
+
+PERIOD = (
+    "a day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY), per granularity; "
+    "a more precise date names its month or year"
+)
+
+
+@router.get("/v1/sites/<site>/stats", summary="The figures, counting nothing")
+def stats(site: SiteIdPath) -> Stats:
+    counter = default_counter()
+    return counter.stats(counter.site(site))
+
+
+@router.get(
+    "/v1/sites/<site>/series",
+    summary="Counts per day, month or year",
+    description=f"Inclusive range, zero-filled, oldest first, in the site's local calendar; "
+    f"at most {history.MAX_POINTS} points. Month and year totals include imported baselines. "
+    f"Defaults: `to` today, `from` a few periods before `to`.",
+)
+def series(
+    site: SiteIdPath,
+    granularity: Annotated[Literal["day", "month", "year"], Query()] = "day",
+    start: Annotated[str | None, Query(alias="from", max_length=10, description=PERIOD)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10, description=PERIOD)] = None,
+) -> Series:
+    counter = default_counter()
+    return reports.series(counter, readable_site(counter, router, site), granularity, start, end)
+
+
+@router.get(
+    "/v1/sites/<site>/pages",
+    summary="Most viewed paths",
+    description=f"Over an inclusive range of the site's local days, at most "
+    f"{pages.MAX_RANGE_DAYS}; defaults: the {pages.DEFAULT_DAYS} days to today.",
+)
+def top_pages(
+    site: SiteIdPath,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = pages.DEFAULT_LIMIT,
+) -> TopPages:
+    counter = default_counter()
+    return reports.top_pages(counter, readable_site(counter, router, site), start, end, limit)
+
+
+@router.get(
+    "/v1/sites/<site>/badge.svg",
+    summary="An SVG badge of today and total",
+    responses={
+        200: {
+            "description": "The badge.",
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def badge_svg(
+    site: SiteIdPath, lang: Annotated[Literal["vi", "en"], Query()] = "vi"
+) -> Response[str]:
+    counter = default_counter()
+    registered = counter.site(site)
+    figures = counter.stats(registered)
+    return Response(
+        status_code=200,
+        content_type="image/svg+xml; charset=utf-8",
+        body=badge.render(site, registered.count, figures.today, figures.total, lang),
+        headers={
+            "Cache-Control": "public, max-age=60",
+            # Opened as a document, an SVG could run script: allow none.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))
+app.include_router(router)
+answer_refused_reads(app)
+
+
+@app.exception_handler([history.RangeError, pages.PagesRangeError])
+def bad_range(exc: ValueError) -> Response[dict[str, Any]]:
+    return error(400, str(exc))
+
+
+lambda_handler = lambda_entry(app)
