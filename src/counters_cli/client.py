@@ -32,7 +32,7 @@ class ApiError(Exception):
 def api_from_stack(stack: str, region: str | None) -> str:
     """The stack's `ApiUrl` output (CloudFormation DescribeStacks)."""
     session = botocore.session.get_session()
-    client = session.create_client("cloudformation", region_name=region)
+    client: Any = session.create_client("cloudformation", region_name=region)
     outputs = client.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
     for output in outputs:
         if output["OutputKey"] == "ApiUrl":
@@ -47,17 +47,15 @@ def _is_loopback(url: str) -> bool:
 @dataclass
 class Api:
     base: str
-    region: str | None = None
+    region: str = ""
     timeout: float = 30.0
 
     def __post_init__(self) -> None:
         self.base = self.base.rstrip("/")
         session = botocore.session.get_session()
-        host = urlsplit(self.base).hostname or ""
-        match = _EXECUTE_API_HOST.match(host)
-        self.region = self.region or (match[1] if match else None) or session.get_config_variable(
-            "region"
-        ) or "us-east-1"
+        match = _EXECUTE_API_HOST.match(urlsplit(self.base).hostname or "")
+        configured = session.get_config_variable("region")
+        self.region = self.region or (match[1] if match else configured) or "us-east-1"
         credentials = session.get_credentials()
         if credentials is None and not _is_loopback(self.base):
             raise SystemExit(

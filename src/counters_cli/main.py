@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: give --api URL or --stack NAME (or set VISIT_COUNTER_API)", file=sys.stderr)
         return 2
     try:
-        args.run(Api(url, args.region), args)
+        args.run(Api(url, args.region or ""), args)
     except ApiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
