@@ -23,6 +23,10 @@ SETTINGS = ("timezone", "allowed_origins", "count", "visit_timeout_minutes", "mo
 FIGURES = ("today", "yesterday", "month", "year", "total")
 
 
+class UsageError(Exception):
+    """A command that cannot be sent as given."""
+
+
 def _site_path(site: str, rest: str = "") -> str:
     return f"/v1/sites/{quote(site, safe='')}{rest}"
 
@@ -50,7 +54,7 @@ def site_set(api: Api, args: argparse.Namespace) -> None:
     }
     settings.update({key: value for key, value in given.items() if value is not None})
     if "timezone" not in settings:
-        raise SystemExit(f"site {args.site!r} is new: --timezone is required")
+        raise UsageError(f"site {args.site!r} is new: --timezone is required")
     _print(api.send_json("PUT", _site_path(args.site), settings))
 
 
@@ -167,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         args.run(Api(url, args.region or ""), args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ApiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
