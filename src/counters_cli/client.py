@@ -71,9 +71,9 @@ class Api:
         headers = {"Content-Type": content_type} if content_type else {}
         signed = AWSRequest(method=method, url=self.base + path, data=body, headers=headers)
         if self.credentials is not None:
-            SigV4Auth(self.credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(
-                signed
-            )
+            SigV4Auth(
+                self.credentials.get_frozen_credentials(), "execute-api", self.region
+            ).add_auth(signed)
         prepared = signed.prepare()
         request = urllib.request.Request(
             prepared.url, data=body, headers=dict(prepared.headers), method=method

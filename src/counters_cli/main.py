@@ -92,8 +92,11 @@ def token_issue(api: Api, args: argparse.Namespace) -> None:
     # The fragment never reaches a server: the dashboard reads it and sends a header.
     issued["share_link"] = f"{api.base}/dashboard?site={args.site}#token={issued['token']}"
     _print(issued)
-    print("The token is shown only now; revoke it with: visit-counter token revoke "
-          f"{args.site} {issued['id']}", file=sys.stderr)
+    print(
+        "The token is shown only now; revoke it with: visit-counter token revoke "
+        f"{args.site} {issued['id']}",
+        file=sys.stderr,
+    )
 
 
 def token_list(api: Api, args: argparse.Namespace) -> None:

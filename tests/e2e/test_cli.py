@@ -35,14 +35,25 @@ def test_register_update_show_and_list_sites(capsys: Any, local_api: Any) -> Non
     code, _, err = run(capsys, url, "site", "set", "cli-new")
     assert code == 2 and "--timezone is required" in err
     site = run_json(
-        capsys, url, "site", "set", "cli-site", "--timezone", "Asia/Ho_Chi_Minh",
-        "--origin", "https://laichau.gov.vn", "--count", "pageviews",
+        capsys,
+        url,
+        "site",
+        "set",
+        "cli-site",
+        "--timezone",
+        "Asia/Ho_Chi_Minh",
+        "--origin",
+        "https://laichau.gov.vn",
+        "--count",
+        "pageviews",
     )
     assert site["allowed_origins"] == ["https://laichau.gov.vn"] and site["count"] == "pageviews"
     # An update changes only what it names.
     site = run_json(capsys, url, "site", "set", "cli-site", "--reports", "private")
     assert (site["reports"], site["count"], site["timezone"]) == (
-        "private", "pageviews", "Asia/Ho_Chi_Minh"
+        "private",
+        "pageviews",
+        "Asia/Ho_Chi_Minh",
     )
     assert run_json(capsys, url, "site", "show", "cli-site") == site
 
@@ -60,7 +71,15 @@ def test_register_update_show_and_list_sites(capsys: Any, local_api: Any) -> Non
     assert code == 0
     header, *rows = table.splitlines()
     assert header.split() == [
-        "site", "date", "today", "yesterday", "month", "year", "total", "online", "reports"
+        "site",
+        "date",
+        "today",
+        "yesterday",
+        "month",
+        "year",
+        "total",
+        "online",
+        "reports",
     ]
     assert any(row.split()[:3] == ["cli-site", today, "4"] for row in rows)
 

@@ -52,8 +52,15 @@ def test_readme_deploy_section_end_to_end(page: Any, local_api: Any, capsys: Any
     api = local_api.url
     # 1. Register the site (README: visit-counter ... site set laichau ...).
     site = visit_counter(
-        capsys, api, "site", "set", "laichau",
-        "--timezone", "Asia/Ho_Chi_Minh", "--origin", "https://laichau.gov.vn",
+        capsys,
+        api,
+        "site",
+        "set",
+        "laichau",
+        "--timezone",
+        "Asia/Ho_Chi_Minh",
+        "--origin",
+        "https://laichau.gov.vn",
     )
     assert site["allowed_origins"] == ["https://laichau.gov.vn"]
 

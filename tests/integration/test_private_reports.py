@@ -138,7 +138,9 @@ def test_site_list_has_todays_figures_in_few_requests(api: Api) -> None:
     when = datetime(2025, 6, 15, 5, tzinfo=UTC)
     with time_machine.travel(when, tick=False):
         for name in ("a-busy", "b-busy", "c-idle-today"):
-            api.register(name, "Asia/Ho_Chi_Minh", reports="private" if name == "b-busy" else "public")
+            api.register(
+                name, "Asia/Ho_Chi_Minh", reports="private" if name == "b-busy" else "public"
+            )
         baseline = {"today": 4, "yesterday": 5, "month": 30, "year": 300, "total": 3000}
         status, _ = api.call(
             "POST", "/v1/sites/c-idle-today/baseline", {"date": "2025-06-14", **baseline}
@@ -155,6 +157,11 @@ def test_site_list_has_todays_figures_in_few_requests(api: Api) -> None:
     assert (by_site["a-busy"]["today"], by_site["b-busy"]["today"]) == (1, 2)
     assert by_site["b-busy"]["reports"] == "private"
     idle = by_site["c-idle-today"]
-    assert (idle["date"], idle["today"], idle["yesterday"], idle["total"]) == ("2025-06-15", 0, 4, 3000)
+    assert (idle["date"], idle["today"], idle["yesterday"], idle["total"]) == (
+        "2025-06-15",
+        0,
+        4,
+        3000,
+    )
     # Registry Query, one BatchGetItem for every site's today, one Query for the idle one.
     assert calls == ["Query", "BatchGetItem", "Query"]
