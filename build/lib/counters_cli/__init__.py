@@ -1,1 +1,0 @@
-"""`visit-counter`: the operators' command line (see `counters_cli.main`)."""
