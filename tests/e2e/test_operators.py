@@ -94,7 +94,15 @@ def test_readme_deploy_section_end_to_end(page: Any, local_api: Any, capsys: Any
     share_link = issued["share_link"]
     assert share_link.startswith(f"{api}/dashboard?site=laichau#token=")
 
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r) if "/v1/" in r.url else None)
     assert dashboard_state(page, share_link) == "ready", page.text_content("#status")
+    # The token goes as a header, never in a URL a server or log could see.
+    series = [r for r in sent if "/series" in r.url]
+    assert series and all(
+        r.headers.get("authorization") == f"Bearer {issued['token']}" for r in series
+    )
+    assert not any(issued["token"] in r.url for r in sent)
     assert page.inner_text('[data-figure="today"]') == "2"
     assert "/tin-tuc/a" in page.inner_text("#pages")
     screenshot(page, "operators-private-dashboard-shared.png", full_page=True)
