@@ -86,7 +86,7 @@ class ReportTokens:
         self.storage._send("put_item", TableName=self.storage.table, Item=item)
         return IssuedToken(id=digest[:ID_LENGTH], label=label, created=created, token=token)
 
-    def list(self, site: str) -> list[TokenInfo]:
+    def live(self, site: str) -> list[TokenInfo]:
         """The site's live tokens, oldest first: one Query (paged past 1 MB)."""
         items = self.storage._query_all(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",

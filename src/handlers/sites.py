@@ -44,16 +44,17 @@ def list_sites() -> SiteList:
     summary="Issue a read token for a site's private reports (shown once)",
     responses={201: {"description": "The token."}},
 )
-def issue_token(site: SiteIdPath, body: TokenRequest) -> Response[IssuedToken]:
+def issue_token(site: SiteIdPath, body: TokenRequest | None = None) -> Response[IssuedToken]:
     counter = default_counter()
-    issued = ReportTokens(counter.storage).issue(counter.site(site).id, body.label)
+    label = body.label if body else ""
+    issued = ReportTokens(counter.storage).issue(counter.site(site).id, label)
     return Response(status_code=201, content_type="application/json", body=issued)
 
 
 @router.get("/v1/sites/<site>/tokens", summary="A site's live read tokens (never the tokens)")
 def list_tokens(site: SiteIdPath) -> list[TokenInfo]:
     counter = default_counter()
-    return ReportTokens(counter.storage).list(counter.site(site).id)
+    return ReportTokens(counter.storage).live(counter.site(site).id)
 
 
 @router.delete(

@@ -127,6 +127,14 @@ def test_making_a_site_private_then_public_again(api: Api) -> None:
     assert read(api, "site", "/series")[0] == 200
 
 
+def test_a_token_needs_no_body_and_a_label_is_bounded(api: Api) -> None:
+    api.register("closed", reports="private")
+    status, issued = api.call("POST", "/v1/sites/closed/tokens")
+    assert status == 201 and issued["label"] == "" and len(issued["token"]) == 43
+    status, answer = api.call("POST", "/v1/sites/closed/tokens", {"label": "x" * 201})
+    assert status == 422 and "label" in answer["message"]
+
+
 def test_tokens_of_an_unknown_site_are_404(api: Api, dynamodb: Any) -> None:
     before = table_dump(dynamodb)
     assert api.call("POST", "/v1/sites/nowhere/tokens", {})[0] == 404
