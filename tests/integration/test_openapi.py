@@ -13,6 +13,8 @@ from tests.conftest import Api
 # the static files (widget, dashboard).
 NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/hits"),
+    ("OPTIONS", "/v1/sites/{site}/series"),
+    ("OPTIONS", "/v1/sites/{site}/pages"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/widget.js"),

@@ -10,7 +10,7 @@ from typing import Any
 import time_machine
 
 from counters.service import default_counter
-from tests.conftest import Api, table_dump
+from tests.conftest import Api, LambdaContext, handler_for, table_dump
 
 REPORTS = ["/series", "/pages"]
 PUBLIC = ["/stats", "/badge.svg"]
@@ -173,3 +173,19 @@ def test_site_list_has_todays_figures_in_few_requests(api: Api) -> None:
     )
     # Registry Query, one BatchGetItem for every site's today, one Query for the idle one.
     assert calls == ["Query", "BatchGetItem", "Query"]
+
+
+def test_a_dashboard_on_another_origin_may_send_the_token_header(api: Api) -> None:
+    api.register("closed", reports="private")
+    asks = {
+        "Origin": "https://intranet.example",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    for path in REPORTS:
+        event = api.event("OPTIONS", f"/v1/sites/closed{path}", headers=asks)
+        answer = handler_for(event)(event, LambdaContext())
+        assert answer["statusCode"] == 204, (path, answer)
+        headers = answer["headers"]
+        assert "Authorization" in headers["Access-Control-Allow-Headers"].split(",")
+        assert "GET" in headers["Access-Control-Allow-Methods"]

@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/stats",
     "GET /v1/sites/{site}/series",
     "GET /v1/sites/{site}/pages",
+    "OPTIONS /v1/sites/{site}/series",
+    "OPTIONS /v1/sites/{site}/pages",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
