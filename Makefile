@@ -70,6 +70,9 @@ build: $(TOOLS_STAMP)
 check-build: build
 	test -f .aws-sam/build/HitFunction/handlers/hits.py
 	test -d .aws-sam/build/HitFunction/aws_lambda_powertools
+	test -f .aws-sam/build/StaticFunction/handlers/static.py
+	test -f .aws-sam/build/StaticFunction/web/widget.js
+	test -f .aws-sam/build/StaticFunction/web/dashboard.html
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
 # Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.

@@ -8,6 +8,10 @@
   var meta = document.querySelector('meta[name="visit-counter-api"]');
   var api = (params.get("api") || (meta && meta.content) || location.origin).replace(/\/+$/, "");
   var base = api + "/v1/sites/" + encodeURIComponent(site);
+  // A private site's share link carries a read token, best in the fragment (#token=...):
+  // browsers never send a fragment to any server, nor in a Referer. It goes to the API
+  // as a header, so it stays out of URLs and logs.
+  var token = new URLSearchParams(location.hash.slice(1)).get("token") || params.get("token");
   var SVG = "http://www.w3.org/2000/svg";
   var PAGES_MAX_DAYS = 92;
   var series = {}; // granularity -> last answer, for CSV and redraws
@@ -26,8 +30,14 @@
 
   function getJSON(path, query) {
     var url = base + path + (query ? "?" + new URLSearchParams(query) : "");
-    return fetch(url, { credentials: "omit" }).then(function (r) {
+    var headers = token ? { Authorization: "Bearer " + token } : {};
+    return fetch(url, { credentials: "omit", headers: headers }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
+        if (r.status === 401 || r.status === 403) {
+          // Private reports: no read token, or a wrong or revoked one.
+          throw new Error("báo cáo của trang này là riêng tư, cần liên kết chia sẻ hợp lệ (" +
+            (body.message || "HTTP " + r.status) + ")");
+        }
         if (!r.ok) throw new Error(body.message || "HTTP " + r.status);
         return body;
       });

@@ -38,6 +38,11 @@ class SiteSettings(BaseModel):
         description="direct: each hit writes the day counter (up to ~1,000 hits/s a site); "
         "buffered: hits are queued and added in batches, and answers may lag by seconds.",
     )
+    reports: Literal["public", "private"] = Field(
+        "public",
+        description="private: series, pages and breakdowns need a read token "
+        "(hits, stats and the badge stay public).",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -22,7 +22,7 @@ OPENAPI: dict[str, Any] = {
     "title": "Visit counter API",
     "version": "1.0.0",
     "description": "Per-site visit figures for portal footers, history for dashboards. "
-    "Operator routes (site settings, baselines, history) are AWS_IAM authorised: sign requests "
+    "Operator routes (sites, baselines, history, report tokens) are AWS_IAM authorised: sign requests "
     "with SigV4.",
     "servers": [Server(url="/")],
 }

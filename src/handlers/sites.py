@@ -1,4 +1,4 @@
-"""Operator routes (AWS_IAM in the template): site settings, baselines and history."""
+"""Operator routes (AWS_IAM in the template): sites, baselines, history, report tokens."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from typing import Annotated, Any, Literal, cast
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from counters import site_registry
 from counters.history_import import check_baseline, import_history
 from counters.import_checks import HistoryConflictError
 from counters.imported import MAX_ROWS, HistoryRowsError
 from counters.models import Baseline, HistoryImported, Site, SiteSettings, Stats
+from counters.report_tokens import ID_PATTERN, IssuedToken, ReportTokens, TokenInfo, TokenRequest
 from counters.service import BaselineConflictError, default_service
+from counters.site_registry import SiteList
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
 router = Router()
@@ -24,7 +27,7 @@ router = Router()
 
 @router.put("/v1/sites/<site>", summary="Create or update a site")
 def put_site(site: SiteIdPath, body: SiteSettings) -> Site:
-    return default_service().save_site(site, body)
+    return site_registry.save_site(default_service(), site, body)
 
 
 @router.get("/v1/sites/<site>", summary="A site's settings")
@@ -92,6 +95,42 @@ def _bounded_body(event: APIGatewayProxyEventV2) -> str:
     if len(data) > MAX_HISTORY_BYTES:
         raise ServiceError(413, f"the body is over {MAX_HISTORY_BYTES} bytes")
     return data.decode("utf-8")
+
+
+@router.get("/v1/sites", summary="Every registered site, with today's figures")
+def list_sites() -> SiteList:
+    return site_registry.list_sites(default_service())
+
+
+@router.post(
+    "/v1/sites/<site>/tokens",
+    summary="Issue a read token for a site's private reports (shown once)",
+    responses={201: {"description": "The token."}},
+)
+def issue_token(site: SiteIdPath, body: TokenRequest | None = None) -> Response[IssuedToken]:
+    counter = default_service()
+    label = body.label if body else ""
+    issued = ReportTokens(counter.storage).issue(counter.site(site).id, label)
+    return Response(status_code=201, content_type="application/json", body=issued)
+
+
+@router.get("/v1/sites/<site>/tokens", summary="A site's live read tokens (never the tokens)")
+def list_tokens(site: SiteIdPath) -> list[TokenInfo]:
+    counter = default_service()
+    return ReportTokens(counter.storage).live(counter.site(site).id)
+
+
+@router.delete(
+    "/v1/sites/<site>/tokens/<token_id>",
+    summary="Revoke a read token (idempotent: 204 whether or not it was there)",
+    responses={204: {"description": "Revoked."}},
+)
+def revoke_token(
+    site: SiteIdPath, token_id: Annotated[str, Path(pattern=ID_PATTERN)]
+) -> Response[str]:
+    counter = default_service()
+    ReportTokens(counter.storage).revoke(counter.site(site).id, token_id)
+    return Response(status_code=204, body="")
 
 
 app = create_app()

@@ -13,6 +13,7 @@ from counters import badge, history, pages, reports
 from counters.models import Series, Stats, TopPages
 from counters.service import default_service
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
+from handlers.report_access import answer_refused_reads, readable_site
 
 router = Router()
 
@@ -43,7 +44,7 @@ def series(
     end: Annotated[str | None, Query(alias="to", max_length=10, description=PERIOD)] = None,
 ) -> Series:
     counter = default_service()
-    return reports.series(counter, counter.site(site), granularity, start, end)
+    return reports.series(counter, readable_site(counter, router, site), granularity, start, end)
 
 
 @router.get(
@@ -59,7 +60,7 @@ def top_pages(
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = pages.DEFAULT_LIMIT,
 ) -> TopPages:
     counter = default_service()
-    return reports.top_pages(counter, counter.site(site), start, end, limit)
+    return reports.top_pages(counter, readable_site(counter, router, site), start, end, limit)
 
 
 @router.get(
@@ -93,6 +94,7 @@ def badge_svg(
 
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))
 app.include_router(router)
+answer_refused_reads(app)
 
 
 @app.exception_handler([history.RangeError, pages.PagesRangeError])

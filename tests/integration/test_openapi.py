@@ -9,11 +9,17 @@ from typing import Any
 from local.template import routes
 from tests.conftest import Api
 
-# Routes the document leaves out on purpose: CORS preflight, and the docs themselves.
+# Routes the document leaves out on purpose: CORS preflight, the docs themselves, and
+# the static files (widget, dashboard).
 NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/hits"),
+    ("OPTIONS", "/v1/sites/{site}/series"),
+    ("OPTIONS", "/v1/sites/{site}/pages"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
+    ("GET", "/widget.js"),
+    ("GET", "/dashboard"),
+    ("GET", "/static/{file}"),
 }
 
 

@@ -214,4 +214,4 @@ def test_odd_but_valid_hits_count_and_store_none_of_what_they_carry(local_api: H
         key = item["sk"]["S"].split("#", 1)[1]
         assert key.startswith("/") and "/../" not in key + "/" and "?" not in key, key
     kinds = {item["pk"]["S"].split("#")[0] for item in dump}
-    assert kinds <= {"SITE", "VISITOR", "ADDRESS", "SALT", "PAGES"}, kinds
+    assert kinds <= {"SITE", "SITES", "VISITOR", "ADDRESS", "SALT", "PAGES"}, kinds

@@ -24,27 +24,39 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/stats",
     "GET /v1/sites/{site}/series",
     "GET /v1/sites/{site}/pages",
+    "OPTIONS /v1/sites/{site}/series",
+    "OPTIONS /v1/sites/{site}/pages",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
+    # The stack's own widget and dashboard files (handlers.static; no data).
+    "GET /widget.js",
+    "GET /dashboard",
+    "GET /static/{file}",
 }
 OPERATOR_ROUTES = {
     "PUT /v1/sites/{site}",
     "GET /v1/sites/{site}",
     "POST /v1/sites/{site}/baseline",
     "POST /v1/sites/{site}/history",
+    "GET /v1/sites",
+    "POST /v1/sites/{site}/tokens",
+    "GET /v1/sites/{site}/tokens",
+    "DELETE /v1/sites/{site}/tokens/{token_id}",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
 ALLOWED = {
     "HitFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "StatsFunction": READS,
-    # Imported history: Puts in batches.
-    "SitesFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
+    # Imported history: Puts in batches; revoking a report token deletes its item.
+    "SitesFunction": READS
+    | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"},
     # The stream's consumers: guarded updates of day and report items.
     "DayAggregateFunction": READS | {"dynamodb:UpdateItem"},
     "ReportAggregateFunction": READS | {"dynamodb:UpdateItem"},
     "DocsFunction": set(),
+    "StaticFunction": set(),
 }
 
 
@@ -173,6 +185,18 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     # A baseline on a day with traffic seals the day before it.
     today = {**baseline, "date": DEFAULT_INSTANT.date().isoformat(), "total": 99, "year": 50}
     assert requests.post(f"{site}/baseline", json=today, timeout=10).status_code == 200
+    # Operators: the site list, and a private site's read tokens (issued, used, revoked).
+    assert requests.get(f"{url}/v1/sites", timeout=10).status_code == 200
+    private = {"timezone": "UTC", "reports": "private"}
+    assert requests.put(f"{url}/v1/sites/closed", json=private, timeout=10).status_code == 200
+    issued = requests.post(f"{url}/v1/sites/closed/tokens", json={}, timeout=10).json()
+    assert requests.get(f"{url}/v1/sites/closed/tokens", timeout=10).status_code == 200
+    bearer = {"Authorization": f"Bearer {issued['token']}"}
+    assert requests.get(f"{url}/v1/sites/closed/series", headers=bearer, timeout=10).ok
+    revoke = f"{url}/v1/sites/closed/tokens/{issued['id']}"
+    assert requests.delete(revoke, timeout=10).status_code == 204
+    for path in ("/widget.js", "/dashboard"):
+        assert requests.get(url + path, timeout=10).status_code == 200, path
     for path in ("", "/stats", "/series?granularity=day", "/pages", "/badge.svg"):
         local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
         answer = requests.get(f"{site}{path}", timeout=10)
@@ -181,6 +205,7 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.options(f"{site}/hits", timeout=10).status_code in (200, 204)
 
     assert {"HitFunction", "StatsFunction", "SitesFunction"} <= set(used)
+    assert "StaticFunction" not in used
     # Exactly: nothing missing, and nothing granted that no request needed.
     local_api.api.drain_streams()
     for function in ALLOWED:

@@ -28,6 +28,10 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 | imported year  | SITE#{site}                   | IMPORT#Y#{yyyy}      | v, p: a previous counter's visits and page  |
 | imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |
 | imported day   | SITE#{site}                   | IMPORT#D#{yyyy-mm-dd}| Queries never meet them                     |
+| report token   | SITE#{site}                   | TOKEN#{sha256}       | id, label, created: a private site's read   |
+|                |                               |                      | token, by its hash (counters.report_tokens) |
+| site registry  | SITES                         | {site}               | timezone, count, reports, mode: sites are   |
+|                |                               |                      | listed without a Scan                       |
 | idempotency    | IDEMPOTENCY#{site}            | hash of the key      | Powertools Idempotency's record (hits with  |
 |                |                               |                      | an Idempotency-Key; written by Powertools)  |
 
@@ -56,7 +60,9 @@ from __future__ import annotations
 from datetime import date
 
 CONFIG_SK = "CONFIG"
-IMPORT_PREFIX = "IMPORT#"  # imported history: IMPORT#Y#yyyy, IMPORT#M#yyyy-mm, IMPORT#D#yyyy-mm-dd
+IMPORT_PREFIX = "IMPORT#"
+TOKEN_PREFIX = "TOKEN#"  # a report token: SITE#{site} / TOKEN#{sha256 of the token}
+REGISTRY_PK = "SITES"  # the site registry: SITES / {site}  # imported history: IMPORT#Y#yyyy, IMPORT#M#yyyy-mm, IMPORT#D#yyyy-mm-dd
 SALT_PK = "SALT"
 DAY_PREFIX = "DAY#"
 

@@ -31,6 +31,8 @@ class SiteItems:
             visit_timeout_minutes=int(item["visit_timeout_minutes"]["N"]),
             # Sites saved before the high-traffic mode existed count directly.
             mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
+            # Sites saved before private reports existed are public.
+            reports="private" if item.get("reports", {}).get("S") == "private" else "public",
         )
 
     def put(self, site: Site) -> None:
@@ -42,5 +44,6 @@ class SiteItems:
             "count": {"S": site.count},
             "visit_timeout_minutes": {"N": str(site.visit_timeout_minutes)},
             "mode": {"S": site.mode},
+            "reports": {"S": site.reports},
         }
         self.table.send("put_item", TableName=self.table.name, Item=item)

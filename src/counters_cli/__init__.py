@@ -1,0 +1,1 @@
+"""`visit-counter`: the operators' command line (see `counters_cli.main`)."""
