@@ -574,7 +574,7 @@ class Storage:
                     ":tok": {"S": token or secrets.token_urlsafe(12)},
                     ":expires": _n(int(now) + VISITOR_TTL_SECONDS),
                 },
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",  # UPDATED_OLD omits `seen` when rewritten unchanged
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.client.exceptions.ConditionalCheckFailedException as refused:
