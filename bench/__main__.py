@@ -17,14 +17,14 @@ import warnings
 
 from bench import cpu, hostile, imports, requests
 from bench.cost import HitCosts, cost_per_million, price_lines
-
-# The functions' environment, as in the tests (and moto, never AWS).
-from tests import conftest  # noqa: F401  (sets the template's environment)
+from local.lambda_env import use_template_environment
 
 HOT_KEY_LIMIT = 1000  # writes/s one partition (one item) takes
 
 
 def main() -> None:
+    # The functions' environment, as the template sets it (and moto, never AWS).
+    use_template_environment()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hits", type=int, default=300)
     parser.add_argument("--iterations", type=int, default=1500)

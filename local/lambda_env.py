@@ -1,14 +1,18 @@
 """Calling the handlers in-process outside the tests (the benchmark): the template's
-environment, a Lambda context, and HTTP API events as the local server builds them.
+environment, a Lambda context, HTTP API events as the local server builds them,
+and a client that routes them to the template's handlers.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
-from local.template import routes
+from local.template import Route, routes
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
@@ -40,24 +44,72 @@ class LambdaContext:
         return 10_000
 
 
-@cache
-def _hit_route() -> Any:
-    return next(r for r in routes() if r.route_key == "POST /v1/sites/{site}/hits")
+def api_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    source_ip: str = "203.0.113.7",
+) -> tuple[Route, dict[str, Any]]:
+    """The template's route for `method path` and the HTTP API event the local server builds."""
+    from local.server import _route_regex, http_api_event
+
+    for route in _routes():
+        found = _route_regex(route.path).fullmatch(path)
+        if found and route.method in (method, "ANY"):
+            break
+    else:
+        raise LookupError(f"no route for {method} {path}")
+    merged = {"user-agent": FIREFOX, "content-type": "application/json"}
+    merged.update({name.lower(): value for name, value in (headers or {}).items()})
+    data = b"" if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    event = http_api_event(
+        route,
+        method,
+        path,
+        urlencode(query or {}),
+        merged.items(),
+        data,
+        source_ip,
+        found.groupdict(),
+    )
+    return route, event
 
 
 def hit_event(
     site: str, headers: dict[str, str] | None = None, body: str | None = None
 ) -> dict[str, Any]:
     """The HTTP API event of a hit on `site` (a Firefox User-Agent unless `headers` say)."""
-    from local.server import http_api_event
+    return api_event("POST", f"/v1/sites/{site}/hits", body, headers)[1]
 
-    merged = {"user-agent": FIREFOX, "content-type": "application/json", **(headers or {})}
-    return http_api_event(
-        _hit_route(),
-        "POST",
-        f"/v1/sites/{site}/hits",
-        headers=merged.items(),
-        body=(body or "").encode(),
-        source_ip="203.0.113.7",
-        path_parameters={"site": site},
-    )
+
+class InProcessApi:
+    """Calls the template's handlers in this process, as the HTTP API would."""
+
+    def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+        route, event = api_event(method, path, body, **kwargs)
+        module, _, function = route.handler.rpartition(".")
+        answer = getattr(importlib.import_module(module), function)(event, LambdaContext())
+        text = answer.get("body") or ""
+        is_json = "json" in (answer.get("headers") or {}).get("Content-Type", "")
+        return answer["statusCode"], json.loads(text) if is_json and text else text
+
+    def register(self, site: str, timezone: str = "Asia/Ho_Chi_Minh", **settings: Any) -> None:
+        status, answer = self.call("PUT", f"/v1/sites/{site}", {"timezone": timezone, **settings})
+        assert status == 200, answer
+
+    def hit(self, site: str, **kwargs: Any) -> dict[str, Any]:
+        status, answer = self.call("POST", f"/v1/sites/{site}/hits", **kwargs)
+        assert status == 200, answer
+        return answer  # type: ignore[no-any-return]
+
+    def stats(self, site: str) -> dict[str, Any]:
+        status, answer = self.call("GET", f"/v1/sites/{site}/stats")
+        assert status == 200, answer
+        return answer  # type: ignore[no-any-return]
+
+
+@cache
+def _routes() -> list[Route]:
+    return routes()
