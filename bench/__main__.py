@@ -15,7 +15,7 @@ import platform
 import sys
 import warnings
 
-from bench import cpu, hostile, imports, requests
+from bench import cpu, hostile, imports, request_counts
 from bench.cost import HitCosts, cost_per_million, price_lines
 from local.lambda_env import use_template_environment
 
@@ -40,7 +40,7 @@ def main() -> None:
     ]
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):  # the functions' EMF metric lines
-        calls = requests.measure(args.hits)
+        calls = request_counts.measure(args.hits)
         timing = cpu.measure(args.iterations)
 
     out.append(f"DynamoDB/SQS requests per operation ({args.hits} each, moto, steady state)")
