@@ -11,6 +11,12 @@ PYTHON ?= python3
 VENV ?= .venv
 TOOLS ?= .venv-tools
 PYTEST_ARGS ?=
+# pytest-xdist: one process per core, each test file on one worker (moto's
+# mock_aws, the local API's in-process moto server and the browser are per
+# process, and module-scoped servers are started once per file).
+# PYTEST_PARALLEL= (empty) runs serially.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
+PYTEST = $(PY) -m pytest -p no:cacheprovider $(PYTEST_PARALLEL)
 
 PY := $(VENV)/bin/python
 DEV := $(VENV)/.installed
@@ -25,11 +31,12 @@ SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
 PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
 BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help run test lint build check-build bench e2e-deps clean distclean
+.PHONY: help run test unit integration reliability e2e lint build check-build bench e2e-deps clean distclean
 
 help:
 	@echo "make run          run the local server (python -m local.server)"
 	@echo "make test         lint, check-build, then the whole pytest suite (what CI runs)"
+	@echo "make unit | integration | reliability | e2e   one suite (PYTEST_ARGS=... to narrow)"
 	@echo "make lint         ruff, mypy, sam validate --lint, cfn-lint, checkov"
 	@echo "make build        sam build (into .aws-sam/)"
 	@echo "make bench        run the benchmark (python -m bench)"
@@ -53,10 +60,16 @@ bench: $(DEV)
 	PYTHONPATH=src:. $(PY) -m bench
 
 test: e2e-deps lint check-build $(DEV)
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+unit integration reliability: $(DEV)
+	$(PYTEST) tests/$@ $(PYTEST_ARGS)
+
+e2e: e2e-deps $(DEV)
+	$(PYTEST) tests/e2e $(PYTEST_ARGS)
 
 lint: $(DEV) $(TOOLS_STAMP)
-	$(VENV)/bin/ruff check src tests local
+	$(VENV)/bin/ruff check src tests local bench
 	$(VENV)/bin/mypy src
 	$(SAM) validate --lint
 	$(TOOLS)/bin/cfn-lint template.yaml

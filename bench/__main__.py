@@ -15,20 +15,21 @@ import platform
 import sys
 import warnings
 
-from bench import cpu, imports, requests
+from bench import cpu, hostile, imports, request_counts
 from bench.cost import HitCosts, cost_per_million, price_lines
-
-# The functions' environment, as in the tests (and moto, never AWS).
-from tests import conftest  # noqa: F401  (sets the template's environment)
+from local.lambda_env import use_template_environment
 
 HOT_KEY_LIMIT = 1000  # writes/s one partition (one item) takes
 
 
 def main() -> None:
+    # The functions' environment, as the template sets it (and moto, never AWS).
+    use_template_environment()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hits", type=int, default=300)
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--import-runs", type=int, default=9)
+    parser.add_argument("--hostile-rounds", type=int, default=100)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")  # Powertools: "No application metrics to publish"
@@ -39,7 +40,7 @@ def main() -> None:
     ]
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):  # the functions' EMF metric lines
-        calls = requests.measure(args.hits)
+        calls = request_counts.measure(args.hits)
         timing = cpu.measure(args.iterations)
 
     out.append(f"DynamoDB/SQS requests per operation ({args.hits} each, moto, steady state)")
@@ -80,6 +81,11 @@ def main() -> None:
     out.append(f"  ours {timing.ours_cpu_ms:.3f} ms CPU ({timing.ours_wall_ms:.3f} ms wall)")
     out.append(f"  bare {timing.bare_cpu_ms:.3f} ms CPU ({timing.bare_wall_ms:.3f} ms wall)")
     out.append(f"  ratio {timing.ratio:.2f}x (SPEC: within 2x)")
+    out.append("")
+
+    with contextlib.redirect_stdout(quiet):
+        hostile_lines = hostile.report(args.hostile_rounds)
+    out.extend(hostile_lines)
     out.append("")
 
     out.extend(imports.report(args.import_runs))

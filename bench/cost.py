@@ -5,7 +5,7 @@ in 2025 (DynamoDB on-demand after its 2024-11-01 price cut); they were not
 fetched by this run: re-check them before quoting. Free tiers are ignored.
 
 What is measured and what is assumed:
-- requests per hit and the day item's size: measured (bench.requests);
+- requests per hit and the day item's size: measured (bench.request_counts);
 - Lambda duration: the measured handler CPU per warm hit (bench.cpu, on this
   machine's full core) stretched to the CPU share of the template's memory
   (Lambda gives 1 vCPU at 1,769 MB), plus an ASSUMED round trip per request

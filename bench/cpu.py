@@ -51,7 +51,7 @@ def measure(iterations: int = 1500) -> CpuFigures:
     from counters.models import Site
     from counters.service import default_service
     from handlers.hits import lambda_handler
-    from tests.conftest import Api, LambdaContext
+    from local.lambda_env import LambdaContext, api_event
 
     counter = default_service()
     client = counter.storage.client
@@ -61,7 +61,7 @@ def measure(iterations: int = 1500) -> CpuFigures:
     # Warm state: the site's settings and the day's salt are cached, as after the first hit.
     counter._sites[site] = (float("inf"), Site(id=site, timezone="UTC"))
     counter._salts[now.date()] = b"s" * 32
-    event = Api().event(
+    _, event = api_event(
         "POST", f"/v1/sites/{site}/hits", {"path": "/a"}, headers={"user-agent": FIREFOX}
     )
     context = LambdaContext()

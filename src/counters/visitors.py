@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 # or the one before it, so anyone seen under 5 minutes ago is in, and nobody
 # unseen for 10 minutes is.
 WINDOW_SECONDS = 300
+# A browser's User-Agent is under 300 characters; the bot detector's cost grows
+# with the square of the length (10,000 characters: ~15 s of CPU), so a longer
+# one is not counted, and never reaches it.
+MAX_USER_AGENT = 512
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ def _crawler_detect() -> CrawlerDetect:
 
 def skip_reason(view: PageView) -> str | None:
     """Why this page view must not be counted, or None to count it."""
+    if len(view.user_agent) > MAX_USER_AGENT:
+        return "user-agent-too-long"
     if not view.user_agent.strip():
         return "no-user-agent"
     if view.prefetch:

@@ -21,6 +21,7 @@ from counters.models import SITE_ID_PATTERN
 from counters.service import UnknownSiteError
 from counters.storage import OutcomeUnknownError
 from handlers import end_cold_start
+from handlers.limits import refusal
 
 logger = Logger()
 metrics = Metrics()
@@ -90,7 +91,7 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any],
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            return app.resolve(event, context)
+            return refusal(event) or app.resolve(event, context)
         finally:
             end_cold_start()
 

@@ -18,6 +18,7 @@ from counters.service import ForbiddenOriginError, default_service
 from counters.settings import settings
 from counters.visitors import PageView
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
+from handlers.limits import HEADER_LIMITS
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
@@ -170,6 +171,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # The widget posts its JSON as text/plain: a "simple" request, so browsers send
     # no CORS preflight and a page view stays one request.
     headers = event.get("headers") or {}
-    if headers.get("content-type", "").startswith("text/plain"):
+    content_type = headers.get("content-type", "")
+    if content_type.startswith("text/plain") and len(content_type) <= HEADER_LIMITS["content-type"]:
         event = {**event, "headers": {**headers, "content-type": "application/json"}}
     return _resolve(event, context)

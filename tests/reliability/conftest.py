@@ -120,3 +120,9 @@ def local_api() -> Iterator[Harness]:
     finally:
         api.stop()
         _reset()
+
+
+# The local API answers a request in milliseconds, even with 16 clients at once on a
+# busy 2-core machine; a request without an answer in this long is a failure (a hung
+# or runaway handler), never a slow pass.
+ANSWER_SECONDS = 10

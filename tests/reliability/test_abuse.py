@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.reliability.conftest import DEFAULT_INSTANT, Harness
+from tests.reliability.conftest import ANSWER_SECONDS, DEFAULT_INSTANT, Harness
 
 _sessions = threading.local()
 
@@ -32,7 +32,9 @@ def hit(harness: Harness, ip: str, agent: str, second: float) -> dict:
         "User-Agent": agent,
         "X-Test-Clock": repr((DEFAULT_INSTANT + timedelta(seconds=second)).timestamp()),
     }
-    answer = session.post(f"{harness.url}/v1/sites/portal/hits", headers=headers, timeout=30)
+    answer = session.post(
+        f"{harness.url}/v1/sites/portal/hits", headers=headers, timeout=ANSWER_SECONDS
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()  # type: ignore[no-any-return]
 

@@ -1,7 +1,7 @@
 """Many clients at once, across local midnight (and a month and year end): exact figures.
 
-32 threads send 3,200 hits through the local HTTP API. Each hit carries its own
-instant (X-Test-Clock), in send order from 8 s before local midnight to 8 s
+16 threads send 1,600 hits through the local HTTP API. Each hit carries its own
+instant (X-Test-Clock), in send order from 4 s before local midnight to 4 s
 after, so requests of both days are in flight together: hits stamped before
 midnight keep arriving after the new day opened and sealed the old one.
 """
@@ -20,13 +20,15 @@ import pytest
 import requests
 
 from tests.figures import expected, figures
-from tests.reliability.conftest import Harness
+from tests.reliability.conftest import ANSWER_SECONDS, Harness
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=ZoneInfo(TIMEZONE))
-THREADS = 32
-HITS = 3200
-VISITORS = 400  # each sends 8 hits, 2 s apart in clock time: one visit per local day
+# Bounded in count: enough clients and hits in flight across midnight for the race
+# to happen (asserted below), few enough for a busy 2-core machine.
+THREADS = 16
+HITS = 1600
+VISITORS = 200  # each sends 8 hits, 1 s apart in clock time: one visit per local day
 STEP = timedelta(milliseconds=5)
 
 
@@ -67,7 +69,7 @@ def send_all(harness: Harness, site: str) -> dict[int, tuple[int, dict[str, Any]
                 }
                 try:
                     url = f"{harness.url}/v1/sites/{site}/hits"
-                    r = session.post(url, headers=headers, timeout=60)
+                    r = session.post(url, headers=headers, timeout=ANSWER_SECONDS)
                     answers[i] = (r.status_code, r.json())
                 except BaseException as exc:  # noqa: BLE001 - reported below
                     failures.append(exc)
@@ -77,9 +79,8 @@ def send_all(harness: Harness, site: str) -> dict[int, tuple[int, dict[str, Any]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=300)
+        t.join()  # each request is bounded by ANSWER_SECONDS
     assert not failures, failures[:3]
-    assert not any(t.is_alive() for t in threads), "workers did not finish in time"
     return answers
 
 

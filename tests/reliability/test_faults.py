@@ -35,7 +35,7 @@ import requests
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
-from tests.reliability.conftest import DEFAULT_INSTANT, Harness
+from tests.reliability.conftest import ANSWER_SECONDS, DEFAULT_INSTANT, Harness
 
 FAULT_RATE = 0.12
 FAULTS = ["throttled", "throttling", "internal", "connect-timeout", "read-timeout", "lost-response"]
@@ -145,7 +145,9 @@ def hit(harness: Harness, i: int) -> tuple[int, dict[str, Any], str]:
         "X-Test-Clock": repr((DEFAULT_INSTANT + timedelta(seconds=i / 10)).timestamp()),
         "X-Test-Id": str(i),
     }
-    answer = requests.post(f"{harness.url}/v1/sites/faulty/hits", headers=headers, timeout=60)
+    answer = requests.post(
+        f"{harness.url}/v1/sites/faulty/hits", headers=headers, timeout=ANSWER_SECONDS
+    )
     return answer.status_code, answer.json(), answer.headers.get("Content-Type", "")
 
 

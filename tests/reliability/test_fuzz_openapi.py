@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
-from tests.reliability.conftest import Harness
+from tests.reliability.conftest import ANSWER_SECONDS, Harness
 
 EXAMPLES_PER_OPERATION = 40
 
@@ -47,7 +47,7 @@ def test_fuzzed_requests_never_fail_the_server_and_errors_store_nothing(local_ap
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        response = case.call(base_url=local_api.url, session=session, timeout=30)
+        response = case.call(base_url=local_api.url, session=session, timeout=ANSWER_SECONDS)
         state["calls"] += 1
         label = f"{case.method} {case.formatted_path}"
         headers = {name.lower(): value for name, value in response.headers.items()}

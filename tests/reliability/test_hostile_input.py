@@ -10,7 +10,9 @@ import json
 import socket
 from typing import Any
 
-from tests.reliability.conftest import Harness
+import pytest
+
+from tests.reliability.conftest import ANSWER_SECONDS, Harness
 
 UA = b"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 HIT = "/v1/sites/portal/hits"
@@ -34,11 +36,14 @@ def send(
     ]
     merged = {b"User-Agent": UA, b"Content-Type": b"application/json", **(headers or {})}
     lines += [name + b": " + value for name, value in merged.items()]
-    with socket.create_connection((host, port), timeout=30) as conn:
-        conn.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
-        raw = b""
-        while chunk := conn.recv(65536):
-            raw += chunk
+    try:
+        with socket.create_connection((host, port), timeout=ANSWER_SECONDS) as conn:
+            conn.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            raw = b""
+            while chunk := conn.recv(65536):
+                raw += chunk
+    except TimeoutError:
+        pytest.fail(f"no answer within {ANSWER_SECONDS} s to {method} {target[:80]!r}")
     head, _, payload = raw.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     content_type = next(
@@ -181,27 +186,33 @@ def test_hostile_requests_are_refused_with_a_message_and_store_nothing(local_api
     assert local_api.dump() == before
 
 
-# Valid hits that carry markup, traversal and odd bytes: counted, and none of it is stored.
-ACCEPTED: list[tuple[bytes, dict[bytes, bytes]]] = [
-    (b'{"path": "/../../etc/passwd", "referrer": "javascript:alert(1)"}', {}),
-    (b'{"path": "/<script>alert(1)</script>", "referrer": "https://x.vn/\\"><img src=x>"}', {}),
-    ('{"path": "/tin-tức/ả?q=\'; DROP TABLE--"}'.encode(), {}),
-    (b"", {b"User-Agent": b"<script>alert('ua')</script> Mozilla/5.0"}),
-    (b"", {b"User-Agent": b"Mozilla/5.0 \xff\xfe\xc3"}),
-    (b"", {b"User-Agent": b"Mozilla/5.0 " + b"A" * 16_000}),
-    (b"", {b"X-Forwarded-For": b"not-an-ip, <script>"}),
-    (b"", {b"X-Forwarded-For": b"2001:db8::1%eth0"}),
-    (b'{"path": "/a"}', {b"Content-Type": b"text/plain;charset=UTF-8"}),
-    (b"null", {}),
+# Valid hits that carry markup, traversal and odd bytes: answered, and none of it is
+# stored; counted (True) or not (False: a User-Agent over 512 bytes is no browser's).
+ACCEPTED: list[tuple[bytes, dict[bytes, bytes], bool]] = [
+    (b'{"path": "/../../etc/passwd", "referrer": "javascript:alert(1)"}', {}, True),
+    (
+        b'{"path": "/<script>alert(1)</script>", "referrer": "https://x.vn/\\"><img src=x>"}',
+        {},
+        True,
+    ),
+    ('{"path": "/tin-tức/ả?q=\'; DROP TABLE--"}'.encode(), {}, True),
+    (b"", {b"User-Agent": b"<script>alert('ua')</script> Mozilla/5.0"}, True),
+    (b"", {b"User-Agent": b"Mozilla/5.0 \xff\xfe\xc3"}, True),
+    (b"", {b"User-Agent": b"Mozilla/5.0 " + b"A" * 16_000}, False),
+    (b"", {b"X-Forwarded-For": b"not-an-ip, <script>"}, True),
+    (b"", {b"X-Forwarded-For": b"2001:db8::1%eth0"}, True),
+    (b'{"path": "/a"}', {b"Content-Type": b"text/plain;charset=UTF-8"}, True),
+    (b"null", {}, True),
 ]
 
 
 def test_odd_but_valid_hits_count_and_store_none_of_what_they_carry(local_api: Harness) -> None:
-    local_api.register("portal")
-    for body, headers in ACCEPTED:
+    local_api.register("portal", count="pageviews")  # every counted hit shows counted: true
+    for body, headers, counted in ACCEPTED:
         status, answer, raw = send(local_api, "POST", HIT, body, headers)
         assert status == 200, (body, headers, raw[:300])
         assert answer["site"] == "portal"
+        assert answer["counted"] is counted, (body[:60], {k: v[:60] for k, v in headers.items()})
     dump = local_api.dump()
     pages = [item for item in dump if item["pk"]["S"].startswith("PAGES#")]
     others = json.dumps([item for item in dump if item not in pages], default=repr)

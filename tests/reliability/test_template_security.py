@@ -232,3 +232,27 @@ def test_alarms_watch_errors_throttles_and_5xx() -> None:
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "VisitCounter"
     assert env["POWERTOOLS_SERVICE_NAME"] == "visit-counter"
+
+
+def test_each_function_reserves_its_own_concurrency() -> None:
+    """A flood on one group (hits) cannot take the executions reads and operators need."""
+    parameters = TEMPLATE["Parameters"]
+    reserved = {}
+    for name, function in FUNCTIONS.items():
+        value = function["Properties"].get("ReservedConcurrentExecutions")
+        assert value is not None, f"{name} reserves no concurrency"
+        condition, chosen, otherwise = value["Fn::If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}, name
+        reserved[name] = int(parameters[chosen["Ref"]]["Default"])
+    groups = {
+        "HitFunction": "HitConcurrency",
+        "StatsFunction": "ReadConcurrency",
+        "SitesFunction": "OperatorConcurrency",
+    }
+    for name, parameter in groups.items():
+        assert FUNCTIONS[name]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1] == {
+            "Ref": parameter
+        }
+    assert all(n > 0 for n in reserved.values()), reserved
+    # The account's default limit is 1,000, of which AWS keeps 100 unreserved.
+    assert sum(reserved.values()) <= 900, reserved

@@ -105,23 +105,23 @@ def _moto() -> Iterator[tuple[Any, Any]]:
 def measure(hits: int = 300) -> Figures:
     import os
 
+    from counters.service import default_counter
     from counters.settings import settings
-    from tests.conftest import Api, LambdaContext, reset_warm_state
+    from local.lambda_env import InProcessApi, LambdaContext
 
     per_operation: dict[str, tuple[float, str]] = {}
     once: dict[str, tuple[int, str]] = {}
     with _moto() as (dynamodb, sqs):
         os.environ["QUEUE_URL"] = sqs.create_queue(QueueName="HitQueue")["QueueUrl"]
         settings.cache_clear()
-        reset_warm_state()
-        from counters.service import default_service
+        default_counter.cache_clear()  # a fresh warm instance: clients on moto
 
         counter = default_service()
         calls = Calls()
         counter.storage.client.meta.events.register("before-parameter-build.dynamodb", calls.hook)
         assert counter.queue is not None
         counter.queue.client.meta.events.register("before-parameter-build.sqs", calls.hook)
-        api = Api()
+        api = InProcessApi()
         api.register("direct", "UTC")
         api.register("buffered", "UTC", mode="buffered")
 
@@ -205,7 +205,7 @@ def measure(hits: int = 300) -> Figures:
         day_writes = sum(n for key, n in calls.writes_per_key.items() if "|DAY#" in key)
         del os.environ["QUEUE_URL"]
         settings.cache_clear()
-        reset_warm_state()
+        default_counter.cache_clear()
     direct_hits = hits
     return Figures(
         per_operation=per_operation,

@@ -1,0 +1,59 @@
+"""The sizes an HTTP API request may have, checked before any parser sees a byte of it.
+
+The HTTP API passes headers of up to ~10 KB and bodies of up to 10 MB; JSON,
+pydantic, regular expressions and the bot detector (quadratic on long strings)
+would pay for every byte. Each header a handler or Powertools reads, the body,
+the path and the query string are bounded here; a request over a bound is
+answered 413/414/431 with a JSON message and reaches no handler. Headers no code
+reads (Referer, Accept-Language, ...) are left alone: nothing parses them, and a
+real browser's may be long. The User-Agent is bounded apart (counters.visitors):
+a hit with a long one is answered but not counted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Header (lower-case) -> the most characters it may have. Each is read by our
+# code or by Powertools, and each bound is well above what a browser sends.
+HEADER_LIMITS: dict[str, int] = {
+    "origin": 512,  # scheme://host:port; a host name is at most 253
+    "sec-purpose": 128,  # "prefetch;prerender"
+    "purpose": 128,
+    "idempotency-key": 1024,  # pydantic answers 422 over the route's own bound (128)
+    "content-type": 256,
+    "access-control-request-method": 64,
+    "access-control-request-headers": 512,
+}
+# The largest valid body: a settings document with 50 origins, or a hit whose path
+# and referrer (2,048 characters each) are written entirely in \uXXXX escapes.
+MAX_BODY_CHARS = 32 * 1024
+MAX_PATH_CHARS = 1024
+MAX_QUERY_CHARS = 1024
+
+
+def _answer(status: int, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }
+
+
+def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a request over a bound, or None when every part is within its bound."""
+    headers = event.get("headers") or {}
+    for name, limit in HEADER_LIMITS.items():
+        value = headers.get(name)
+        if value is not None and len(value) > limit:
+            return _answer(431, f"the {name} header is too long (at most {limit} characters)")
+    body = event.get("body")
+    if body is not None and len(body) > MAX_BODY_CHARS:
+        return _answer(413, f"the request body is too large (at most {MAX_BODY_CHARS} bytes)")
+    if len(event.get("rawPath") or "") > MAX_PATH_CHARS:
+        return _answer(414, f"the path is too long (at most {MAX_PATH_CHARS} characters)")
+    if len(event.get("rawQueryString") or "") > MAX_QUERY_CHARS:
+        return _answer(414, f"the query string is too long (at most {MAX_QUERY_CHARS} characters)")
+    return None
