@@ -15,7 +15,7 @@ import platform
 import sys
 import warnings
 
-from bench import cpu, imports, requests
+from bench import breakdown_accuracy, cpu, imports, requests
 from bench.cost import HitCosts, cost_per_million, price_lines
 
 # The functions' environment, as in the tests (and moto, never AWS).
@@ -83,6 +83,9 @@ def main() -> None:
     out.append("")
 
     out.extend(imports.report(args.import_runs))
+    out.append("")
+
+    out.extend(breakdown_accuracy.report())
     out.append("")
 
     out.extend(price_lines())

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import astuple, dataclass, fields
-from typing import Literal
+from typing import Literal, get_args
 
 from counters import sources, useragents
 from counters.useragents import bot_family
 
 __all__ = [
     "DIMENSIONS",
+    "Dimension",
     "MAX_VALUES_PER_DAY",
     "OTHER",
     "HitFacts",
@@ -27,11 +28,18 @@ __all__ = [
     "top_rows",
 ]
 
-DIMENSIONS = ("source", "campaign", "browser", "os", "device", "country", "language", "hour", "bot")
+Dimension = Literal[
+    "source", "campaign", "browser", "os", "device", "country", "language", "hour", "bot"
+]
+DIMENSIONS: tuple[str, ...] = get_args(Dimension)
 OTHER = "(other)"  # the row for values past the per-day cap
 UNKNOWN = "(unknown)"
 MAX_VALUES_PER_DAY = 500  # distinct values per dimension and day
 MAX_ENCODED_BYTES = 300
+MAX_RANGE_DAYS = 366  # read side: a year of days, 13 monthly Queries at most
+DEFAULT_DAYS = 30
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
 MAX_NAME_BYTES = 24  # browser and OS family names
 MAX_ACCEPT_LANGUAGE = 256
 MAX_ADDRESS = 45  # the longest textual IPv6 address
@@ -56,7 +64,10 @@ class HitFacts:
     language: str
 
     def __post_init__(self) -> None:
-        limits = {"source": sources.MAX_SOURCE_BYTES, "campaign": 3 * sources.MAX_CAMPAIGN_PART_BYTES + 6}
+        limits = {
+            "source": sources.MAX_SOURCE_BYTES,
+            "campaign": 3 * sources.MAX_CAMPAIGN_PART_BYTES + 6,
+        }
         for field in fields(self):
             value = getattr(self, field.name)
             if not isinstance(value, str) or _CONTROL.search(value):
@@ -99,10 +110,10 @@ def country_of(client_ip: str, viewer_country: str | None) -> str:
     import iptocc  # loaded on first use: its tables are in the extension
 
     try:
-        code = iptocc.country_code(client_ip[:MAX_ADDRESS].strip())
+        found = iptocc.country_code(client_ip[:MAX_ADDRESS].strip())
     except ValueError:
         return ""
-    return code if isinstance(code, str) and _COUNTRY.match(code) else ""
+    return found if isinstance(found, str) and _COUNTRY.match(found) else ""
 
 
 def language_of(accept_language: str | None) -> str:
@@ -177,7 +188,9 @@ def top_rows(
             total[1] += pageviews
     other = totals.pop(OTHER, [0, 0])
     figure = 0 if count == "visits" else 1
-    ranked = sorted(totals.items(), key=lambda item: (-item[1][figure], -item[1][1 - figure], item[0]))
+    ranked = sorted(
+        totals.items(), key=lambda item: (-item[1][figure], -item[1][1 - figure], item[0])
+    )
     rows = [Row(value, visits, pageviews) for value, (visits, pageviews) in ranked[:limit]]
     for _value, (visits, pageviews) in ranked[limit:]:
         other[0] += visits

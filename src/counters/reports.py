@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from counters import history, pages
-from counters.models import PageViews, Series, SeriesPoint, Site, TopPages
+from counters import breakdown_items, breakdowns, history, pages
+from counters.models import Breakdown, BreakdownRow, PageViews, Series, SeriesPoint, Site, TopPages
 from counters.periods import local_date
 from counters.service import Counter
 
@@ -60,4 +60,42 @@ def top_pages(
         from_=first,
         to=last,
         pages=[PageViews(path=p.path, pageviews=p.pageviews) for p in ranked],
+    )
+
+
+class BreakdownRangeError(ValueError):
+    pass
+
+
+def breakdown(
+    counter: Counter,
+    site: Site,
+    dimension: str,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int = breakdowns.DEFAULT_LIMIT,
+) -> Breakdown:
+    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+    last = last or local_date(site.timezone, counter.clock())
+    if first is None:
+        first = max(
+            date.min, date.fromordinal(max(1, last.toordinal() - breakdowns.DEFAULT_DAYS + 1))
+        )
+    if first > last:
+        raise BreakdownRangeError(f"from ({first}) is after to ({last})")
+    length = (last - first).days + 1
+    if length > breakdowns.MAX_RANGE_DAYS:
+        raise BreakdownRangeError(
+            f"the range has {length} days; at most {breakdowns.MAX_RANGE_DAYS} per request"
+        )
+    days = breakdown_items.breakdown_days(counter.storage, site.id, dimension, first, last)
+    count = "pageviews" if dimension == "bot" else site.count
+    rows = breakdowns.top_rows(days, limit, count)
+    return Breakdown(
+        site=site.id,
+        dimension=dimension,
+        from_=first,
+        to=last,
+        count=count,
+        rows=[BreakdownRow(value=r.value, visits=r.visits, pageviews=r.pageviews) for r in rows],
     )

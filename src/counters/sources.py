@@ -58,9 +58,7 @@ _NAMED_HOSTS = {
     "github.com": "GitHub",
 }
 # Search engines with country domains: google.com.vn, google.de, yahoo.co.jp, yandex.ru...
-_COUNTRY_DOMAINS = re.compile(
-    r"(?:^|\.)(google|yahoo|yandex)\.(?:com?\.)?[a-z]{2,3}$"
-)
+_COUNTRY_DOMAINS = re.compile(r"(?:^|\.)(google|yahoo|yandex)\.(?:com?\.)?[a-z]{2,3}$")
 _ENGINE_NAMES = {"google": "Google", "yahoo": "Yahoo", "yandex": "Yandex"}
 # Android apps send "android-app://package/": name the few that matter.
 _APPS = {

@@ -131,8 +131,8 @@ def bot_family(user_agent: str) -> str:
 
 @cache
 def _extractors() -> tuple[Any, Any]:
-    import ua_parser_rs  # type: ignore[import-untyped]
-    from ua_parser_builtins.lazy import MATCHERS  # type: ignore[import-untyped]
+    import ua_parser_rs
+    from ua_parser_builtins.lazy import MATCHERS
 
     agents, systems, _devices = MATCHERS
     fields = attrgetter("regex", "family", "major", "minor", "patch", "patch_minor")

@@ -71,11 +71,15 @@ def test_campaign_is_three_normalised_bounded_parts() -> None:
     assert sources.campaign_of(None) == ""
     assert sources.campaign_of({"utm_source": "  ", "utm_medium": ""}) == ""
     assert (
-        sources.campaign_of({"utm_source": "Zalo", "utm_medium": "Social", "utm_campaign": "Tết 2026"})
+        sources.campaign_of(
+            {"utm_source": "Zalo", "utm_medium": "Social", "utm_campaign": "Tết 2026"}
+        )
         == "zalo / social / tết 2026"
     )
     assert sources.campaign_of({"utm_campaign": "a/b\x00c"}) == "- / - / a-bc"
-    long = sources.campaign_of({"utm_source": "ệ" * 100, "utm_medium": "x" * 100, "utm_campaign": "y"})
+    long = sources.campaign_of(
+        {"utm_source": "ệ" * 100, "utm_medium": "x" * 100, "utm_campaign": "y"}
+    )
     source, medium, campaign = long.split(" / ")
     assert len(source.encode()) <= 40 and len(medium) == 40 and campaign == "y"
 
@@ -100,10 +104,19 @@ def test_browser_os_and_device(ua: str, browser: str, os: str, device: str) -> N
     [
         ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Googlebot"),
         ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "Bingbot"),
-        ("Mozilla/5.0 (compatible; coccocbot-web/1.0; +http://help.coccoc.com/searchengine)", "coccocbot"),
-        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "facebookexternalhit"),
+        (
+            "Mozilla/5.0 (compatible; coccocbot-web/1.0; +http://help.coccoc.com/searchengine)",
+            "coccocbot",
+        ),
+        (
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+            "facebookexternalhit",
+        ),
         ("Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)", "YandexBot"),
-        ("Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)", "Baiduspider"),
+        (
+            "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+            "Baiduspider",
+        ),
         ("SomethingElse-crawler/1.0", "other bot"),
         ("x" * 600 + "Googlebot", "other bot"),  # past the bound: never seen
     ],
@@ -113,7 +126,9 @@ def test_bot_family(ua: str, family: str) -> None:
 
 
 def test_bots_are_detected_and_browsers_are_not() -> None:
-    assert useragents.is_bot("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+    assert useragents.is_bot(
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    )
     assert useragents.is_bot("curl/8.5.0")
     assert not useragents.is_bot(CHROME_WIN)
     assert not useragents.is_bot(IPHONE)
@@ -121,7 +136,14 @@ def test_bots_are_detected_and_browsers_are_not() -> None:
 
 @pytest.mark.parametrize(
     ("header", "language"),
-    [("vi-VN,vi;q=0.9,en;q=0.8", "vi"), ("EN", "en"), ("*", ""), (None, ""), ("x" * 10_000, ""), ("fil-PH", "fil")],
+    [
+        ("vi-VN,vi;q=0.9,en;q=0.8", "vi"),
+        ("EN", "en"),
+        ("*", ""),
+        (None, ""),
+        ("x" * 10_000, ""),
+        ("fil-PH", "fil"),
+    ],
 )
 def test_language_is_the_first_primary_subtag(header: str | None, language: str) -> None:
     assert language_of(header) == language
@@ -141,7 +163,13 @@ def test_facts_of_a_hit() -> None:
 
 
 def test_viewer_country_header_wins_and_bad_ones_are_ignored() -> None:
-    common = {"user_agent": IPHONE, "referrer": None, "utm": None, "accept_language": None, "site_hosts": ()}
+    common = {
+        "user_agent": IPHONE,
+        "referrer": None,
+        "utm": None,
+        "accept_language": None,
+        "site_hosts": (),
+    }
     assert facts_of(client_ip="113.160.0.1", viewer_country="jp", **common).country == "JP"
     assert facts_of(client_ip="113.160.0.1", viewer_country="XYZ", **common).country == "VN"
     assert facts_of(client_ip="not an address", viewer_country=None, **common).country == ""
@@ -208,6 +236,10 @@ def test_top_rows_add_days_rank_by_the_sites_figure_and_fold_the_rest() -> None:
         Row(OTHER, 4, 4),
     ]
     assert [row.value for row in top_rows(days, limit=10, count="pageviews")] == [
-        "Facebook", "Google", "a.vn", "b.vn", OTHER,
+        "Facebook",
+        "Google",
+        "a.vn",
+        "b.vn",
+        OTHER,
     ]
     assert top_rows([], limit=5) == []
