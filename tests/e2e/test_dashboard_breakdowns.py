@@ -1,0 +1,106 @@
+"""Breakdown panels in a real browser: items seeded in the aggregator's layout, lists, charts, CSV, phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import date, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.e2e.conftest import USER_AGENT, Operator, screenshot
+
+pytestmark = pytest.mark.e2e
+
+SITE = "e2e-breakdowns"
+SEED = {
+    "source": {"Google": (40, 90), "Zalo": (25, 30), "direct": (10, 12), "baomoi.com": (3, 3)},
+    "browser": {"Chrome": (50, 100), "Cốc Cốc": (20, 25), "Safari": (8, 10)},
+    "os": {"Android": (40, 60), "Windows": (30, 60), "iOS": (8, 10)},
+    "device": {"mobile": (48, 70), "desktop": (30, 65)},
+    "country": {"VN": (70, 120), "US": (5, 10), "(unknown)": (3, 5)},
+    "language": {"vi": (70, 120), "en": (8, 15)},
+    "campaign": {"zalo / social / tet-2026": (12, 14)},
+    "hour": {"08": (20, 30), "09": (30, 50), "20": (28, 55)},
+    "bot": {"Googlebot": (0, 40), "Bingbot": (0, 12)},
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(local_api: Any) -> date:
+    operator = Operator(local_api.url)
+    operator.register(SITE)
+    today = date.fromisoformat(operator.today(SITE))
+    client = boto3.client("dynamodb", region_name="us-east-1")  # the local API's moto endpoint
+    for days_ago in (0, 1):
+        day = today - timedelta(days=days_ago)
+        for dimension, values in SEED.items():
+            item: dict[str, Any] = {
+                "pk": {"S": f"BREAKDOWN#{SITE}#{day:%Y-%m}"},
+                "sk": {"S": f"{dimension}#{day.isoformat()}"},
+            }
+            for value, (visits, pageviews) in values.items():
+                if dimension != "bot":
+                    item[f"v:{value}"] = {"N": str(visits)}
+                item[f"p:{value}"] = {"N": str(pageviews)}
+            client.put_item(TableName=os.environ["TABLE_NAME"], Item=item)
+    return today
+
+
+def open_dashboard(page: Any, local_api: Any, lang: str = "en") -> None:
+    page.goto(f"{local_api.url}/dashboard?site={SITE}&lang={lang}")
+    page.wait_for_selector("body[data-breakdowns=ready], body[data-state=error]", timeout=45_000)
+    assert page.get_attribute("body", "data-breakdowns") == "ready", page.text_content("#status")
+
+
+def names(page: Any, dimension: str) -> list[str]:
+    return page.eval_on_selector_all(f"#rows-{dimension} li .path", "n => n.map(x => x.textContent)")
+
+
+def test_panels_show_the_seeded_breakdowns(page: Any, local_api: Any, seeded: date) -> None:
+    open_dashboard(page, local_api)
+    assert names(page, "source") == ["Google", "Zalo", "Direct", "baomoi.com"]
+    assert page.inner_text("#rows-source li:first-child .views") == "80"  # two days of 40 visits
+    assert names(page, "country") == ["Vietnam", "United States", "(unknown)"]
+    assert names(page, "language") == ["Vietnamese", "English"]
+    assert names(page, "device") == ["Mobile", "Desktop"]
+    assert names(page, "bot") == ["Googlebot", "Bingbot"]
+    assert page.inner_text("#rows-bot li:first-child .views") == "80"  # bots: hits
+    hours = page.eval_on_selector_all(
+        "#chart-hour rect.bar", "r => r.map(x => [x.dataset.period, x.dataset.value])"
+    )
+    assert len(hours) == 24
+    assert dict(hours)["09"] == "60" and dict(hours)["00"] == "0"
+    weekdays = page.eval_on_selector_all("#chart-weekday rect.bar", "r => r.length")
+    assert weekdays == 7
+    screenshot(page, "dashboard-breakdowns.png", full_page=True)
+
+
+def test_vietnamese_names_and_csv(page: Any, local_api: Any, seeded: date) -> None:
+    open_dashboard(page, local_api, lang="vi")
+    assert names(page, "country")[0] == "Việt Nam"
+    assert names(page, "source")[2] == "Truy cập trực tiếp"
+    with page.expect_download() as info:
+        page.click("#card-browser button.csv")
+    download = info.value
+    assert download.suggested_filename.startswith(f"{SITE}_browser_")
+    with open(download.path(), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(io.StringIO(fh.read())))
+    assert rows[0] == {"value": "Chrome", "visits": "100", "pageviews": "200"}
+    assert {"value": "Cốc Cốc", "visits": "40", "pageviews": "50"} in rows
+
+
+def test_breakdowns_on_a_phone(browser: Any, local_api: Any, seeded: date) -> None:
+    context = browser.new_context(
+        user_agent=USER_AGENT, viewport={"width": 390, "height": 844}, device_scale_factor=2
+    )
+    page = context.new_page()
+    try:
+        open_dashboard(page, local_api, lang="vi")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "dashboard-breakdowns-phone.png", full_page=True)
+    finally:
+        context.close()
