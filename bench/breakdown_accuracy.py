@@ -1,16 +1,16 @@
-"""Breakdowns: bot detection and User-Agent parsing checked against labelled corpora, and their CPU.
+"""Breakdowns: bot detection and User-Agent parsing against labelled corpora, and their CPU.
 
-Corpora come from maintained packages (pinned in requirements-dev.txt / src/requirements.txt),
-nothing is written here and nothing is downloaded at run time:
-- browsers: fake-useragent's data file (real browser User-Agents with browser, OS and
-  device-type labels; its labels are ua-parser's families, so browser/OS agreement checks
-  our folding more than an independent parser);
-- bots: the `instances` (real User-Agents seen in the wild) of crawler-user-agents.
-  Our detector *is* crawler-user-agents' patterns, so its recall on its own instances is a
-  consistency check; crawlerdetect and ua-parser's "Spider" device give independent figures.
+Corpora come from maintained packages pinned in requirements-dev.txt and
+src/requirements.txt; nothing is written here and nothing is downloaded at run time:
+- Matomo Device Detector's test fixtures (shipped in the `device-detector` package): real
+  bot User-Agents (bots.yml) and real browser User-Agents labelled with browser, OS and
+  device type. Independent of both our bot lists and of ua-parser.
+- fake-useragent's data file: today's common browser User-Agents (labels are ua-parser's
+  own families, so there it checks our folding, not the parser).
+- crawler-user-agents' `instances`: real bot User-Agents; one of our two bot lists, so its
+  recall there is a consistency check.
 
-CPU: per distinct User-Agent (every parser cache bypassed: each string is new to it) and
-per repeated one (the same string again; only the bot pattern's lazy DFA warms).
+CPU: per distinct User-Agent (no cache anywhere: every string is new) and per repeated one.
 """
 
 from __future__ import annotations
@@ -19,13 +19,61 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from importlib import resources
+from typing import Any
 
 from counters import useragents
 
 MAX_UA = useragents.MAX_USER_AGENT
+# Matomo's names -> ours, for the few that differ only in naming.
+MATOMO_BROWSERS = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Webview": "Android WebView",
+    "Mobile Safari": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Firefox Mobile iOS": "Firefox",
+    "Samsung Browser": "Samsung Internet",
+    "Microsoft Edge": "Edge",
+    "Opera Mobile": "Opera",
+    "Yandex Browser": "Yandex",
+    "Coc Coc": "Cốc Cốc",
+    "UC Browser": "UC Browser",
+    "IE Mobile": "IE Mobile",
+    "Internet Explorer": "IE",
+}
+MATOMO_OSES = {
+    "Mac": "macOS",
+    "GNU/Linux": "Linux",
+    "Ubuntu": "Linux",
+    "Debian": "Linux",
+    "Fedora": "Linux",
+}
+MATOMO_DEVICES = {"smartphone": "mobile", "phablet": "mobile", "feature phone": "mobile"}
 
 
-def browsers() -> list[dict[str, str]]:
+def _yaml(name: str) -> list[dict[str, Any]]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    root = resources.files("device_detector").joinpath("tests/fixtures/upstream")
+    return yaml.load(root.joinpath(name).read_text("utf-8"), Loader=loader) or []  # noqa: S506
+
+
+def matomo() -> tuple[list[str], list[dict[str, Any]]]:
+    """(bot UAs, labelled browser rows) of Matomo's fixtures, distinct."""
+    root = resources.files("device_detector").joinpath("tests/fixtures/upstream")
+    bots = list(dict.fromkeys(row["user_agent"] for row in _yaml("bots.yml")))
+    browsers: dict[str, dict[str, Any]] = {}
+    for entry in sorted(p.name for p in root.iterdir() if p.name.endswith(".yml")):
+        if entry == "bots.yml":
+            continue
+        for row in _yaml(entry):
+            if isinstance(row, dict) and (row.get("client") or {}).get("type") == "browser":
+                browsers.setdefault(row["user_agent"], row)
+    return bots, list(browsers.values())
+
+
+def fake_useragent_browsers() -> list[dict[str, str]]:
     text = resources.files("fake_useragent").joinpath("data/browsers.jsonl").read_text("utf-8")
     seen: dict[str, dict[str, str]] = {}
     for line in text.splitlines():
@@ -34,7 +82,7 @@ def browsers() -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def bots() -> list[str]:
+def crawler_instances() -> list[str]:
     text = (
         resources.files("crawleruseragents").joinpath("crawler-user-agents.json").read_text("utf-8")
     )
@@ -51,28 +99,55 @@ def _cpu_ms(check: Callable[[str], object], agents: Iterable[str]) -> float:
     return (time.process_time() - start) / len(agents) * 1000
 
 
-def _precision_recall(
-    detect: Callable[[str], bool], bot_uas: list[str], browser_uas: list[str]
+def _detection(
+    detect: Callable[[str], bool], bots: dict[str, list[str]], browsers: dict[str, list[str]]
 ) -> str:
-    true_positive = sum(map(detect, bot_uas))
-    false_positive = sum(map(detect, browser_uas))
-    precision = true_positive / max(1, true_positive + false_positive)
-    return (
-        f"recall {true_positive / len(bot_uas):.3f} ({true_positive}/{len(bot_uas)}), "
-        f"precision {precision:.4f} ({false_positive} browsers called bots)"
-    )
+    parts = []
+    for name, agents in bots.items():
+        found = sum(map(detect, agents))
+        parts.append(f"recall {name} {found / len(agents):.3f}")
+    for name, agents in browsers.items():
+        wrong = sum(map(detect, agents))
+        parts.append(
+            f"browsers called bots {name} {wrong}/{len(agents)} ({wrong / len(agents):.2%})"
+        )
+    return ", ".join(parts)
+
+
+def _agreement(rows: list[dict[str, Any]]) -> str:
+    agree = {"browser": 0, "os": 0, "device": 0}
+    for row in rows:
+        browser, system, device = useragents.describe(row["user_agent"])
+        want_browser = MATOMO_BROWSERS.get(row["client"]["name"], row["client"]["name"])
+        want_os = (row.get("os") or {}).get("name") or "Other"
+        want_device = (row.get("device") or {}).get("type") or "other"
+        agree["browser"] += browser == want_browser
+        agree["os"] += system == MATOMO_OSES.get(want_os, want_os)
+        want_device = MATOMO_DEVICES.get(want_device, want_device)
+        agree["device"] += device == (
+            want_device if want_device in ("desktop", "mobile", "tablet") else "other"
+        )
+    return ", ".join(f"{name} {n / len(rows):.3f}" for name, n in agree.items())
 
 
 def report() -> list[str]:
-    labelled = browsers()
-    browser_uas = [row["useragent"][:MAX_UA] for row in labelled]
-    bot_uas = [ua[:MAX_UA] for ua in bots()]
+    matomo_bots, matomo_browsers = matomo()
+    labelled = fake_useragent_browsers()
+    bots = {
+        "Matomo": [ua[:MAX_UA] for ua in matomo_bots],
+        "crawler-user-agents": crawler_instances(),
+    }
+    browsers = {
+        "Matomo": [row["user_agent"][:MAX_UA] for row in matomo_browsers],
+        "fake-useragent": [row["useragent"][:MAX_UA] for row in labelled],
+    }
     out = [
-        f"breakdowns: {len(browser_uas)} distinct browser UAs (fake-useragent), "
-        f"{len(bot_uas)} distinct bot UAs (crawler-user-agents instances)"
+        "breakdowns: bots vs browsers, browser/OS/device, CPU (bench/breakdown_accuracy.py)",
+        f"  corpora: Matomo fixtures {len(matomo_bots)} bots + {len(matomo_browsers)} labelled browsers; "
+        f"fake-useragent {len(labelled)} browsers; crawler-user-agents {len(bots['crawler-user-agents'])} bots",
     ]
-
-    # Cold loads, first use in this process.
+    useragents._bot_patterns.cache_clear()
+    useragents._extractors.cache_clear()
     start = time.perf_counter()
     useragents.is_bot("warm")
     bot_load = (time.perf_counter() - start) * 1000
@@ -80,62 +155,60 @@ def report() -> list[str]:
     useragents.describe("warm")
     parser_load = (time.perf_counter() - start) * 1000
     out.append(
-        f"  first use: bot patterns {bot_load:.0f} ms, browser/OS rules {parser_load:.0f} ms"
+        f"  first use in this process: bot patterns {bot_load:.0f} ms, browser/OS rules {parser_load:.0f} ms"
     )
 
-    out.append("  bots vs browsers")
     out.append(
-        "    ours (crawler-user-agents on RE2): "
-        + _precision_recall(useragents.is_bot, bot_uas, browser_uas)
+        "  ours (crawlerdetect + crawler-user-agents lists, RE2): "
+        + _detection(useragents.is_bot, bots, browsers)
     )
     try:
         from crawlerdetect import CrawlerDetect
-    except ImportError:
+    except ImportError:  # pragma: no cover - a dependency of the functions
         crawler_detect = None
     else:
         crawler_detect = CrawlerDetect()
         out.append(
-            "    crawlerdetect (independent):       "
-            + _precision_recall(
-                lambda ua: crawler_detect._check_crawler(ua)[0], bot_uas, browser_uas
-            )
+            "  crawlerdetect alone (Python re, before): "
+            + _detection(lambda ua: crawler_detect._check_crawler(ua)[0], bots, browsers)
         )
-
-    agree = {"browser": 0, "os": 0, "device": 0}
+    out.append("  agreement with Matomo's labels: " + _agreement(matomo_browsers))
+    folded = {"browser": 0, "os": 0, "device": 0}
     for row in labelled:
         browser, system, device = useragents.describe(row["useragent"])
-        agree["browser"] += browser == useragents._BROWSERS.get(row["browser"], row["browser"])
-        agree["os"] += system == useragents._OSES.get(row["os"], row["os"])
-        agree["device"] += device == row["type"]
+        folded["browser"] += browser == useragents._BROWSERS.get(row["browser"], row["browser"])
+        folded["os"] += system == useragents._OSES.get(row["os"], row["os"])
+        folded["device"] += device == row["type"]
     out.append(
-        "  agreement with the labels: "
-        + ", ".join(f"{name} {n / len(labelled):.3f}" for name, n in agree.items())
+        "  agreement with fake-useragent's labels: "
+        + ", ".join(f"{name} {n / len(labelled):.3f}" for name, n in folded.items())
     )
 
-    # A fresh parser for the cache-miss figure: describe() keeps no cache, the RE2 DFA warms.
-    useragents._bot_pattern.cache_clear()
+    # Cache miss: fresh patterns (RE2 builds its DFA lazily), every UA new to them.
+    today = browsers["fake-useragent"] + browsers["Matomo"][:2000]
+    useragents._bot_patterns.cache_clear()
     useragents.is_bot("warm")
-    miss_bot = _cpu_ms(useragents.is_bot, browser_uas)
-    hit_bot = _cpu_ms(useragents.is_bot, browser_uas)
-    parse = _cpu_ms(useragents.describe, browser_uas)
+    miss_bot = _cpu_ms(useragents.is_bot, today)
+    hit_bot = _cpu_ms(useragents.is_bot, today)
+    parse = _cpu_ms(useragents.describe, today)
     import iptocc
 
     addresses = [
         f"{(i * 7919) % 223 + 1}.{i % 256}.{(i * 31) % 256}.{(i * 17) % 256}" for i in range(5000)
     ]
     country = _cpu_ms(iptocc.country_code, addresses)
-    out.append("  CPU per browser hit (ms)")
-    out.append(f"    bot check   distinct UA {miss_bot:.4f}, repeated {hit_bot:.4f}")
-    out.append(f"    browser/OS  distinct UA {parse:.4f} (no cache: the same cost repeated)")
+    out.append(f"  CPU per browser hit, {len(today)} distinct UAs (ms)")
+    out.append(f"    bot check   distinct {miss_bot:.4f}, repeated {hit_bot:.4f}")
+    out.append(f"    browser/OS  distinct {parse:.4f} (no cache: the same when repeated)")
     out.append(f"    country     {country:.5f} (iptocc)")
-    out.append(f"    together    distinct UA {miss_bot + parse + country:.4f}")
+    out.append(f"    together    distinct {miss_bot + parse + country:.4f}")
     if crawler_detect is not None:
         fresh = CrawlerDetect()
-        replaced = _cpu_ms(lambda ua: fresh._check_crawler(ua), browser_uas)
-        out.append(f"    (crawlerdetect, replaced: distinct UA {replaced:.4f})")
+        replaced = _cpu_ms(lambda ua: fresh._check_crawler(ua), today)
+        out.append(f"    (crawlerdetect alone, replaced: distinct {replaced:.4f})")
     hostile = "Mozilla/5.0 (" + "A(" * 5000
     out.append(
-        f"  hostile 10 KB UA (cut to {MAX_UA}): bot check {_cpu_ms(useragents.is_bot, [hostile] * 50):.4f} ms, "
+        f"  a hostile 10 KB UA (cut to {MAX_UA}): bot check {_cpu_ms(useragents.is_bot, [hostile] * 50):.4f} ms, "
         f"browser/OS {_cpu_ms(useragents.describe, [hostile] * 50):.4f} ms"
     )
     return out

@@ -1,9 +1,8 @@
 """What a User-Agent says, in categories: bot or not, bot family, browser, OS, device type.
 
-Chosen by measurement (docs/breakdowns.md): bots by the maintained
-crawler-user-agents pattern list compiled with RE2 (linear time, one DFA pass;
-crawlerdetect's own list needs look-ahead, which RE2 lacks, and costs ~0.36 ms
-a distinct User-Agent with Python's backtracking `re`); browser and OS by
+Chosen by measurement (docs/breakdowns.md): bots by crawlerdetect's maintained
+list and crawler-user-agents' together, compiled with RE2 (linear time; Python's
+backtracking `re` took ~0.36 ms a distinct User-Agent for crawlerdetect's alone); browser and OS by
 ua-parser's builtin rules on its Rust resolver (ua-parser-rs); device type from
 the OS and a few tokens, which spares loading ua-parser's 633 device rules
 (70 ms of cold start) for an answer they do not give (they name models, not
@@ -14,12 +13,14 @@ MAX_USER_AGENT characters before any parser sees it.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from operator import attrgetter
 from typing import Any
 
 MAX_USER_AGENT = 512
+_LOOKAHEAD = re.compile(r"\(\?!([A-Za-z0-9 ]+)\)")
 
 # Named bot families, first match wins (case-insensitive substring of the bounded UA).
 _BOT_FAMILIES = (
@@ -71,6 +72,7 @@ _BOT_FAMILIES = (
 
 # ua-parser families folded into the major names the dashboard shows.
 _BROWSERS = {
+    "Android": "Android Browser",
     "Chrome Mobile": "Chrome",
     "Chrome Mobile iOS": "Chrome",
     "Chrome Mobile WebView": "Android WebView",
@@ -103,22 +105,48 @@ def bounded(user_agent: str) -> str:
     return user_agent[:MAX_USER_AGENT]
 
 
-@cache
-def _bot_pattern() -> Any:
-    import re2  # type: ignore[import-untyped]
+def _not_followed_by(literal: str) -> str:
+    """RE2 has no look-ahead: "(?!Search)" as "end, or a first character that differs"."""
+    ways = [re.escape(literal[:i]) + f"(?:$|[^{re.escape(ch)}])" for i, ch in enumerate(literal)]
+    return "(?:" + "|".join(ways) + ")"
 
-    data = resources.files("crawleruseragents").joinpath("crawler-user-agents.json")
-    patterns = [entry["pattern"] for entry in json.loads(data.read_text(encoding="utf-8"))]
-    options = re2.Options()
-    # 32 MB lets RE2's lazy DFA hold the ~1,500 alternatives (8 MB spills to the
-    # slower NFA on every bot); never_capture: a yes/no is all we ask.
-    options.max_mem = 32 << 20
-    options.never_capture = True
-    return re2.compile("|".join(patterns), options)
+
+@cache
+def _bot_patterns() -> tuple[Any, Any, Any]:
+    """(crawlerdetect's exclusions, crawlerdetect's crawlers, crawler-user-agents), on RE2."""
+    import re2  # type: ignore[import-untyped]
+    from crawlerdetect.providers.crawlers import data as crawlers
+    from crawlerdetect.providers.exclusions import data as exclusions
+
+    def options(case_sensitive: bool) -> Any:
+        chosen = re2.Options()
+        # 32 MB lets RE2's lazy DFA hold the ~1,500 alternatives of a list (8 MB
+        # spills to the slower NFA on every bot); never_capture: yes/no is all we ask.
+        chosen.max_mem = 32 << 20
+        chosen.never_capture = True
+        chosen.case_sensitive = case_sensitive
+        return chosen
+
+    # crawlerdetect's one look-ahead ("Yandex(?!Search)") rewritten; its list is
+    # case-insensitive, crawler-user-agents' is written case-sensitive.
+    rewritten = [_LOOKAHEAD.sub(lambda m: _not_followed_by(m.group(1)), p) for p in crawlers]
+    listed = resources.files("crawleruseragents").joinpath("crawler-user-agents.json")
+    patterns = [entry["pattern"] for entry in json.loads(listed.read_text(encoding="utf-8"))]
+    return (
+        re2.compile("|".join(exclusions), options(False)),
+        re2.compile("|".join(rewritten), options(False)),
+        re2.compile("|".join(patterns), options(True)),
+    )
 
 
 def is_bot(user_agent: str) -> bool:
-    return _bot_pattern().search(bounded(user_agent)) is not None
+    """crawlerdetect's verdict (same list, same exclusions) or crawler-user-agents'."""
+    agent = bounded(user_agent)
+    exclusions, crawlers, listed = _bot_patterns()
+    if listed.search(agent) is not None:
+        return True
+    rest = exclusions.sub("", agent)
+    return bool(rest.strip()) and crawlers.search(rest) is not None
 
 
 def bot_family(user_agent: str) -> str:
@@ -157,7 +185,16 @@ def describe(user_agent: str) -> tuple[str, str, str]:
     return browser, system, device_type(agent, system)
 
 
+# TVs, consoles, cars and streaming sticks: neither phones, tablets nor desktops.
+_OTHER_DEVICES = re.compile(
+    r"SmartTV|Smart-TV|SMART-TV|HbbTV|Web0S|webOS\.TV|\bTV\b|GoogleTV|BRAVIA|AFT[A-Z]|CrKey|"
+    r"PlayStation|Xbox|Nintendo|Tesla/|CarPad|Android Automotive"
+)
+
+
 def device_type(user_agent: str, system: str) -> str:
+    if _OTHER_DEVICES.search(user_agent):
+        return "other"
     if "iPad" in user_agent or "Tablet" in user_agent or "Tab " in user_agent:
         return "tablet"
     if system == "Android":

@@ -13,7 +13,10 @@ import ipaddress
 from base64 import urlsafe_b64encode
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # "online" counts visitors by 5-minute windows: those seen in the current window
 # or the one before it, so anyone seen under 5 minutes ago is in, and nobody
@@ -34,12 +37,12 @@ class PageView:
 
 
 @cache
-def _crawler_detect() -> Any:
-    # crawler-user-agents' patterns on RE2 (linear time, ~0.01 ms a distinct UA;
-    # crawlerdetect took ~0.36 ms): see docs/breakdowns.md. Compiled on first use.
-    from counters.useragents import _bot_pattern
+def _crawler_detect() -> Callable[[str], bool]:
+    # crawlerdetect's and crawler-user-agents' patterns on RE2 (linear time, ~0.05 ms
+    # a distinct UA; crawlerdetect took ~0.36 ms): see docs/breakdowns.md.
+    from counters.useragents import is_bot
 
-    return _bot_pattern()
+    return is_bot
 
 
 def skip_reason(view: PageView) -> str | None:
@@ -48,7 +51,7 @@ def skip_reason(view: PageView) -> str | None:
         return "no-user-agent"
     if view.prefetch:
         return "prefetch"
-    if _crawler_detect().search(view.user_agent[:512]) is not None:
+    if _crawler_detect()(view.user_agent):
         return "bot"
     return None
 

@@ -57,7 +57,9 @@ def open_dashboard(page: Any, local_api: Any, lang: str = "en") -> None:
 
 
 def names(page: Any, dimension: str) -> list[str]:
-    return page.eval_on_selector_all(f"#rows-{dimension} li .path", "n => n.map(x => x.textContent)")
+    return page.eval_on_selector_all(
+        f"#rows-{dimension} li .path", "n => n.map(x => x.textContent)"
+    )
 
 
 def test_panels_show_the_seeded_breakdowns(page: Any, local_api: Any, seeded: date) -> None:
