@@ -113,7 +113,11 @@
     box.textContent = "";
     var width = Math.max(240, box.clientWidth || 480), height = 200, left = 40, bottom = 22;
     var svg = el("svg", { viewBox: "0 0 " + width + " " + height, role: "img" });
-    var max = Math.max.apply(null, values.concat([1]));
+    var max = Math.max.apply(null, values.concat([0]));
+    // Whole ticks: 0, half and top of a round top (at least 4).
+    max = max <= 4 ? 4 : Math.ceil(max / Math.pow(10, Math.floor(Math.log10(max)) - 1)) *
+      Math.pow(10, Math.floor(Math.log10(max)) - 1);
+    if (max % 2) max += Math.pow(10, Math.max(0, Math.floor(Math.log10(max)) - 1));
     var step = (width - left) / values.length;
     [0, 0.5, 1].forEach(function (f) {
       var y = height - bottom - f * (height - bottom - 10);
@@ -200,6 +204,23 @@
     });
   }
 
+  // The dashboard's own page is written in Vietnamese: its fixed texts in English for ?lang=en.
+  var ENGLISH = {
+    "Thống kê truy cập": "Visit statistics", "Từ": "From", "Đến": "To", "7 ngày": "7 days",
+    "30 ngày": "30 days", "90 ngày": "90 days", "1 năm": "1 year", "Chỉ số": "Metric",
+    "Lượt truy cập": "Visits", "Lượt xem trang": "Page views", "Xem": "Show", "Hôm nay": "Today",
+    "Hôm qua": "Yesterday", "Tháng này": "This month", "Năm nay": "This year", "Tổng số": "Total",
+    "Đang truy cập": "Online", "Theo ngày": "By day", "Theo tháng": "By month", "Theo năm": "By year",
+    "Tải CSV": "CSV", "Trang được xem nhiều nhất": "Most viewed pages",
+  };
+  if (lang === "en") {
+    document.documentElement.lang = "en";
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      var text = node.nodeValue.trim();
+      if (ENGLISH[text]) node.nodeValue = node.nodeValue.replace(text, ENGLISH[text]);
+    }
+  }
   build();
   document.addEventListener("dashboard:loaded", function (e) { load(e.detail); });
 })();

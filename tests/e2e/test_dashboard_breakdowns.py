@@ -34,6 +34,8 @@ def seeded(local_api: Any) -> date:
     operator = Operator(local_api.url)
     operator.register(SITE)
     today = date.fromisoformat(operator.today(SITE))
+    for visitor in range(3):  # the weekday chart comes from the day series
+        operator.hit(SITE, "/", user_agent=f"{USER_AGENT} e2e/{visitor}")
     client = boto3.client("dynamodb", region_name="us-east-1")  # the local API's moto endpoint
     for days_ago in (0, 1):
         day = today - timedelta(days=days_ago)
@@ -76,8 +78,13 @@ def test_panels_show_the_seeded_breakdowns(page: Any, local_api: Any, seeded: da
     )
     assert len(hours) == 24
     assert dict(hours)["09"] == "60" and dict(hours)["00"] == "0"
-    weekdays = page.eval_on_selector_all("#chart-weekday rect.bar", "r => r.length")
-    assert weekdays == 7
+    weekdays = page.eval_on_selector_all(
+        "#chart-weekday rect.bar", "r => r.map(x => [x.dataset.period, x.dataset.value])"
+    )
+    assert [name for name, _ in weekdays] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert dict(weekdays)[f"{seeded:%a}"] == "3"
+    assert sum(int(value) for _, value in weekdays) == 3
+    assert page.inner_text("h1").startswith("Visit statistics")
     screenshot(page, "dashboard-breakdowns.png", full_page=True)
 
 
