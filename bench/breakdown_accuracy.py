@@ -206,7 +206,37 @@ def report() -> list[str]:
         fresh = CrawlerDetect()
         replaced = _cpu_ms(lambda ua: fresh._check_crawler(ua), today)
         out.append(f"    (crawlerdetect alone, replaced: distinct {replaced:.4f})")
+    from counters.breakdowns import facts_of
+
+    def facts(agent: str, referrer: str, utm: dict[str, str], language: str) -> object:
+        return facts_of(
+            user_agent=agent,
+            referrer=referrer,
+            utm=utm,
+            client_ip="113.160.12.34",
+            accept_language=language,
+            viewer_country=None,
+            site_hosts=("laichau.gov.vn", "www.laichau.gov.vn"),
+        )
+
+    ordinary = _cpu_ms(
+        lambda ua: facts(
+            ua, "https://www.google.com.vn/search?q=x", {"utm_source": "zalo"}, "vi-VN,vi;q=0.9"
+        ),
+        today,
+    )
+    out.append(f"    facts_of (UA, source, campaign, country, language) distinct {ordinary:.4f}")
     hostile = "Mozilla/5.0 (" + "A(" * 5000
+    worst = _cpu_ms(
+        lambda ua: facts(
+            ua,
+            "https://" + "a." * 1000,
+            {"utm_source": "ệ" * 200, "utm_campaign": "/" * 200},
+            "-" * 9000,
+        ),
+        [hostile] * 200,
+    )
+    out.append(f"    facts_of, every field hostile and at its bound: {worst:.4f}")
     out.append(
         f"  a hostile 10 KB UA (cut to {MAX_UA}): bot check {_cpu_ms(useragents.is_bot, [hostile] * 50):.4f} ms, "
         f"browser/OS {_cpu_ms(useragents.describe, [hostile] * 50):.4f} ms"

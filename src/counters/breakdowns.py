@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Literal, get_args
 
 from counters import sources, useragents
@@ -85,7 +85,16 @@ class HitFacts:
 
     def encode(self) -> str:
         """Compact text (at most 300 UTF-8 bytes) that `decode` reads back."""
-        return _SEPARATOR.join((_VERSION, *astuple(self)))
+        values = (
+            self.source,
+            self.campaign,
+            self.browser,
+            self.os,
+            self.device,
+            self.country,
+            self.language,
+        )
+        return _SEPARATOR.join((_VERSION, *values))
 
     @classmethod
     def decode(cls, text: str) -> HitFacts:

@@ -84,8 +84,10 @@ def named(host: str) -> str | None:
     engine = _COUNTRY_DOMAINS.search(host)
     if engine:
         return _ENGINE_NAMES[engine.group(1)]
-    for suffix, name in _NAMED_HOSTS.items():
-        if host == suffix or host.endswith("." + suffix):
+    labels = host.split(".")
+    for start in range(len(labels)):
+        name = _NAMED_HOSTS.get(".".join(labels[start:]))
+        if name:
             return name
     return None
 
