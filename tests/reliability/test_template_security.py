@@ -25,6 +25,7 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/stats",
     "GET /v1/sites/{site}/series",
     "GET /v1/sites/{site}/pages",
+    "GET /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
@@ -153,7 +154,14 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     # A baseline on a day with traffic seals the day before it.
     today = {**baseline, "date": DEFAULT_INSTANT.date().isoformat(), "total": 99, "year": 50}
     assert requests.post(f"{site}/baseline", json=today, timeout=10).status_code == 200
-    for path in ("", "/stats", "/series?granularity=day", "/pages", "/badge.svg"):
+    for path in (
+        "",
+        "/stats",
+        "/series?granularity=day",
+        "/pages",
+        "/breakdown?dimension=source",
+        "/badge.svg",
+    ):
         local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
         answer = requests.get(f"{site}{path}", timeout=10)
         assert answer.status_code == 200, (path, answer.text)
