@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 from counters import sources, useragents
 from counters.useragents import bot_family
@@ -25,6 +26,7 @@ __all__ = [
     "bot_family",
     "dimension_values",
     "facts_of",
+    "site_hosts",
     "top_rows",
 ]
 
@@ -132,6 +134,19 @@ def language_of(accept_language: str | None) -> str:
     first = accept_language[:MAX_ACCEPT_LANGUAGE].split(",", 1)[0]
     primary = first.split(";", 1)[0].split("-", 1)[0].strip().lower()
     return primary if _LANGUAGE.match(primary) else ""
+
+
+def site_hosts(allowed_origins: Iterable[str], origin: str | None) -> set[str]:
+    """The hosts whose referrers are internal: the site's allowed origins' and the hit's Origin's."""
+    hosts = set()
+    for value in (*allowed_origins, origin or ""):
+        try:
+            host = urlsplit(value[:300]).hostname
+        except ValueError:
+            continue
+        if host:
+            hosts.add(sources.normalised_host(host))
+    return hosts
 
 
 def facts_of(

@@ -13,6 +13,7 @@ from counters.breakdowns import (
     dimension_values,
     facts_of,
     language_of,
+    site_hosts,
     top_rows,
 )
 
@@ -243,3 +244,13 @@ def test_top_rows_add_days_rank_by_the_sites_figure_and_fold_the_rest() -> None:
         OTHER,
     ]
     assert top_rows([], limit=5) == []
+
+
+def test_site_hosts_from_allowed_origins_and_the_hits_origin() -> None:
+    hosts = site_hosts(
+        ["https://laichau.gov.vn", "http://www.tinhlaichau.vn:8080"], "https://m.laichau.gov.vn"
+    )
+    assert hosts == {"laichau.gov.vn", "tinhlaichau.vn", "m.laichau.gov.vn"}
+    assert site_hosts([], None) == set()
+    assert site_hosts([], "https://[::1") == set()
+    assert sources.source_of("https://m.laichau.gov.vn/a", hosts) == "(internal)"
