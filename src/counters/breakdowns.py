@@ -109,7 +109,9 @@ class HitFacts:
 
 
 def _name(value: str) -> str:
-    return value.encode()[:MAX_NAME_BYTES].decode(errors="ignore") or "Other"
+    # A rule may name a family after a token of the User-Agent: keep it plain and short.
+    plain = _CONTROL.sub("", value).strip()
+    return plain.encode(errors="replace")[:MAX_NAME_BYTES].decode(errors="ignore") or "Other"
 
 
 def country_of(client_ip: str, viewer_country: str | None) -> str:

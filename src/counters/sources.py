@@ -107,7 +107,7 @@ def source_of(referrer: str | None, site_hosts: Collection[str]) -> str:
     if parts.scheme not in ("http", "https") or not host:
         return INVALID
     host = normalised_host(host)
-    if not _HOST.match(host) or len(host) > MAX_SOURCE_BYTES:
+    if len(host) > MAX_SOURCE_BYTES or not _HOST.match(host):
         return INVALID
     if host in {normalised_host(h) for h in site_hosts}:
         return INTERNAL
@@ -115,7 +115,7 @@ def source_of(referrer: str | None, site_hosts: Collection[str]) -> str:
 
 
 def _bounded_bytes(text: str, limit: int) -> str:
-    encoded = text.encode("utf-8")[:limit]
+    encoded = text.encode("utf-8", errors="replace")[:limit]  # a lone surrogate becomes "?"
     return encoded.decode("utf-8", errors="ignore")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from operator import attrgetter
 from typing import Any
@@ -141,7 +141,12 @@ def _bot_patterns() -> tuple[Any, Any, Any]:
 
 def is_bot(user_agent: str) -> bool:
     """crawlerdetect's verdict (same list, same exclusions) or crawler-user-agents'."""
-    agent = bounded(user_agent)
+    return _is_bot(bounded(user_agent))
+
+
+# A visitor's next hits repeat its User-Agent: 1,024 bounded strings are at most ~0.5 MB.
+@lru_cache(maxsize=1024)
+def _is_bot(agent: str) -> bool:
     exclusions, crawlers, listed = _bot_patterns()
     if listed.search(agent) is not None:
         return True
@@ -172,7 +177,11 @@ def _extractors() -> tuple[Any, Any]:
 
 def describe(user_agent: str) -> tuple[str, str, str]:
     """(browser, OS, device type) of a browser's User-Agent, major names only."""
-    agent = bounded(user_agent)
+    return _describe(bounded(user_agent))
+
+
+@lru_cache(maxsize=1024)
+def _describe(agent: str) -> tuple[str, str, str]:
     agents, systems = _extractors()
     browser_match = agents.extract(agent)
     os_match = systems.extract(agent)

@@ -254,3 +254,18 @@ def test_site_hosts_from_allowed_origins_and_the_hits_origin() -> None:
     assert site_hosts([], None) == set()
     assert site_hosts([], "https://[::1") == set()
     assert sources.source_of("https://m.laichau.gov.vn/a", hosts) == "(internal)"
+
+
+def test_odd_text_never_breaks_the_facts() -> None:
+    assert sources.campaign_of({"utm_source": "a\ud800b"}) == "a?b / - / -"
+    facts = facts_of(
+        user_agent="Foo\x1f\x00/1.0 (X11; Linux x86_64)",
+        referrer="https://ex\ud800ample.com/",
+        utm={"utm_campaign": "\ud800" * 300},
+        client_ip="::1",
+        accept_language="\ud800",
+        viewer_country="\ud800\ud800",
+        site_hosts=(),
+    )
+    assert HitFacts.decode(facts.encode()) == facts
+    assert facts.source == "(invalid)" and facts.country == "" and facts.language == ""
