@@ -201,3 +201,22 @@ def test_stored_facts_hold_categories_only(api: Api, dynamodb: Any, site: str) -
         assert secret not in dump, secret
     assert "news.example.org" in dump and "zalo / social / tet" in dump
     assert len(encoded.encode()) <= 300
+
+
+@pytest.mark.parametrize(
+    ("utm", "status"),
+    [
+        ({"utm_source": "zalo", "utm_medium": "social", "utm_campaign": "tet"}, 200),
+        ({"utm_term": "x"}, 422),
+        ({"utm_source": "x" * 201}, 422),
+        ({"utm_source": 5}, 422),
+    ],
+)
+def test_hit_body_takes_only_bounded_utm_tags(
+    api: Api, site: str, utm: dict[str, Any], status: int
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        answer_status, answer = api.call(
+            "POST", f"/v1/sites/{site}/hits", {"path": "/", "utm": utm}
+        )
+    assert answer_status == status, answer
