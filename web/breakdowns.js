@@ -85,6 +85,10 @@
   function drawList(dimension, rows, key) {
     var list = $("rows-" + dimension);
     list.textContent = "";
+    // The API ranks by the site's figure; the chosen metric re-ranks, "(other)" stays last.
+    rows = rows.slice().sort(function (a, b) {
+      return (a.value === "(other)") - (b.value === "(other)") || b[key] - a[key];
+    });
     var most = rows.reduce(function (m, r) { return Math.max(m, r[key]); }, 1);
     rows.forEach(function (r) {
       var li = document.createElement("li");
@@ -170,7 +174,7 @@
     });
     answers.weekday = T.days.map(function (d, i) {
       var visits = 0, pageviews = 0;
-      detail.series.points.forEach(function (p) {
+      ((detail.series && detail.series.points) || []).forEach(function (p) {
         if (new Date(p.period + "T00:00:00Z").getUTCDay() === i) { visits += p.visits; pageviews += p.pageviews; }
       });
       return { value: d, visits: visits, pageviews: pageviews };
@@ -222,5 +226,10 @@
     }
   }
   build();
-  document.addEventListener("dashboard:loaded", function (e) { load(e.detail); });
+  var last = null;
+  document.addEventListener("dashboard:loaded", function (e) { last = e.detail; load(last); });
+  // The metric switch redraws the dashboard's charts; the panels follow it.
+  document.getElementById("metric").addEventListener("change", function (e) {
+    if (last) load(Object.assign({}, last, { metric: e.target.value }));
+  });
 })();

@@ -111,5 +111,19 @@ def test_breakdowns_on_a_phone(browser: Any, local_api: Any, seeded: date) -> No
         open_dashboard(page, local_api, lang="vi")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "dashboard-breakdowns-phone.png", full_page=True)
+        width = page.eval_on_selector("#chart-hour svg", "svg => svg.getBoundingClientRect().width")
+        assert 300 <= width <= 390
+        screenshot(page.locator("#card-hour"), "dashboard-breakdowns-phone-hours.png")
+        screenshot(page.locator("#card-source"), "dashboard-breakdowns-phone-sources.png")
     finally:
         context.close()
+
+
+def test_panels_follow_the_metric_switch(page: Any, local_api: Any, seeded: date) -> None:
+    open_dashboard(page, local_api)
+    assert page.inner_text("#rows-source li:first-child .views") == "80"
+    page.select_option("#metric", "pageviews")
+    page.wait_for_function(
+        "document.querySelector('#rows-source li:first-child .views').textContent === '180'"
+    )
+    assert page.inner_text("#rows-source li:nth-child(2) .path") == "Zalo"
