@@ -15,7 +15,7 @@ import platform
 import sys
 import warnings
 
-from bench import cpu, hostile, imports, request_counts
+from bench import breakdown_accuracy, cpu, hostile, imports, request_counts
 from bench.cost import HitCosts, cost_per_million, price_lines
 from local.lambda_env import use_template_environment
 
@@ -89,6 +89,9 @@ def main() -> None:
     out.append("")
 
     out.extend(imports.report(args.import_runs))
+    out.append("")
+
+    out.extend(breakdown_accuracy.report())
     out.append("")
 
     out.extend(price_lines())

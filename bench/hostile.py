@@ -119,10 +119,10 @@ def measure(rounds: int = 100) -> HostileFigures:
     from botocore.awsrequest import AWSResponse
 
     from counters.models import Site
-    from counters.service import default_counter
+    from counters.service import default_service
     from handlers.hits import lambda_handler
 
-    counter = default_counter()
+    counter = default_service()
     site = "portal"
     now = datetime.now(UTC)
     day_item = _day_item(site, now.date().isoformat())

@@ -105,7 +105,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
 def measure(hits: int = 300) -> Figures:
     import os
 
-    from counters.service import default_counter
+    from counters.service import default_service
     from counters.settings import settings
     from local.lambda_env import InProcessApi, LambdaContext
 
@@ -114,7 +114,7 @@ def measure(hits: int = 300) -> Figures:
     with _moto() as (dynamodb, sqs):
         os.environ["QUEUE_URL"] = sqs.create_queue(QueueName="HitQueue")["QueueUrl"]
         settings.cache_clear()
-        default_counter.cache_clear()  # a fresh warm instance: clients on moto
+        default_service.cache_clear()  # a fresh warm instance: clients on moto
 
         counter = default_service()
         calls = Calls()
@@ -205,7 +205,7 @@ def measure(hits: int = 300) -> Figures:
         day_writes = sum(n for key, n in calls.writes_per_key.items() if "|DAY#" in key)
         del os.environ["QUEUE_URL"]
         settings.cache_clear()
-        default_counter.cache_clear()
+        default_service.cache_clear()
     direct_hits = hits
     return Figures(
         per_operation=per_operation,

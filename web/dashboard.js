@@ -205,6 +205,10 @@
         drawAll();
       }
       document.body.setAttribute("data-state", "ready");
+      // Breakdown panels (breakdowns.js) load for the same range and metric.
+      document.dispatchEvent(new CustomEvent("dashboard:loaded", { detail: {
+        site: site, from: from, to: to, metric: metric(), series: series.day, getJSON: getJSON,
+      } }));
     }, function (e) {
       status("Không tải được số liệu: " + e.message);
       document.body.setAttribute("data-state", "error");

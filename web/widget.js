@@ -74,12 +74,21 @@
   var hits = window.__visitCounterHits = window.__visitCounterHits || {};
   var key = api + "|" + site;
   if (!hits[key]) {
+    // Campaign tags only: no other query key of the page's address leaves the page.
+    var utm = null;
+    new URLSearchParams(location.search).forEach(function (value, name) {
+      if (/^utm_(source|medium|campaign)$/.test(name) && value) {
+        utm = utm || {};
+        utm[name] = value.slice(0, 200);
+      }
+    });
     hits[key] = fetch(api + "/v1/sites/" + encodeURIComponent(site) + "/hits", {
       method: "POST",
       headers: { "Content-Type": "text/plain" },
       body: JSON.stringify({
         path: location.pathname.slice(0, 2048),
         referrer: document.referrer.slice(0, 2048),
+        utm: utm || undefined,
       }),
       credentials: "omit",
     }).then(function (r) {

@@ -70,6 +70,9 @@ class Site(SiteSettings):
     id: SiteId
 
 
+UtmKey = Literal["utm_source", "utm_medium", "utm_campaign"]
+
+
 class HitBody(BaseModel):
     """Optional body of a hit."""
 
@@ -77,6 +80,11 @@ class HitBody(BaseModel):
 
     path: str | None = Field(None, max_length=2048, examples=["/tin-tuc/a"])
     referrer: str | None = Field(None, max_length=2048, examples=["https://www.google.com/"])
+    utm: dict[UtmKey, Annotated[str, Field(max_length=200)]] | None = Field(
+        None,
+        description="The page URL's utm_source, utm_medium and utm_campaign (no other query key).",
+        examples=[{"utm_source": "zalo", "utm_medium": "social", "utm_campaign": "tet-2026"}],
+    )
 
 
 class Stats(BaseModel):
@@ -216,3 +224,24 @@ class HistoryRows(BaseModel):
     """The JSON body of `POST /v1/sites/{site}/history`; as text/csv, the same columns."""
 
     rows: list[HistoryRow | NukeVietRow] = Field(min_length=1, max_length=8000)
+
+
+class BreakdownRow(BaseModel):
+    value: str = Field(
+        description='The category; "(other)" gathers values past the per-day cap and the limit.'
+    )
+    visits: int
+    pageviews: int
+
+
+class Breakdown(BaseModel):
+    """Visits and page views by one dimension over an inclusive range of the site's local days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    dimension: str
+    from_: Date = Field(alias="from")
+    to: Date
+    count: Literal["visits", "pageviews"] = Field(description="The figure rows are sorted by.")
+    rows: list[BreakdownRow]

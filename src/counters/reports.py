@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from counters import history, pages
+from counters import breakdowns, history, pages
 from counters.imported import ImportedHistory
-from counters.models import PageViews, Series, SeriesPoint, Site, TopPages
+from counters.models import Breakdown, BreakdownRow, PageViews, Series, SeriesPoint, Site, TopPages
 from counters.periods import local_date
 from counters.service import CounterService
 
@@ -68,4 +68,45 @@ def top_pages(
         from_=first,
         to=last,
         pages=[PageViews(path=p.path, pageviews=p.pageviews) for p in ranked],
+    )
+
+
+class BreakdownRangeError(ValueError):
+    pass
+
+
+def breakdown(
+    service: CounterService,
+    site: Site,
+    dimension: str,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int = breakdowns.DEFAULT_LIMIT,
+) -> Breakdown:
+    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+    last = last or local_date(site.timezone, service.clock())
+    if first is None:
+        first = max(
+            date.min, date.fromordinal(max(1, last.toordinal() - breakdowns.DEFAULT_DAYS + 1))
+        )
+    if first > last:
+        raise BreakdownRangeError(f"from ({first}) is after to ({last})")
+    length = (last - first).days + 1
+    if length > breakdowns.MAX_RANGE_DAYS:
+        raise BreakdownRangeError(
+            f"the range has {length} days; at most {breakdowns.MAX_RANGE_DAYS} per request"
+        )
+    per_day: dict[date, dict[str, tuple[int, int]]] = {}
+    for row in service.storage.reports.rows(site.id, dimension, first, last):
+        per_day.setdefault(row.day, {})[row.value] = (row.visits, row.pageviews)
+    days = iter(per_day.values())
+    count = "pageviews" if dimension == "bot" else site.count
+    rows = breakdowns.top_rows(days, limit, count)
+    return Breakdown(
+        site=site.id,
+        dimension=dimension,
+        from_=first,
+        to=last,
+        count=count,
+        rows=[BreakdownRow(value=r.value, visits=r.visits, pageviews=r.pageviews) for r in rows],
     )

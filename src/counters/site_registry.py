@@ -16,7 +16,7 @@ A portal group whose sites all had a visit today: 2 requests for up to 100 sites
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from pydantic import BaseModel
 

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from counters import badge, history, pages, reports
-from counters.models import Series, Stats, TopPages
+from counters import badge, breakdowns, history, pages, reports
+from counters.models import Breakdown, Series, Stats, TopPages
 from counters.service import default_service
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 from handlers.report_access import answer_refused_reads, readable_site
@@ -92,6 +92,25 @@ def badge_svg(
     )
 
 
+@router.get(
+    "/v1/sites/<site>/breakdown",
+    summary="Visits and page views by source, campaign, browser, OS, device, country, language, hour or bot",
+    description=f"Over an inclusive range of the site's local days, at most {breakdowns.MAX_RANGE_DAYS} "
+    f"(default: the {breakdowns.DEFAULT_DAYS} days to today). Rows are sorted by the site's figure "
+    f"(bots: page views, their only figure); values past {breakdowns.MAX_VALUES_PER_DAY} a day, and "
+    f"past `limit`, are added up in one `{breakdowns.OTHER}` row.",
+)
+def breakdown(
+    site: SiteIdPath,
+    dimension: Annotated[breakdowns.Dimension, Query()],
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=breakdowns.MAX_LIMIT)] = breakdowns.DEFAULT_LIMIT,
+) -> Breakdown:
+    counter = default_service()
+    return reports.breakdown(counter, counter.site(site), dimension, start, end, limit)
+
+
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))
 app.include_router(router)
 answer_refused_reads(app)
@@ -99,6 +118,11 @@ answer_refused_reads(app)
 
 @app.exception_handler([history.RangeError, pages.PagesRangeError])
 def bad_range(exc: ValueError) -> Response[dict[str, Any]]:
+    return error(400, str(exc))
+
+
+@app.exception_handler(reports.BreakdownRangeError)
+def bad_breakdown_range(exc: ValueError) -> Response[dict[str, Any]]:
     return error(400, str(exc))
 
 

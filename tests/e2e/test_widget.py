@@ -133,3 +133,23 @@ def test_dashes_when_the_site_is_unknown(page: Any, local_api: Any) -> None:
     )
     page.goto(url)
     assert figures(page) == dict.fromkeys(KEYS, "–")
+
+
+def test_the_hit_carries_utm_tags_and_no_other_query_key(
+    page: Any, local_api: Any, operator: Operator
+) -> None:
+    import json
+
+    operator.register("e2e-utm")
+    url = local_api.url + "/e2e/utm.html"
+    tag = '<script src="/widget.js" data-site="e2e-utm" async></script>'
+    fake_page(page, url + "*", f'<!doctype html><meta charset="utf-8"><body>{tag}')
+    bodies: list[str] = []
+    page.on("request", lambda r: bodies.append(r.post_data or "") if "/hits" in r.url else None)
+    page.goto(url + "?utm_source=Zalo&utm_medium=social&token=SECRET&utm_campaign=tet&utm_term=x")
+    page.wait_for_selector(".vc-widget[data-state=ready]", timeout=10_000)
+    assert len(bodies) == 1
+    body = json.loads(bodies[0])
+    assert body["utm"] == {"utm_source": "Zalo", "utm_medium": "social", "utm_campaign": "tet"}
+    assert "SECRET" not in bodies[0] and "utm_term" not in bodies[0]
+    assert page.locator('.vc-widget [data-figure="today"]').inner_text() == "1"  # accepted, counted

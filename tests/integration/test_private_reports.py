@@ -9,7 +9,7 @@ from typing import Any
 
 import time_machine
 
-from counters.service import default_counter
+from counters.service import default_service
 from tests.conftest import Api, LambdaContext, handler_for, table_dump
 
 REPORTS = ["/series", "/pages"]
@@ -106,7 +106,7 @@ def test_token_check_is_one_get_item_whatever_the_token(api: Api) -> None:
     api.register("closed", reports="private")
     good = issue(api, "closed")["token"]
     read(api, "closed", "/series", good)  # warm: site settings cached
-    storage = default_counter().storage
+    storage = default_service().storage
     calls = requests_of(storage)
     read(api, "closed", "/series", good)
     with_good = list(calls)
@@ -120,10 +120,10 @@ def test_making_a_site_private_then_public_again(api: Api) -> None:
     api.register("site")
     assert read(api, "site", "/series")[0] == 200
     api.register("site", reports="private")
-    default_counter()._sites.clear()  # another warm function: settings cached 30 s at most
+    default_service()._sites.clear()  # another warm function: settings cached 30 s at most
     assert read(api, "site", "/series")[0] == 401
     api.register("site", reports="public")
-    default_counter()._sites.clear()
+    default_service()._sites.clear()
     assert read(api, "site", "/series")[0] == 200
 
 
@@ -157,7 +157,7 @@ def test_site_list_has_todays_figures_in_few_requests(api: Api) -> None:
         api.hit("a-busy")
         api.hit("b-busy")
         api.hit("b-busy", headers={"User-Agent": "Mozilla/5.0 other"})
-        calls = requests_of(default_counter().storage)
+        calls = requests_of(default_service().storage)
         status, answer = api.call("GET", "/v1/sites")
     assert status == 200, answer
     by_site = {s["site"]: s for s in answer["sites"]}

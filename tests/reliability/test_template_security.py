@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/pages",
     "OPTIONS /v1/sites/{site}/series",
     "OPTIONS /v1/sites/{site}/pages",
+    "GET /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
@@ -197,7 +198,14 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.delete(revoke, timeout=10).status_code == 204
     for path in ("/widget.js", "/dashboard"):
         assert requests.get(url + path, timeout=10).status_code == 200, path
-    for path in ("", "/stats", "/series?granularity=day", "/pages", "/badge.svg"):
+    for path in (
+        "",
+        "/stats",
+        "/series?granularity=day",
+        "/pages",
+        "/breakdown?dimension=source",
+        "/badge.svg",
+    ):
         local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
         answer = requests.get(f"{site}{path}", timeout=10)
         assert answer.status_code == 200, (path, answer.text)

@@ -60,9 +60,9 @@ from __future__ import annotations
 from datetime import date
 
 CONFIG_SK = "CONFIG"
-IMPORT_PREFIX = "IMPORT#"
+IMPORT_PREFIX = "IMPORT#"  # imported history: IMPORT#Y#yyyy, IMPORT#M#yyyy-mm, IMPORT#D#yyyy-mm-dd
 TOKEN_PREFIX = "TOKEN#"  # a report token: SITE#{site} / TOKEN#{sha256 of the token}
-REGISTRY_PK = "SITES"  # the site registry: SITES / {site}  # imported history: IMPORT#Y#yyyy, IMPORT#M#yyyy-mm, IMPORT#D#yyyy-mm-dd
+REGISTRY_PK = "SITES"  # the site registry: SITES / {site}
 SALT_PK = "SALT"
 DAY_PREFIX = "DAY#"
 
