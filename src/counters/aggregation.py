@@ -37,7 +37,7 @@ OTHER = "(other)"
 MAX_VALUES_PER_DAY = 500
 MAX_PAGES_PER_DAY = 2000
 MAX_FACTS_CHARS = 400
-MAX_VALUE_CHARS = 200
+MAX_VALUE_BYTES = 300  # a report item's sort key holds the value (1,024 bytes at most)
 
 
 class BadNoteError(ValueError):
@@ -114,7 +114,12 @@ class HitNote:
 
 
 def _is_value(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_VALUE_CHARS
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        return len(value.encode()) <= MAX_VALUE_BYTES
+    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
+        return False
 
 
 def _is_page_key(path: object) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 from counters.admission import AddressCap
 from counters.aggregation import HitNote
+from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
 from counters.daybook import BaselineConflictError, DayBook
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
 from counters.pages import normalise_path
@@ -112,20 +113,35 @@ class CounterService:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
         instant = self.clock()
         reason = skip_reason(view)
+        if reason == "bot":
+            return self._bot_seen(site, view, instant)
         if reason is not None:
-            return self._skipped(site, reason, instant)
+            return self._skipped(site, instant)
         now = instant.timestamp()
         day = local_date(site.timezone, instant)
+        hour = instant.astimezone(zone(site.timezone)).hour
+        facts = facts_of(
+            user_agent=view.user_agent,
+            referrer=view.referrer,
+            utm=view.utm,
+            client_ip=view.client_ip,
+            accept_language=view.accept_language,
+            viewer_country=view.viewer_country,
+            site_hosts=site_hosts(site.allowed_origins, view.origin),
+        )
+        values = dimension_values(facts, hour)
+        del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
         note = HitNote(
             token=secrets.token_urlsafe(12),
             day=day,
-            hour=instant.astimezone(zone(site.timezone)).hour,
+            hour=hour,
             visits=0,
             pageviews=1,
             window=window(now),
             first_in_window=0,
             new_since_previous=0,
             path=normalise_path(view.path) if view.path is not None else None,
+            facts=values,
         )
         salt = self.salts.of(day)
         key = (site.id, day, address_id(salt, site.id, view.client_ip))
@@ -184,9 +200,36 @@ class CounterService:
         counted = increment.counts[site.count] > 0
         return self.hit_stats_of(site, record, record.day, now, counted)
 
-    def _skipped(self, site: Site, reason: str, instant: datetime) -> HitStats:
+    def _skipped(self, site: Site, instant: datetime) -> HitStats:
         """A hit not counted: the figures, in one request."""
         return self.hit_stats_of(site, *self._latest(site, instant), counted=False)
+
+    def _bot_seen(self, site: Site, view: PageView, instant: datetime) -> HitStats:
+        """A bot's hit: never in the figures, but its family is reported (one request).
+
+        Its note rides on the day item (a write that adds nothing and answers the
+        figures), or on a lane of a high-traffic site. A day not opened yet (its
+        first hit is a bot's) is read instead, and that bot goes unreported.
+        """
+        now = instant.timestamp()
+        day = local_date(site.timezone, instant)
+        note = HitNote(
+            token=secrets.token_urlsafe(12),
+            day=day,
+            hour=instant.astimezone(zone(site.timezone)).hour,
+            visits=0,
+            pageviews=0,
+            window=window(now),
+            first_in_window=0,
+            new_since_previous=0,
+            facts={"bot": bot_family(view.user_agent)},
+        )
+        if site.mode == "buffered":
+            return self._buffer(site, note, Increment({"visits": 0, "pageviews": 0}), now)
+        seen = self.storage.days.add(site.id, day, Increment({}), note.encode())
+        if isinstance(seen, DayRecord):
+            return self.hit_stats_of(site, seen, day, now, counted=False)
+        return self._skipped(site, instant)
 
     def _buffer(self, site: Site, note: HitNote, increment: Increment, now: float) -> HitStats:
         """A high-traffic hit: its note on one of the site's lanes (the aggregator adds it to
@@ -194,7 +237,7 @@ class CounterService:
         self._lane = (self._lane + 1) % settings().lanes_per_site
         self.storage.lanes.put_note(site.id, self._lane, note.encode())
         figures = self._figures(site, self._aggregated_day(site, note.day), note.day, now)
-        added = increment.counts[site.count]
+        added = increment.counts.get(site.count, 0)
         for name in ("today", "month", "year", "total"):
             figures[name] += added
         return HitStats.model_construct(**figures, counted=added > 0, buffered=True)

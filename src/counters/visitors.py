@@ -16,7 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 # "online" counts visitors by 5-minute windows: those seen in the current window
 # or the one before it, so anyone seen under 5 minutes ago is in, and nobody
@@ -38,6 +38,9 @@ class PageView:
     prefetch: bool = False
     path: str | None = None
     referrer: str | None = None
+    utm: Mapping[str, str] | None = None
+    accept_language: str | None = None
+    viewer_country: str | None = None  # CloudFront-Viewer-Country, when in front
 
 
 @cache

@@ -70,6 +70,9 @@ def hit(
         or headers.get("purpose") == "prefetch",
         path=body.path if body else None,
         referrer=body.referrer if body else None,
+        utm={str(key): value for key, value in body.utm.items()} if body and body.utm else None,
+        accept_language=headers.get("accept-language"),
+        viewer_country=headers.get("cloudfront-viewer-country"),
     )
     if idempotency_key is None:
         answer = default_service().record_hit(registered, view)

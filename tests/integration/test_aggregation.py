@@ -283,3 +283,80 @@ def test_hit_path_requests_direct_and_high_traffic(api: Api, streams: Streams) -
         )
     )
     assert busy == ["UpdateItem", "UpdateItem"]  # visitor, lane (figures read every 2 s)
+
+
+def breakdown(api: Api, site: str, dimension: str) -> dict[str, tuple[int, int]]:
+    with time_machine.travel(NOON, tick=False):
+        status, answer = api.call(
+            "GET", f"/v1/sites/{site}/breakdown", query={"dimension": dimension, "limit": "100"}
+        )
+    assert status == 200, answer
+    return {row["value"]: (row["visits"], row["pageviews"]) for row in answer["rows"]}
+
+
+CHROME_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+@pytest.mark.parametrize("mode", ["direct", "buffered"])
+def test_breakdowns_of_real_hits_through_the_stream(api: Api, streams: Streams, mode: str) -> None:
+    api.register("portal", "Asia/Ho_Chi_Minh", allowed_origins=["https://portal.gov.vn"], mode=mode)
+    referred = {
+        "path": "/tin-tuc/a?id=7",
+        "referrer": "https://www.google.com.vn/search?q=secret+words",
+        "utm": {"utm_source": "zalo", "utm_medium": "social", "utm_campaign": "tet"},
+    }
+    origin = {"origin": "https://portal.gov.vn", "accept-language": "vi-VN,vi;q=0.9,en;q=0.5"}
+    with time_machine.travel(NOON, tick=False):
+        # A visit from Google on Android, then an internal click; a desktop visit typed in.
+        api.hit(
+            "portal",
+            body=referred,
+            source_ip="14.160.1.2",
+            headers={**origin, "user-agent": CHROME_ANDROID},
+        )
+        api.hit(
+            "portal",
+            body={"path": "/", "referrer": "https://portal.gov.vn/tin-tuc/a"},
+            source_ip="14.160.1.2",
+            headers={**origin, "user-agent": CHROME_ANDROID},
+        )
+        api.hit(
+            "portal",
+            body={"path": "/"},
+            source_ip="203.0.113.7",
+            headers={**origin, "user-agent": FIREFOX},
+        )
+        api.hit(
+            "portal", body={"path": "/"}, source_ip="66.249.66.1", headers={"user-agent": GOOGLEBOT}
+        )
+    streams.drain()
+    assert breakdown(api, "portal", "source") == {
+        "Google": (1, 1),
+        "(internal)": (0, 1),
+        "direct": (1, 1),
+    }
+    assert breakdown(api, "portal", "campaign") == {"zalo / social / tet": (1, 1)}
+    assert breakdown(api, "portal", "device") == {"mobile": (1, 2), "desktop": (1, 1)}
+    assert breakdown(api, "portal", "hour") == {"12": (2, 3)}
+    assert breakdown(api, "portal", "language") == {"vi": (2, 3)}
+    assert breakdown(api, "portal", "bot") == {"Googlebot": (0, 1)}
+    assert set(breakdown(api, "portal", "browser")) == {"Chrome", "Firefox"}
+    # Categories only: no address, User-Agent, full referrer or query string is stored.
+    stored = json.dumps(table_dump(api_client()), ensure_ascii=False, default=repr)
+    for secret in (
+        "14.160.1.2",
+        "203.0.113.7",
+        "66.249.66.1",
+        "SM-A546E",
+        "Gecko/20100101",
+        "secret",
+        "q=",
+        "id=7",
+        "google.com.vn",
+        "Googlebot/2.1",
+    ):
+        assert secret not in stored, secret
