@@ -44,18 +44,9 @@ PRICES: dict[str, tuple[float, str, str]] = {
         "DynamoDB on-demand read request unit (4 KB strongly, 8 KB eventually consistent)",
         "https://aws.amazon.com/dynamodb/pricing/on-demand/",
     ),
-    "sqs_request": (
-        0.40 / 1e6,
-        "SQS standard request (64 KB chunk)",
-        "https://aws.amazon.com/sqs/pricing/",
-    ),
 }
-ROUND_TRIP_MS = {"dynamodb": 4.0, "sqs": 6.0}  # ASSUMED in-region p50 per request
+ROUND_TRIP_MS = {"dynamodb": 4.0}  # ASSUMED in-region p50 per request
 FULL_VCPU_MB = 1769
-# SQS to Lambda: the poller receives up to 10 messages a request and deletes 10 a request.
-SQS_POLL_REQUESTS_PER_MESSAGE = 0.2
-AGGREGATOR_MS_PER_TRANSACTION = 10.0  # ASSUMED: one round trip of a 100-item transaction
-AGGREGATOR_BATCH = 1000  # the template's BatchSize
 
 
 def price(name: str) -> float:
@@ -74,7 +65,8 @@ def price_lines() -> list[str]:
         per_million = usd * 1e6
         lines.append(f"  {what:84} ${per_million:8.4f} per million  {source}")
     lines.append(
-        f"  assumed round trips: {ROUND_TRIP_MS} ms; Lambda CPU share at "
+        f"  assumed round trips: {ROUND_TRIP_MS} ms; {PAGES_PER_VISIT} pages a visit; "
+        f"DynamoDB Streams reads by Lambda: free; Lambda CPU share at "
         f"{template_memory_mb()} MB = {template_memory_mb() / FULL_VCPU_MB:.2f} vCPU"
     )
     return lines
@@ -84,6 +76,7 @@ def price_lines() -> list[str]:
 class HitCosts:
     parts: dict[str, float]  # USD per million hits
     duration_ms: int
+    wru: float = 0.0  # write units per counted hit, all in
 
     @property
     def total(self) -> float:
@@ -91,13 +84,12 @@ class HitCosts:
 
     def describe(self) -> str:
         parts = ", ".join(f"{name} ${usd:.3f}" for name, usd in self.parts.items())
-        return f"(hit function billed {self.duration_ms} ms: {parts})"
+        return f"({self.wru:.2f} WRU a hit; hit function billed {self.duration_ms} ms: {parts})"
 
 
-def _billed_ms(cpu_ms: float, dynamodb_requests: float, sqs_requests: float) -> int:
+def _billed_ms(cpu_ms: float, dynamodb_requests: float) -> int:
     stretch = FULL_VCPU_MB / template_memory_mb()
-    waits = dynamodb_requests * ROUND_TRIP_MS["dynamodb"] + sqs_requests * ROUND_TRIP_MS["sqs"]
-    return math.ceil(cpu_ms * stretch + waits)
+    return math.ceil(cpu_ms * stretch + dynamodb_requests * ROUND_TRIP_MS["dynamodb"])
 
 
 def _lambda(ms: float) -> float:
@@ -105,47 +97,44 @@ def _lambda(ms: float) -> float:
     return 1e6 * (price("lambda_request") + gb * ms / 1000 * price("lambda_arm64_gb_second"))
 
 
+# The traffic the per-hit figures are mixed for: a visit reads this many pages (the
+# first a new visit, the others repeats inside it). Portals' visits read 2-4 pages.
+PAGES_PER_VISIT = 3
+AGGREGATOR_BATCH = 1000  # records per aggregator invocation (the template's BatchSize)
+
+
 def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
-    """USD per million counted hits, direct and buffered."""
-    wru_day = math.ceil(calls.day_item_bytes / 1024)
-    direct_requests = calls.per_operation["counted hit (direct)"][0]
-    direct_ms = _billed_ms(timing.ours_cpu_ms, direct_requests, 0)
-    direct = HitCosts(
-        parts={
-            "HTTP API": 1e6 * price("http_api_request"),
-            "Lambda": _lambda(direct_ms),
-            # the visitor item (< 1 KB) and the day item: one write each
-            "DynamoDB": 1e6 * (1 + wru_day) * price("dynamodb_wru"),
-        },
-        duration_ms=direct_ms,
-    )
-    buffered_requests = calls.per_operation["counted hit (buffered)"][0]
-    # One SendMessage per hit; the rest are DynamoDB (the visitor, and the cached figures read).
-    buffered_ms = _billed_ms(timing.ours_cpu_ms, buffered_requests - 1, 1)
-    reads_per_hit = buffered_requests - 2  # the figures' Query, once per few seconds
-    per_transaction = 99
-    aggregator_ms_per_hit = AGGREGATOR_MS_PER_TRANSACTION / per_transaction
-    buffered = HitCosts(
-        parts={
-            "HTTP API": 1e6 * price("http_api_request"),
-            "Lambda": _lambda(buffered_ms),
-            "SQS": 1e6 * (1 + SQS_POLL_REQUESTS_PER_MESSAGE) * price("sqs_request"),
-            # visitor 1 WRU; in the aggregator's transaction each hit marker 2 WRU and the
-            # day item 2 WRU per 99 hits; the figures' Query 0.5 RRU now and then
-            "DynamoDB": 1e6
-            * (
-                (1 + 2 + 2 * wru_day / per_transaction) * price("dynamodb_wru")
-                + 0.5 * reads_per_hit * price("dynamodb_rru")
-            ),
-            # one invocation per batch of AGGREGATOR_BATCH hits, billed per transaction
-            "aggregator Lambda": 1e6 / AGGREGATOR_BATCH * price("lambda_request")
-            + 1e6
-            * template_memory_mb()
-            / 1024
-            * aggregator_ms_per_hit
-            / 1000
-            * price("lambda_arm64_gb_second"),
-        },
-        duration_ms=buffered_ms,
-    )
-    return {"direct": direct, "buffered": buffered}
+    """USD per million counted hits, by mode and by front door, all in.
+
+    A counted hit's DynamoDB: its own writes (mixed for PAGES_PER_VISIT), its share of
+    the aggregators' writes and reads (measured on the same hits), and the occasional
+    read of the figures (high-traffic). Lambda: the hit function's billed duration
+    (measured CPU stretched to the memory's CPU share, plus a round trip per request),
+    and one aggregator invocation per batch.
+    """
+    costs: dict[str, HitCosts] = {}
+    for mode, label in (("direct", "direct"), ("high-traffic", "high-traffic")):
+        new = calls.per_operation[f"counted hit, new visit ({label})"]
+        repeat = calls.per_operation[f"repeat hit in the visit ({label})"]
+        mix = 1 / PAGES_PER_VISIT
+
+        def mixed(attr: str, new: Any = new, repeat: Any = repeat, mix: float = mix) -> float:
+            return float(mix * getattr(new, attr) + (1 - mix) * getattr(repeat, attr))
+
+        aggregated = [c for name, c in calls.aggregators.items() if f"({mode}" in name]
+        wru = mixed("wru") + sum(c.wru for c in aggregated)
+        rru = 0.5 * (mixed("reads") + sum(c.reads for c in aggregated))
+        duration = _billed_ms(timing.ours_cpu_ms, mixed("requests"))
+        invocations = len(aggregated) / AGGREGATOR_BATCH
+        for door, door_price in (("HTTP API", price("http_api_request")), ("Function URL", 0.0)):
+            costs[f"{mode}, {door}"] = HitCosts(
+                parts={
+                    door: 1e6 * door_price,
+                    "Lambda": _lambda(duration),
+                    "DynamoDB": 1e6 * (wru * price("dynamodb_wru") + rru * price("dynamodb_rru")),
+                    "aggregators": 1e6 * invocations * price("lambda_request"),
+                },
+                duration_ms=duration,
+                wru=wru,
+            )
+    return costs

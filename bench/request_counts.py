@@ -1,18 +1,19 @@
-"""Requests per operation, through the real handlers on moto, counted on the client.
+"""Requests and write units per operation, through the real handlers on moto, counted on the client.
 
-Every DynamoDB and SQS call is counted by a botocore event hook on the
-clients the functions use, with the key each write lands on, so the same run
-gives requests per operation, the hottest key's writes per hit and the
-bytes a write unit is billed on. Once-a-day openings and first-call cache
-fills are measured apart from the steady state.
+Every DynamoDB call is counted by a botocore event hook on the client the
+functions use, with the key each write lands on, so the same run gives requests
+per operation, write units (from the written items' sizes), the hottest key's
+writes per hit, and what the aggregators (fed the table's real stream records,
+local.streams) spend per hit. Once-a-day openings and first-call cache fills are
+measured apart from the steady state. Hits carry distinct real User-Agents,
+addresses, paths and referrers, as portal traffic does.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import statistics
-import time
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,29 +21,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+from bench.hostile import real_user_agents
+
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 WRITES = {"UpdateItem", "PutItem", "DeleteItem"}
+READS = {"GetItem", "Query", "BatchGetItem"}
+REFERRERS = ["https://www.google.com/", "https://www.facebook.com/", "", "https://zalo.me/", ""]
 
 
 @dataclass
 class Calls:
-    """What the hooked clients were asked to do."""
+    """What the hooked client was asked to do."""
 
     names: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # the key of each write
     writes_per_key: Counter[str] = field(default_factory=Counter)
 
     def hook(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.names.append(model.name)
         if model.name in WRITES:
-            self.writes_per_key[_key(params.get("Key") or params.get("Item") or {})] += 1
-        elif model.name == "TransactWriteItems":
-            for item in params["TransactItems"]:
-                (action,) = item.values()
-                self.writes_per_key[_key(action.get("Key") or action.get("Item") or {})] += 1
+            key = _key(params.get("Key") or params.get("Item") or {})
+            self.writes.append(key)
+            self.writes_per_key[key] += 1
 
     def clear(self) -> None:
         self.names.clear()
+        self.writes.clear()
         self.writes_per_key.clear()
 
 
@@ -51,15 +55,24 @@ def _key(key: dict[str, Any]) -> str:
 
 
 @dataclass
+class Cost:
+    """Requests and units per operation."""
+
+    requests: float
+    wru: float
+    reads: float
+    what: str
+
+
+@dataclass
 class Figures:
-    per_operation: dict[str, tuple[float, str]]  # name -> (requests per op, what they were)
+    per_operation: dict[str, Cost]
     once: dict[str, tuple[int, str]]  # openings and cache fills
+    aggregators: dict[str, Cost]  # per hit: the report and day aggregators
     hot_writes_per_hit: dict[str, float]  # mode -> writes on the hottest key per hit
     hot_key: dict[str, str]
     day_item_bytes: int
-    buffered_batch_hits: int
-    aggregator_transactions_per_hit: float
-    aggregator_requests_per_batch: float
+    hot_hits: int
 
 
 def item_size(item: dict[str, Any]) -> int:
@@ -81,80 +94,128 @@ def item_size(item: dict[str, Any]) -> int:
     return size
 
 
-def _summary(names: list[str], operations: int) -> tuple[float, str]:
-    counted = Counter(names)
-    what = ", ".join(f"{n} {k}" for k, n in sorted(counted.items())) or "none"
-    return len(names) / operations, what
-
-
 @contextmanager
 def _moto() -> Iterator[tuple[Any, Any]]:
+    """moto's DynamoDB in this process, its stream read through moto's server (same state)."""
+    import boto3
     from moto import mock_aws
+    from moto.server import ThreadedMotoServer
 
     from local.template import create_tables
 
-    with mock_aws():
-        import boto3
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        with mock_aws():
+            dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+            create_tables(dynamodb)
+            streams = boto3.client(
+                "dynamodbstreams", region_name="us-east-1", endpoint_url=f"http://{host}:{port}"
+            )
+            yield dynamodb, streams
+    finally:
+        server.stop()
 
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        create_tables(dynamodb)
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        yield dynamodb, sqs
+
+def _pollers(dynamodb: Any, streams: Any) -> dict[str, Any]:
+    import importlib
+
+    from local.streams import StreamPoller
+    from local.template import stream_consumers
+
+    arn = dynamodb.describe_table(TableName=os.environ["TABLE_NAME"])["Table"]["LatestStreamArn"]
+    pollers = {}
+    for consumer in stream_consumers():
+        module, _, name = consumer.handler.rpartition(".")
+        handler = getattr(importlib.import_module(module), name)
+        pollers[consumer.function] = StreamPoller(consumer, handler, streams, arn)
+    return pollers
 
 
-def measure(hits: int = 300) -> Figures:
-    import os
-
+def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
     from counters.service import default_service
     from counters.settings import settings
-    from local.lambda_env import InProcessApi, LambdaContext
+    from local.lambda_env import InProcessApi
 
-    per_operation: dict[str, tuple[float, str]] = {}
+    per_operation: dict[str, Cost] = {}
     once: dict[str, tuple[int, str]] = {}
-    with _moto() as (dynamodb, sqs):
-        os.environ["QUEUE_URL"] = sqs.create_queue(QueueName="HitQueue")["QueueUrl"]
+    aggregators: dict[str, Cost] = {}
+    agents = real_user_agents()
+    with _moto() as (dynamodb, streams):
         settings.cache_clear()
         default_service.cache_clear()  # a fresh warm instance: clients on moto
-
-        counter = default_service()
+        service = default_service()
         calls = Calls()
-        counter.storage.client.meta.events.register("before-parameter-build.dynamodb", calls.hook)
-        assert counter.queue is not None
-        counter.queue.client.meta.events.register("before-parameter-build.sqs", calls.hook)
+        service.storage.client.meta.events.register("before-parameter-build.dynamodb", calls.hook)
+        pollers = _pollers(dynamodb, streams)
         api = InProcessApi()
-        api.register("direct", "UTC")
-        api.register("buffered", "UTC", mode="buffered")
+        api.register("direct", "UTC", allowed_origins=["https://portal.gov.vn"])
+        api.register("busy", "UTC", mode="buffered", allowed_origins=["https://portal.gov.vn"])
+        sizes: dict[str, int] = {}
+
+        def wru(keys: list[str]) -> float:
+            total = 0
+            for key in keys:
+                if key not in sizes:
+                    pk, _, sk = key.partition("|")
+                    found = dynamodb.get_item(
+                        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": pk}, "sk": {"S": sk}}
+                    ).get("Item")
+                    sizes[key] = item_size(found) if found else 0
+                total += max(1, math.ceil(sizes[key] / 1024))
+            return total
+
+        def summary(operations: int) -> Cost:
+            counted = Counter(calls.names)
+            what = ", ".join(f"{n} {k}" for k, n in sorted(counted.items())) or "none"
+            reads = sum(1 for name in calls.names if name in READS)
+            return Cost(
+                len(calls.names) / operations,
+                wru(calls.writes) / operations,
+                reads / operations,
+                what,
+            )
 
         def cost(name: str, operations: int, action: Callable[[int], Any]) -> None:
             calls.clear()
+            sizes.clear()
             for i in range(operations):
                 action(i)
-            per_operation[name] = _summary(calls.names, operations)
+            per_operation[name] = summary(operations)
 
         def once_cost(name: str, action: Callable[[], Any]) -> None:
             calls.clear()
             action()
-            once[name] = (len(calls.names), _summary(calls.names, 1)[1])
+            once[name] = (len(calls.names), summary(1).what)
 
-        def hit(site: str, ip: str, ua: str = FIREFOX, path: str | None = None) -> Any:
-            body = {"path": path} if path else None
-            return api.hit(site, body=body, headers={"user-agent": ua}, source_ip=ip)
+        def aggregate(name: str, function: str, noted_hits: int) -> None:
+            calls.clear()
+            sizes.clear()
+            pollers[function].drain()
+            aggregators[name] = summary(noted_hits)
 
-        # -- direct mode ------------------------------------------------------------
-        once_cost("first hit of the day (site, salt, open day)", lambda: hit("direct", "10.0.0.1"))
+        def hit(site: str, i: int, path: bool = True, agent: str | None = None) -> Any:
+            body = {"path": f"/tin-tuc/{i % 37}", "referrer": REFERRERS[i % len(REFERRERS)]}
+            headers = {
+                "user-agent": agent or agents[i % len(agents)],
+                "origin": "https://portal.gov.vn",
+                "accept-language": "vi-VN,vi;q=0.9",
+            }
+            return api.hit(site, body=body if path else None, headers=headers, source_ip=ip(i))
 
-        def ip(prefix: str, i: int) -> str:
-            return f"{prefix}.{i // 250}.{i % 250}"
+        def ip(i: int) -> str:
+            return f"14.{160 + i // 60000}.{i // 250 % 240}.{i % 250}"
 
-        cost("counted hit (direct)", hits, lambda i: hit("direct", ip("10.1", i)))
+        # -- direct mode --------------------------------------------------------------
+        once_cost("first hit of the day (site, salt, open day)", lambda: hit("direct", 10**6))
+        pollers["ReportAggregateFunction"].drain()
+        cost("counted hit, new visit (direct)", hits, lambda i: hit("direct", i))
         direct_hot = calls.writes_per_key.most_common(1)[0]
-        cost("repeat hit in the visit (direct)", hits, lambda i: hit("direct", ip("10.1", i)))
-        cost(
-            "counted hit with a path (direct)",
-            hits,
-            lambda i: hit("direct", ip("10.3", i), path=f"/tin-tuc/{i % 7}"),
-        )
-        cost("skipped hit (bot)", hits, lambda i: hit("direct", "10.2.0.1", BOT))
+        cost("repeat hit in the visit (direct)", hits, lambda i: hit("direct", i))
+        cost("counted hit without a path (direct)", hits, lambda i: hit("direct", hits + i, False))
+        cost("bot hit (direct: family noted)", hits, lambda i: hit("direct", i, agent=BOT))
+        aggregate("reports, per hit (direct hits above)", "ReportAggregateFunction", 4 * hits)
         cost("stats read", hits, lambda i: api.stats("direct"))
         year = datetime.now(UTC).year
 
@@ -169,83 +230,47 @@ def measure(hits: int = 300) -> Figures:
         cost("series read of a year (days)", hits, series)
         day_item = dynamodb.query(
             TableName=os.environ["TABLE_NAME"],
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "SITE#direct"}},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :day)",
+            ExpressionAttributeValues={":pk": {"S": "SITE#direct"}, ":day": {"S": "DAY#"}},
         )["Items"][-1]
-        tomorrow = datetime.now(UTC) + timedelta(days=1)
         import time_machine
 
-        with time_machine.travel(tomorrow, tick=True):
-            once_cost("first hit of the next day (seal, open)", lambda: hit("direct", "10.0.0.9"))
-            hit("direct", "10.0.0.10")  # what follows the opening is steady state again
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=1), tick=True):
+            once_cost("first hit of the next day (seal, open)", lambda: hit("direct", 10**6 + 1))
+            hit("direct", 10**6 + 2)  # what follows the opening is steady state again
+        pollers["ReportAggregateFunction"].drain()
 
-        # -- buffered mode ----------------------------------------------------------
-        once_cost("first buffered hit (fills)", lambda: hit("buffered", "10.3.0.1"))
-        start = time.monotonic()
-        cost("counted hit (buffered)", hits, lambda i: hit("buffered", ip("10.4", i)))
-        buffered_seconds = time.monotonic() - start
-        name = "counted hit (buffered)"
-        requests, what = per_operation[name]
-        per_operation[name] = (
-            requests,
-            f"{what}; the figures' Query: once per "
-            f"{settings().buffered_figures_cache_seconds:g} s per warm function"
-            f" ({hits} hits took {buffered_seconds:.1f} s here)",
-        )
-        records = _drain(sqs, os.environ["QUEUE_URL"])
-        from handlers.aggregate import lambda_handler as aggregate
+        # -- high-traffic mode ------------------------------------------------------------
+        once_cost("first high-traffic hit (fills)", lambda: hit("busy", 10**6 + 3))
+        pollers["DayAggregateFunction"].drain()
+        pollers["ReportAggregateFunction"].drain()
+        cost("counted hit, new visit (high-traffic)", hits, lambda i: hit("busy", i))
+        cost("repeat hit in the visit (high-traffic)", hits, lambda i: hit("busy", i))
+        aggregate("day counters, per hit (high-traffic)", "DayAggregateFunction", 2 * hits)
+        aggregate("reports, per hit (high-traffic)", "ReportAggregateFunction", 2 * hits)
 
-        batch = len(records)
+        # The hottest key at high traffic: one warm instance's lanes, batches of 1,000.
         calls.clear()
-        answer = aggregate({"Records": records}, LambdaContext())
-        assert answer["batchItemFailures"] == [], answer
-        aggregator_names = list(calls.names)
-        buffered_hot = calls.writes_per_key.most_common(1)[0]
-        transactions = aggregator_names.count("TransactWriteItems")
-        day_writes = sum(n for key, n in calls.writes_per_key.items() if "|DAY#" in key)
-        del os.environ["QUEUE_URL"]
-        settings.cache_clear()
+        for i in range(hot_hits):
+            hit("busy", 2 * hits + i)
+        pollers["DayAggregateFunction"].drain()
+        lane_writes = max(n for key, n in calls.writes_per_key.items() if key.startswith("LANE#"))
+        day_writes = max(n for key, n in calls.writes_per_key.items() if "|DAY#" in key)
+        busy_hot = calls.writes_per_key.most_common(1)[0]
         default_service.cache_clear()
-    direct_hits = hits
     return Figures(
         per_operation=per_operation,
         once=once,
+        aggregators=aggregators,
         hot_writes_per_hit={
-            "direct": direct_hot[1] / direct_hits,
-            "buffered": day_writes / batch,
+            "direct": direct_hot[1] / hits,
+            "high-traffic": max(lane_writes, day_writes) / hot_hits,
+            "high-traffic day item": day_writes / hot_hits,
         },
-        hot_key={"direct": direct_hot[0], "buffered": buffered_hot[0]},
+        hot_key={"direct": direct_hot[0], "high-traffic": busy_hot[0]},
         day_item_bytes=item_size(day_item),
-        buffered_batch_hits=batch,
-        aggregator_transactions_per_hit=transactions / batch,
-        aggregator_requests_per_batch=len(aggregator_names),
+        hot_hits=hot_hits,
     )
-
-
-def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return records
-        for message in messages:
-            records.append(
-                {
-                    "messageId": message["MessageId"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "body": message["Body"],
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:HitQueue",
-                    "awsRegion": "us-east-1",
-                }
-            )
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def as_json(figures: Figures) -> str:

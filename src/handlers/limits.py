@@ -4,10 +4,11 @@ The HTTP API passes headers of up to ~10 KB and bodies of up to 10 MB; JSON,
 pydantic, regular expressions and the bot detector (quadratic on long strings)
 would pay for every byte. Each header a handler or Powertools reads, the body,
 the path and the query string are bounded here; a request over a bound is
-answered 413/414/431 with a JSON message and reaches no handler. Headers no code
-reads (Referer, Accept-Language, ...) are left alone: nothing parses them, and a
-real browser's may be long. The User-Agent is bounded apart (counters.visitors):
-a hit with a long one is answered but not counted.
+answered 413/414/431 with a JSON message and reaches no handler. Referer and
+Accept-Language are left alone here: a real browser's may be long, and the code
+that reads them cuts them to their bound first (counters.breakdowns). The
+User-Agent is bounded apart (counters.visitors): a hit with a long one is answered
+but not counted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ HEADER_LIMITS: dict[str, int] = {
 # The largest valid body: a settings document with 50 origins, or a hit whose path
 # and referrer (2,048 characters each) are written entirely in \uXXXX escapes.
 MAX_BODY_CHARS = 32 * 1024
+# Routes that take more: a history import (1 MB, base64 4/3 of it; see handlers.sites).
+BODY_LIMITS: dict[str, int] = {"POST /v1/sites/{site}/history": 1_000_000 * 4 // 3 + 4}
 MAX_PATH_CHARS = 1024
 MAX_QUERY_CHARS = 1024
 
@@ -50,8 +53,9 @@ def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
         if value is not None and len(value) > limit:
             return _answer(431, f"the {name} header is too long (at most {limit} characters)")
     body = event.get("body")
-    if body is not None and len(body) > MAX_BODY_CHARS:
-        return _answer(413, f"the request body is too large (at most {MAX_BODY_CHARS} bytes)")
+    limit = BODY_LIMITS.get(str(event.get("routeKey")), MAX_BODY_CHARS)
+    if body is not None and len(body) > limit:
+        return _answer(413, f"the request body is too large (at most {limit} bytes)")
     if len(event.get("rawPath") or "") > MAX_PATH_CHARS:
         return _answer(414, f"the path is too long (at most {MAX_PATH_CHARS} characters)")
     if len(event.get("rawQueryString") or "") > MAX_QUERY_CHARS:

@@ -108,7 +108,8 @@ def breakdown(
     limit: Annotated[int, Query(ge=1, le=breakdowns.MAX_LIMIT)] = breakdowns.DEFAULT_LIMIT,
 ) -> Breakdown:
     counter = default_service()
-    return reports.breakdown(counter, counter.site(site), dimension, start, end, limit)
+    readable = readable_site(counter, router, site)
+    return reports.breakdown(counter, readable, dimension, start, end, limit)
 
 
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))

@@ -289,9 +289,12 @@ def test_top_pages_normalised_and_ranked(api: Api, dynamodb: Any, streams: Strea
     _, default = get(api, "/v1/sites/portal/pages")
     assert {"path": "/old", "pageviews": 1} in default["pages"]
     assert default["from"] == "2025-05-17" and default["to"] == "2025-06-15"
-    page_items = [i for i in table_dump(dynamodb) if i["pk"]["S"].startswith("PAGES#")]
-    assert {i["pk"]["S"] for i in page_items} == {"PAGES#portal#2025-06", "PAGES#portal#2025-05"}
-    assert all("expires_at" not in i for i in page_items)
+    page_items = [i for i in table_dump(dynamodb) if i["pk"]["S"].startswith("REPORT#portal#page#")]
+    assert {i["pk"]["S"] for i in page_items} == {
+        "REPORT#portal#page#2025-06",
+        "REPORT#portal#page#2025-05",
+    }
+    assert all("expires_at" not in i for i in page_items)  # reports keep history
 
 
 def test_pages_across_months_read_one_query_per_month(

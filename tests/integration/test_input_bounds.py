@@ -24,17 +24,17 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.
 
 
 class DetectorSpy:
-    """Stands in for CrawlerDetect: records what it is asked, runs the real one on short input."""
+    """Stands in for the bot detector: records what it is asked, runs the real one on short input."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
         self.real = visitors._crawler_detect()
 
-    def isCrawler(self, user_agent: str) -> bool:  # noqa: N802 (crawlerdetect's name)
+    def __call__(self, user_agent: str) -> bool:
         self.asked.append(user_agent)
         if len(user_agent) > MAX_USER_AGENT:
-            return False  # would take seconds; the test fails on the length anyway
-        return bool(self.real.isCrawler(user_agent))
+            return False  # the test fails on the length anyway
+        return bool(self.real(user_agent))
 
 
 @pytest.fixture
@@ -117,7 +117,8 @@ def test_every_bounded_header_is_refused_on_every_route(api: Api, dynamodb: Any)
 
 
 def test_headers_no_code_reads_are_not_refused(api: Api, detector: DetectorSpy) -> None:
-    """Referer and Accept-Language reach no parser: a browser's long ones still count."""
+    """A browser's long Referer and Accept-Language still count (each is cut to its bound
+    before it is parsed, see counters.breakdowns)."""
     api.register("portal")
     headers = {"referer": "https://x.vn/?" + "q" * 8_000, "accept-language": "vi," * 2_000}
     assert api.hit("portal", headers=headers)["counted"] is True

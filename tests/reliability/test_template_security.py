@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/pages",
     "OPTIONS /v1/sites/{site}/series",
     "OPTIONS /v1/sites/{site}/pages",
+    "OPTIONS /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",

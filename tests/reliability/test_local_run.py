@@ -1,0 +1,64 @@
+"""The local run is the whole stack, and no call leaves the machine."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import requests
+
+from local.server import start_local_api
+from tests.conftest import reset_warm_state
+from tests.reliability.conftest import ANSWER_SECONDS
+
+
+def test_a_high_traffic_site_counts_end_to_end_and_no_call_leaves_the_machine() -> None:
+    contacted: list[str] = []
+
+    def record(request: Any, **_: Any) -> None:
+        contacted.append(request.url)
+
+    reset_warm_state()
+    boto3.setup_default_session()  # every client the run makes hears this hook
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-send", record)
+    try:
+        with start_local_api(demo=True, quiet=True, trust_forwarded_for=True) as api:
+            site = f"{api.url}/v1/sites/busy"
+            settings = {"timezone": "Asia/Ho_Chi_Minh", "mode": "buffered"}
+            assert requests.put(site, json=settings, timeout=ANSWER_SECONDS).status_code == 200
+            for i in range(12):
+                headers = {
+                    "User-Agent": f"Mozilla/5.0 (X11; Linux x86_64) Firefox/{120 + i % 4}.0",
+                    "X-Forwarded-For": f"198.51.100.{i % 4}",
+                }
+                answer = requests.post(
+                    f"{site}/hits",
+                    json={"path": f"/p{i % 2}"},
+                    headers=headers,
+                    timeout=ANSWER_SECONDS,
+                )
+                assert answer.status_code == 200 and answer.json()["buffered"], answer.text
+            api.drain_streams()  # what the pollers do every window, now
+            stats = requests.get(f"{site}/stats", timeout=ANSWER_SECONDS).json()
+            assert (stats["today"], stats["online"]) == (4, 4)  # 4 visitors, 12 page views
+            pages = requests.get(f"{site}/pages", timeout=ANSWER_SECONDS).json()["pages"]
+            assert {p["path"]: p["pageviews"] for p in pages} == {"/p0": 6, "/p1": 6}
+            # The pollers also run on their own, with the local windows.
+            started = time.monotonic()
+            requests.post(
+                f"{site}/hits",
+                headers={"User-Agent": "Mozilla/5.0 Late/1.0"},
+                timeout=ANSWER_SECONDS,
+            )
+            api.drain_streams()
+            assert requests.get(f"{site}/stats", timeout=ANSWER_SECONDS).json()["today"] == 5
+            assert time.monotonic() - started < ANSWER_SECONDS
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister("before-send", record)
+        reset_warm_state()
+    assert contacted, "the hook saw no request"
+    hosts = {urlsplit(url).hostname for url in contacted}
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
