@@ -127,7 +127,7 @@ def measure(rounds: int = 100) -> HostileFigures:
     now = datetime.now(UTC)
     day_item = _day_item(site, now.date().isoformat())
     counter._sites[site] = (float("inf"), Site(id=site, timezone="UTC"))
-    counter._salts[now.date()] = b"s" * 32
+    counter.salts._salts[now.date()] = b"s" * 32
 
     def answer(model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         # A visitor seen a minute ago (a repeat hit), and today's figures.

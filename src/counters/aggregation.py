@@ -1,7 +1,7 @@
 """The aggregation path, pure part: hit notes, and what a stream batch adds to which item.
 
 Every counted hit writes one item its answer needs anyway (a direct site's day
-item; a high-traffic site's visitor item) and sets on it a *note*: a short JSON
+item; a high-traffic site's lane item) and sets on it a *note*: a short JSON
 of what the hit was (day, hour, visit or not, online window, path, breakdown
 facts). DynamoDB Streams carries each write's new and old image to the
 aggregators (`counters.aggregator`), which add, per stream batch:
@@ -12,7 +12,7 @@ aggregators (`counters.aggregator`), which add, per stream batch:
 A stream record is a hit when its new image holds a note whose token differs
 from the old image's: writes that are not hits (sealing a day, undoing a
 visitor) keep or drop the note and add nothing. Each item written by an
-aggregator keeps the last sequence number it added per shard (`Guard`), so a
+aggregator keeps the last sequence number it added per lane (`Guard`), so a
 batch delivered again, whole or in part, adds nothing twice.
 """
 

@@ -36,7 +36,8 @@ class SiteSettings(BaseModel):
     mode: Literal["direct", "buffered"] = Field(
         "direct",
         description="direct: each hit writes the day counter (up to ~1,000 hits/s a site); "
-        "buffered: hits are queued and added in batches, and answers may lag by seconds.",
+        "buffered: hits are noted on lane items and added in batches (high traffic), and "
+        "answers may lag by seconds.",
     )
     reports: Literal["public", "private"] = Field(
         "public",

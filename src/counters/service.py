@@ -4,8 +4,9 @@
 each site's settings for a few seconds per warm function, so that the
 steady-state hit is two DynamoDB requests: the visitor, then the day item
 (whose one ADD yields all five figures and carries the hit's note to the
-aggregators). A high-traffic ("buffered") site's hit writes only the visitor
-item, note included; the aggregator adds it to the day item within seconds.
+aggregators). A high-traffic ("buffered") site's hit writes the visitor, then
+its note on one of the site's lane items instead of the day item; the day
+aggregator adds it to the day item within seconds.
 """
 
 from __future__ import annotations
@@ -73,8 +74,6 @@ class CounterService:
         self._aggregated: dict[str, tuple[float, DayRecord | None]] = {}
         # ...and the lane of the last hit: lanes are taken in turn from a random one.
         self._lane = secrets.randbelow(settings().lanes_per_site)
-        # ...and the lane of the last hit: lanes are taken in turn from a random one.
-        self._lane = secrets.randbelow(settings().lanes_per_site)
 
     # -- sites -------------------------------------------------------------------
 
@@ -103,8 +102,8 @@ class CounterService:
     def record_hit(self, site: Site, view: PageView) -> HitStats:
         """Counts a page view unless it must be skipped, and answers the figures.
 
-        Requests: 2 to count (the visitor, then the day item), 1 for a high-traffic
-        site (the visitor) plus a read of the aggregated figures every few seconds
+        Requests: 2 to count (the visitor, then the day item), 2 for a high-traffic
+        site (the visitor, then a lane) plus a read of the aggregated figures every few seconds
         per warm function, 1 to skip. The first hit of a day or after a settings
         change costs a few more, once, and so do new visitors from an address that
         brought many (see `counters.admission`).
@@ -171,9 +170,9 @@ class CounterService:
             first_in_window=seen.first_in_window,
             new_since_previous=seen.new_since_previous,
         )
-        if site.mode == "buffered":
-            return self._buffer(site, note, increment, now)
         try:
+            if site.mode == "buffered":
+                return self._buffer(site, note, increment, now)
             record = self.daybook.add(site.id, day, increment, note.encode())
         except OutcomeUnknownError:
             raise  # the hit may have counted: its visitor must stay seen

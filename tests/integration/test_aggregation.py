@@ -205,18 +205,35 @@ def test_switching_modes_loses_nothing(api: Api, streams: Streams) -> None:
     assert pages(api, "portal") == {"/": 12}
 
 
-def test_one_batch_across_midnight_and_a_month_end_keeps_figures_exact(
-    api: Api, site: str, streams: Streams
+@pytest.mark.parametrize(
+    "evening",
+    [
+        datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC),  # 23:59 local, last day of June
+        datetime(2025, 12, 31, 16, 59, 0, tzinfo=UTC),  # 23:59 local, last day of the year
+    ],
+    ids=["month-end", "year-end"],
+)
+def test_one_batch_across_midnight_and_a_month_or_year_end_keeps_figures_exact(
+    api: Api, site: str, streams: Streams, evening: datetime
 ) -> None:
-    evening = datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC)  # 23:59 local, last day of June
     for i in range(3):
-        hit(api, site, evening, ip=f"198.51.100.{i}", body={"path": "/june"})
+        hit(api, site, evening, ip=f"198.51.100.{i}", body={"path": "/old"})
     for i in range(2):
-        hit(api, site, evening + timedelta(minutes=2), ip=f"198.51.100.{i}", body={"path": "/july"})
-    streams.drain()  # one batch: June is added first, sealed, and July opens on it
-    july = stats(api, site, evening + timedelta(minutes=3))
-    assert figures(july) == {"today": 2, "yesterday": 3, "month": 2, "year": 5, "total": 5}
-    assert pages(api, site, evening + timedelta(minutes=3)) == {"/june": 3, "/july": 2}
+        hit(api, site, evening + timedelta(minutes=2), ip=f"198.51.100.{i}", body={"path": "/new"})
+    streams.drain()  # one batch: the old day is added first, sealed, and the new one opens on it
+    after = stats(api, site, evening + timedelta(minutes=3))
+    year = 2 if evening.month == 12 else 5
+    assert figures(after) == {"today": 2, "yesterday": 3, "month": 2, "year": year, "total": 5}
+    with time_machine.travel(evening + timedelta(minutes=3), tick=False):
+        status, answer = api.call(
+            "GET",
+            f"/v1/sites/{site}/pages",
+            query={
+                "from": evening.date().isoformat(),
+                "to": (evening + timedelta(days=1)).date().isoformat(),
+            },
+        )
+    assert {p["path"]: p["pageviews"] for p in answer["pages"]} == {"/old": 3, "/new": 2}
 
 
 def test_visits_and_online_through_the_lanes(api: Api, streams: Streams) -> None:

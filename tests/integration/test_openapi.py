@@ -15,6 +15,7 @@ NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/hits"),
     ("OPTIONS", "/v1/sites/{site}/series"),
     ("OPTIONS", "/v1/sites/{site}/pages"),
+    ("OPTIONS", "/v1/sites/{site}/breakdown"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/widget.js"),

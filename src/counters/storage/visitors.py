@@ -30,15 +30,13 @@ class VisitorItems:
         day: date,
         now: float,
         token: str = "",
-        note: str | None = None,
         *,
         must_exist: bool = False,
     ) -> float | None | NotFound:
         """Records that a visitor was seen now; returns when it was last seen that day.
 
         Safe for the SDK to re-send: `token` (unique per hit) marks the write, and a
-        re-sent write that finds its own token answers the `prev` it saved. `note`
-        is a high-traffic hit's note, which the stream carries to the aggregator.
+        re-sent write that finds its own token answers the `prev` it saved.
         With `must_exist`, a visitor without an item today gets none (`NOT_FOUND`).
         """
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
@@ -51,9 +49,6 @@ class VisitorItems:
         expression = (
             "SET prev = if_not_exists(seen, :none), seen = :now, tok = :tok, expires_at = :expires"
         )
-        if note is not None:
-            values[":h"] = {"S": note}
-            expression += ", h = :h"
         try:
             answer = self.table.send(
                 "update_item",
@@ -97,7 +92,7 @@ class VisitorItems:
                     "update_item",
                     TableName=self.table.name,
                     Key=key,
-                    UpdateExpression="SET seen = :last REMOVE tok, h",
+                    UpdateExpression="SET seen = :last REMOVE tok",
                     ConditionExpression="tok = :tok",
                     ExpressionAttributeValues={
                         ":tok": {"S": token},

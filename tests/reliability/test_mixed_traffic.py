@@ -1,0 +1,99 @@
+"""10,000 hits on a direct and a high-traffic site, across local midnight and a month end,
+against moto's server with the stream pollers running: every figure, page count and
+hour equals a brute-force model once the aggregators have caught up.
+
+Hits carry their own instant (X-Test-Clock) over 20 minutes around midnight of
+June 30 in each site's zone, 8 at a time through the local API's handlers. Each
+visitor's hits span under 30 minutes, so a visitor is exactly one visit per local
+day (the daily salt makes it a new visitor after midnight).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from tests.figures import expected, figures
+from tests.reliability.conftest import ANSWER_SECONDS, Harness
+
+HITS = 10_000
+VISITORS = 700
+SITES = {"direct": ("Asia/Ho_Chi_Minh", "direct"), "busy": ("America/New_York", "buffered")}
+SPAN = timedelta(minutes=20)
+
+
+def instant(site: str, i: int) -> datetime:
+    midnight = datetime(2025, 7, 1, tzinfo=ZoneInfo(SITES[site][0]))
+    return midnight - SPAN / 2 + SPAN * i / HITS
+
+
+@pytest.mark.slow
+def test_ten_thousand_hits_across_midnight_and_a_month_end_equal_the_model(
+    local_api: Harness,
+) -> None:
+    for site, (timezone, mode) in SITES.items():
+        local_api.register(site, timezone, mode=mode)
+    plan = [
+        (("direct", "busy")[i % 2], i, random.Random(i).randrange(VISITORS)) for i in range(HITS)
+    ]
+    random.Random(9).shuffle(plan)  # arrival order is not clock order
+
+    def send(hit: tuple[str, int, int]) -> tuple[str, int, int, dict[str, Any]]:
+        site, i, visitor = hit
+        when = instant(site, i)
+        headers = {
+            "X-Test-Clock": repr(when.timestamp()),
+            "X-Forwarded-For": f"198.51.{visitor // 250}.{visitor % 250}",
+            "User-Agent": f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/{100 + visitor % 40}.0",
+        }
+        answer = requests.post(
+            f"{local_api.url}/v1/sites/{site}/hits",
+            json={"path": f"/p{visitor % 9}"},
+            headers=headers,
+            timeout=ANSWER_SECONDS,
+        )
+        assert answer.status_code == 200, answer.text
+        return site, i, visitor, answer.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, plan))
+    local_api.api.drain_streams()  # the pollers ran all along; now the rest
+
+    pageviews: dict[str, Counter[date]] = defaultdict(Counter)
+    visitors: dict[str, dict[date, set[int]]] = defaultdict(lambda: defaultdict(set))
+    pages: dict[str, Counter[str]] = defaultdict(Counter)
+    hours: dict[str, Counter[str]] = defaultdict(Counter)
+    for site, i, visitor, _ in answers:
+        local = instant(site, i).astimezone(ZoneInfo(SITES[site][0]))
+        pageviews[site][local.date()] += 1
+        visitors[site][local.date()].add(visitor)
+        pages[site][f"/p{visitor % 9}"] += 1
+        hours[site][f"{local.hour:02d}"] += 1
+    july = date(2025, 7, 1)
+    after = {"X-Test-Clock": repr((instant("direct", HITS) + timedelta(minutes=1)).timestamp())}
+    for site, (timezone, _) in SITES.items():
+        visits = Counter({day: len(seen) for day, seen in visitors[site].items()})
+        for count, model in (("pageviews", pageviews[site]), ("visits", visits)):
+            local_api.register(site, timezone, count=count, mode=SITES[site][1])
+            local_api.counter._sites.clear()
+            shown = requests.get(
+                f"{local_api.url}/v1/sites/{site}/stats", headers=after, timeout=ANSWER_SECONDS
+            ).json()
+            assert figures(shown) == expected(model, july), (site, count)
+        reports = f"{local_api.url}/v1/sites/{site}"
+        query = {"from": "2025-06-30", "to": "2025-07-01", "limit": "100"}
+        got_pages = requests.get(f"{reports}/pages", params=query, timeout=ANSWER_SECONDS).json()
+        assert {p["path"]: p["pageviews"] for p in got_pages["pages"]} == pages[site]
+        got_hours = requests.get(
+            f"{reports}/breakdown", params={**query, "dimension": "hour"}, timeout=ANSWER_SECONDS
+        ).json()
+        assert {r["value"]: r["pageviews"] for r in got_hours["rows"]} == hours[site]
+    # Both days had hits on both sites: the race across midnight was run.
+    assert all(len(counts) == 2 for counts in pageviews.values())
