@@ -73,6 +73,12 @@ class DayBook:
                     self._open(site, sealed.by, Increment(dict.fromkeys(METRICS, 0)))
                     continue
                 previous = sealed
+            else:
+                # No day before this one: the site's first day. A later day may have opened
+                # first (hits arriving out of order on a new site): count there instead.
+                later = self.days.latest(site, date.max, consistent=True)
+                if later is not None and later.day > day:
+                    return Sealed(by=later.day)
             return self.days.open(site, day, previous, increment, note, guard)
         raise RuntimeError(f"could not open {day} for {site}")
 
