@@ -212,7 +212,7 @@ class StreamPoller:
 class StreamPollers:
     """Every consumer of the template's streams, polled by one background thread."""
 
-    def __init__(self, pollers: list[StreamPoller], interval: float = 0.2) -> None:
+    def __init__(self, pollers: list[StreamPoller], interval: float = 0.1) -> None:
         self.pollers = pollers
         self.interval = interval
         self._stop = threading.Event()

@@ -38,6 +38,7 @@ def seeded(local_api: Any) -> dict[str, Any]:
         for _ in range(views):
             visitor += 1
             operator.hit("e2e-dash", path, user_agent=f"{USER_AGENT} e2e/{visitor}")
+    local_api.drain_streams()  # pages come by the aggregation path (its window, now)
     return {"today": today, "baseline_day": then, "visits_today": visitor}
 
 
