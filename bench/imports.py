@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.template import routes
+from local.cloudformation import routes
 
 REPO = Path(__file__).resolve().parent.parent
 # BENCH_SRC=/elsewhere/src measures another checkout's code (e.g. before a change).

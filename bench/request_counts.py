@@ -101,7 +101,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
     from moto import mock_aws
     from moto.server import ThreadedMotoServer
 
-    from local.template import create_tables
+    from local.cloudformation import create_tables
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -121,8 +121,8 @@ def _moto() -> Iterator[tuple[Any, Any]]:
 def _pollers(dynamodb: Any, streams: Any) -> dict[str, Any]:
     import importlib
 
+    from local.cloudformation import stream_consumers
     from local.streams import StreamPoller
-    from local.template import stream_consumers
 
     arn = dynamodb.describe_table(TableName=os.environ["TABLE_NAME"])["Table"]["LatestStreamArn"]
     pollers = {}

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local.streams import StreamPoller, StreamPollers
-from local.template import (
+from local.cloudformation import (
     PSEUDO_PARAMETERS,
     REPO_ROOT,
     TEMPLATE_PATH,
@@ -44,6 +43,7 @@ from local.template import (
     routes,
     stream_consumers,
 )
+from local.streams import StreamPoller, StreamPollers
 
 ACCOUNT_ID, REGION = PSEUDO_PARAMETERS["AWS::AccountId"], PSEUDO_PARAMETERS["AWS::Region"]
 WEB_DIR = REPO_ROOT / "web"

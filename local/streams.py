@@ -1,7 +1,7 @@
 """Feed a table's DynamoDB stream to the template's consumers, the way Lambda's pollers do.
 
 For every ``DynamoDB`` event source in ``template.yaml`` (see
-:func:`local.template.stream_consumers`), a :class:`StreamPoller` reads each shard
+:func:`local.cloudformation.stream_consumers`), a :class:`StreamPoller` reads each shard
 of the table's stream in order (DescribeStream, GetShardIterator, GetRecords:
 moto's server and DynamoDB Local both answer them), keeps the records its
 ``FilterCriteria`` match, hands them to the handler in Lambda's event shape in
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from local.template import StreamConsumer
+from local.cloudformation import StreamConsumer
 
 log = logging.getLogger("local.streams")
 Handler = Callable[[dict[str, Any], Any], Any]

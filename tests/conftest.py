@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from local.cloudformation import create_tables, load_template, routes, stream_consumers
 from local.streams import StreamPoller, matches
-from local.template import create_tables, load_template, routes, stream_consumers
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from local.template import routes
+from local.cloudformation import routes
 from tests.conftest import Api
 
 # Routes the document leaves out on purpose: CORS preflight, the docs themselves, and
@@ -50,9 +50,9 @@ def test_swagger_ui(api: Api) -> None:
 def test_docs_app_leaves_the_other_functions_routers_alone(api: Api) -> None:
     """Handlers share a process locally: including a router elsewhere must not capture it."""
     import handlers.docs  # noqa: F401
-    from handlers import hits, sites, stats
+    from handlers import hits, reads, sites
 
-    for module in (hits, stats, sites):
+    for module in (hits, reads, sites):
         assert module.router.api_resolver is module.app
     api.register("shared")
     answer: Any = api.hit("shared", body={"path": "/a"})

@@ -7,7 +7,7 @@ import re
 from base64 import b64decode
 from typing import Any
 
-from local.template import load_template, routes
+from local.cloudformation import load_template, routes
 from tests.conftest import REPO, Api, LambdaContext, handler_for
 
 TEMPLATE = load_template()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.template import load_template, routes
+from local.cloudformation import load_template, routes
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
 TEMPLATE = load_template()

@@ -4,7 +4,7 @@ Tests create their DynamoDB tables with :func:`create_tables`, and the local API
 server (:mod:`local.server`) serves :func:`routes`, so neither can drift from
 what is deployed.
 
-    >>> from local.template import create_tables, routes
+    >>> from local.cloudformation import create_tables, routes
     >>> names = create_tables(boto3.client("dynamodb"))   # {"CountersTable": "CountersTable"}
     >>> [r.route_key for r in routes(names)]              # ["POST /v1/sites/{site}/hits", ...]
 """
