@@ -360,6 +360,11 @@ class LocalApi:
             self._setenv({key: os.environ.get(key) or "testing" for key in _CREDENTIALS[:2]})
         self._setenv({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION})
         self._setenv({"POWERTOOLS_TRACE_DISABLED": "true"})
+        # moto answers in milliseconds, but one request at a time: on a busy machine a
+        # queue of them can outlast the functions' 2 s read timeout (DynamoDB's p99 is
+        # well under it), which would answer 503s no deployment would.
+        if "DYNAMODB_READ_TIMEOUT" not in os.environ:
+            self._setenv({"DYNAMODB_READ_TIMEOUT": "10"})
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint, region_name=REGION)
@@ -377,6 +382,12 @@ class LocalApi:
             if code_dir not in sys.path:
                 sys.path.insert(0, code_dir)
         self._setenv(environment)
+        try:  # settings are read once per process: read them again, with this environment
+            from counters.settings import settings
+
+            settings.cache_clear()
+        except ImportError:
+            pass
         _per_thread_powertools_state()
         for route in {r.handler: r for r in self.routes}.values():  # warm up, like Lambda init
             try:

@@ -120,10 +120,14 @@ class StreamPoller:
         self.stream_arn = stream_arn
         self.window = consumer.batching_window if window is None else window
         self._shards: dict[str, _Shard] = {}
+        self._described = 0.0  # when the stream's shards were last listed
         self._lock = threading.Lock()  # one batch at a time, like one shard's poller
         self.failures = 0  # batches a handler failed (raised or reported records)
 
-    def _refresh_shards(self) -> None:
+    def _refresh_shards(self, every: float = 0.0) -> None:
+        if self._shards and time.monotonic() - self._described < every:
+            return  # shards change rarely (hours): no DescribeStream on every poll
+        self._described = time.monotonic()
         description = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
@@ -155,7 +159,7 @@ class StreamPoller:
     def poll(self, *, force: bool = False) -> int:
         """Reads every shard and delivers the batches that are due; returns records added."""
         with self._lock:
-            self._refresh_shards()
+            self._refresh_shards(every=0.0 if force else 5.0)
             added = 0
             for shard in self._shards.values():
                 self._read(shard)
@@ -210,9 +214,10 @@ class StreamPoller:
 
 
 class StreamPollers:
-    """Every consumer of the template's streams, polled by one background thread."""
+    """Every consumer of the template's streams, polled by one background thread
+    (every 0.25 s, as Lambda polls a shard about four times a second)."""
 
-    def __init__(self, pollers: list[StreamPoller], interval: float = 0.1) -> None:
+    def __init__(self, pollers: list[StreamPoller], interval: float = 0.25) -> None:
         self.pollers = pollers
         self.interval = interval
         self._stop = threading.Event()

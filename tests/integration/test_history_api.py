@@ -144,7 +144,7 @@ def test_a_year_of_days_costs_two_queries(api: Api, dynamodb: Any) -> None:
     site = counter.site("busy")
     first = date(2024, 6, 16)
     # Two real day items (counts, bases, a seal, online tallies), then a year of their likes.
-    for day in (first - timedelta(days=1), first - timedelta(days=2)):
+    for day in (first - timedelta(days=2), first - timedelta(days=1)):
         counter.daybook.add(
             site.id,
             day,
