@@ -151,7 +151,7 @@ class StreamPoller:
                 or any(matches(pattern, r) for pattern in self.consumer.filters)
             ]
             if kept and not shard.pending:
-                shard.first_seen = time.monotonic()
+                shard.first_seen = time.monotonic()  # the batching window starts
             shard.pending += kept
             if not records:
                 return
@@ -197,7 +197,8 @@ class StreamPoller:
             del shard.pending[:first]
             return first
         del shard.pending[: len(batch)]
-        shard.first_seen = time.monotonic()
+        # What is left waited already: it goes at the next poll, as Lambda invokes again
+        # at once when a shard has more records than a batch takes.
         return len(batch)
 
     def drain(self, attempts: int = 20) -> None:
