@@ -269,48 +269,6 @@ class _MotoServer:
         self._thread.join()
 
 
-def _per_thread_powertools_state() -> None:
-    """Give each request thread its own Powertools current event, Lambda context and
-    resolver context (the matched route and its arguments).
-
-    Lambda runs one event at a time per instance, so Powertools keeps them in class
-    attributes (`BaseRouter.current_event = ...`). Here one warm module serves many
-    requests at once: without this, a handler could read another request's headers
-    (its client IP and User-Agent, so count the wrong visitor).
-    """
-    import abc
-
-    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
-
-    if type(BaseRouter) is not abc.ABCMeta:
-        return  # done already (or Powertools changed: leave it alone)
-    slots = {name: _PerThread() for name in ("current_event", "lambda_context")}
-    # The route matched and its arguments: shared, concurrent requests to one function
-    # would validate their answers against each other's routes.
-    slots["context"] = _PerThread(default_factory=dict)
-    # Instances read and write through the class's descriptors...
-    for name, slot in slots.items():
-        setattr(BaseRouter, name, slot)
-    # ...and `BaseRouter.current_event = ...` through the metaclass's (the same ones).
-    BaseRouter.__class__ = type("PerThreadRouterMeta", (abc.ABCMeta,), dict(slots))
-
-
-class _PerThread:
-    """A data descriptor holding one value per thread, for a class and its instances."""
-
-    def __init__(self, default_factory: Any = None) -> None:
-        self._state = threading.local()
-        self._default_factory = default_factory
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if not hasattr(self._state, "value") and self._default_factory is not None:
-            self._state.value = self._default_factory()
-        return getattr(self._state, "value", None)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        self._state.value = value
-
-
 class LocalApi:
     """The local HTTP API; see :func:`start_local_api`."""
 
@@ -335,6 +293,11 @@ class LocalApi:
         self._saved_env: dict[str, str | None] = {}
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._import_lock = threading.Lock()
+        # Lambda runs one event at a time per instance, and Powertools keeps the current
+        # event and matched route in class attributes shared by every function's
+        # resolver: one process serving them all runs one event at a time. (moto's server
+        # answers one request at a time anyway.)
+        self._invocation = threading.Lock()
         self.streams: StreamPollers | None = None
 
     @property
@@ -388,7 +351,6 @@ class LocalApi:
             settings.cache_clear()
         except ImportError:
             pass
-        _per_thread_powertools_state()
         for route in {r.handler: r for r in self.routes}.values():  # warm up, like Lambda init
             try:
                 self._handler(route)
@@ -420,7 +382,7 @@ class LocalApi:
             pollers.append(
                 StreamPoller(
                     consumer,
-                    self._import(consumer.handler),
+                    self._one_at_a_time(self._import(consumer.handler)),
                     streams,
                     table["LatestStreamArn"],
                     window=float(window) if window else None,
@@ -508,7 +470,16 @@ class LocalApi:
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Response:
         """Call the route's warm handler with ``event``; its exceptions propagate."""
-        return lambda_response(self._handler(route)(event, LambdaContext(route)))
+        handler = self._handler(route)
+        with self._invocation:
+            return lambda_response(handler(event, LambdaContext(route)))
+
+    def _one_at_a_time(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        def serialized(event: dict[str, Any], context: Any) -> Any:
+            with self._invocation:
+                return handler(event, context)
+
+        return serialized
 
     def _handler(self, route: Route) -> Callable[..., Any]:
         return self._import(route.handler)
