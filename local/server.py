@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.ast_guard import serialize_ast_parse
 from local.cloudformation import (
     PSEUDO_PARAMETERS,
     REPO_ROOT,
@@ -558,6 +559,7 @@ def start_local_api(
     ``os.environ`` (``stop()`` restores it), and handler modules stay imported (warm).
     Options: ``template_path``, ``quiet`` (no request log).
     """
+    serialize_ast_parse()  # its threads format tracebacks
     return LocalApi(host, port, demo, trust_forwarded_for, **options).start()
 
 

@@ -11,8 +11,12 @@ from typing import Any
 
 import pytest
 
+from local.ast_guard import serialize_ast_parse
 from local.cloudformation import create_tables, load_template, routes, stream_consumers
 from local.streams import StreamPoller, matches
+
+# moto servers and the local API run threads that format tracebacks; see local/ast_guard.py.
+serialize_ast_parse()
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
