@@ -274,6 +274,7 @@ class StreamConsumer:
     batching_window: float  #: seconds
     filters: tuple[dict[str, Any], ...]  #: FilterCriteria patterns (any matches)
     report_failures: bool  #: FunctionResponseTypes has ReportBatchItemFailures
+    tumbling_window: float = 0.0  #: TumblingWindowInSeconds (0: none)
 
 
 def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamConsumer]:
@@ -300,6 +301,7 @@ def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamCo
                     filters=tuple(json.loads(f["Pattern"]) for f in patterns),
                     report_failures="ReportBatchItemFailures"
                     in (ev.get("FunctionResponseTypes") or []),
+                    tumbling_window=float(ev.get("TumblingWindowInSeconds", 0)),
                 )
             )
     return result

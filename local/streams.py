@@ -9,6 +9,12 @@ batches of at most ``BatchSize`` records (after the batching window, or at once
 with :meth:`StreamPoller.drain`), and on ``batchItemFailures`` delivers the
 batch again from the first failed record, as Lambda does. Each consumer keeps
 its own place in each shard, like an event source mapping.
+
+With a ``TumblingWindowInSeconds``, events carry Lambda's window fields (``shardId``,
+``window``, ``state``, ``isFinalInvokeForWindow``, ``isWindowTerminatedEarly``), the
+state an answer returns goes to the next invocation of the window, a window that
+saw records ends with a final invocation, and an answer without ``state`` is a
+failed invocation, as Lambda has it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from local.cloudformation import StreamConsumer
@@ -100,9 +106,12 @@ class _Context:
 class _Shard:
     """One consumer's place in one shard: the iterator and the records read but not added."""
 
+    shard_id: str
     iterator: str | None
     pending: list[dict[str, Any]] = field(default_factory=list)
     first_seen: float = 0.0
+    window_start: float | None = None  # the tumbling window being built, if any
+    state: dict[str, Any] = field(default_factory=dict)  # ...and its state
 
 
 class StreamPoller:
@@ -135,7 +144,7 @@ class StreamPoller:
                 iterator = self.client.get_shard_iterator(
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
-                self._shards[shard_id] = _Shard(iterator)
+                self._shards[shard_id] = _Shard(shard_id, iterator)
 
     def _read(self, shard: _Shard) -> None:
         while shard.iterator:
@@ -163,6 +172,7 @@ class StreamPoller:
             added = 0
             for shard in self._shards.values():
                 self._read(shard)
+                self._end_window(shard, force=force)
                 while shard.pending and (
                     force
                     or len(shard.pending) >= self.consumer.batch_size
@@ -174,10 +184,51 @@ class StreamPoller:
                         break  # failed: try again on the next poll
             return added
 
+    def _event(self, shard: _Shard, batch: list[dict[str, Any]], final: bool) -> dict[str, Any]:
+        event: dict[str, Any] = {"Records": batch}
+        width = self.consumer.tumbling_window
+        if width:
+            if shard.window_start is None:
+                shard.window_start = time.time() // width * width
+            start = shard.window_start
+            event.update(
+                window={"start": _iso(start), "end": _iso(start + width)},
+                state=shard.state,
+                shardId=shard.shard_id,
+                eventSourceARN=self.stream_arn,
+                isFinalInvokeForWindow=final,
+                isWindowTerminatedEarly=False,
+            )
+        return event
+
+    def _invoke(self, shard: _Shard, batch: list[dict[str, Any]], final: bool = False) -> Any:
+        """The handler's answer, or raises if Lambda would count the invocation failed."""
+        answer = self.handler(self._event(shard, batch, final), _Context())
+        if self.consumer.tumbling_window:
+            if not isinstance(answer, dict) or not isinstance(answer.get("state"), dict):
+                raise ValueError("a tumbling-window answer without a state")
+            shard.state = answer["state"]
+        return answer
+
+    def _end_window(self, shard: _Shard, force: bool) -> None:
+        """A tumbling window that has ended: its final invocation (no records), once."""
+        width = self.consumer.tumbling_window
+        if not width or shard.window_start is None:
+            return
+        if not force and time.time() < shard.window_start + width:
+            return
+        try:
+            self._invoke(shard, [], final=True)
+        except Exception:
+            log.exception("%s failed on a window's final invocation", self.consumer.function)
+            self.failures += 1
+            return
+        shard.window_start, shard.state = None, {}
+
     def _deliver(self, shard: _Shard) -> int:
         batch = shard.pending[: self.consumer.batch_size]
         try:
-            answer = self.handler({"Records": batch}, _Context())
+            answer = self._invoke(shard, batch)
         except Exception:
             log.exception("%s failed on a batch of %d records", self.consumer.function, len(batch))
             self.failures += 1
@@ -212,6 +263,10 @@ class StreamPoller:
         raise RuntimeError(
             f"{self.consumer.function}: batches still failing after {attempts} tries"
         )
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class StreamPollers:

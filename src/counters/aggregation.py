@@ -1,9 +1,11 @@
 """The aggregation path, pure part: hit notes, and what a stream batch adds to which item.
 
-Every counted hit writes one item its answer needs anyway (a direct site's day
-item; a high-traffic site's lane item) and sets on it a *note*: a short JSON
-of what the hit was (day, hour, visit or not, online window, path, breakdown
-facts). DynamoDB Streams carries each write's new and old image to the
+Every counted hit writes one item its answer needs anyway and sets on it a
+*note*: a short JSON of what the hit was (day, hour, visit or not, online
+window, path, breakdown facts). A direct site's note rides on its day item; a
+high-traffic site's on the visitor item (its only write), or, for a hit with
+no visitor item of its own (a bot, a capped address), on one of the site's
+lane items. DynamoDB Streams carries each write's new and old image to the
 aggregators (`counters.aggregator`), which add, per stream batch:
 
 - page and breakdown counts (reports) of every hit;
@@ -11,23 +13,32 @@ aggregators (`counters.aggregator`), which add, per stream batch:
 
 A stream record is a hit when its new image holds a note whose token differs
 from the old image's: writes that are not hits (sealing a day, undoing a
-visitor) keep or drop the note and add nothing. Each item written by an
-aggregator keeps the last sequence number it added per lane (`Guard`), so a
-batch delivered again, whole or in part, adds nothing twice.
+visitor) keep or drop the note and add nothing. A note on a visitor item
+leaves its visit and online flags to the aggregator, which reads them off the
+old and new `seen` (so the write needs no answer first).
+
+Exactly once: one shard's records arrive in order, and Lambda's tumbling-window
+events name the shard, so each shard is a *lane*, and each item an aggregator
+writes keeps the last sequence number it added per lane (`Guard`): a batch
+delivered again, whole or in part, adds nothing twice. An event without a shard
+id (one written by hand, or a mapping without a tumbling window) is taken as
+from one unnamed shard: exact only while the stream has one shard.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from counters.pages import MAX_PATH_BYTES
 from counters.rollover import Metric
 from counters.storage import Guard, Increment
+from counters.visitors import sighting
 
 NOTE_VERSION = 1
 _SITE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -58,6 +69,9 @@ class HitNote:
     new_since_previous: int
     path: str | None = None
     facts: Mapping[str, str] = field(default_factory=dict)  # dimension -> value
+    # On a visitor item: the site's visit timeout, and the flags are the aggregator's to read
+    # off the visitor's old and new `seen` (see `flags_from_sighting`).
+    visit_timeout: int | None = None
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -75,6 +89,8 @@ class HitNote:
             data["u"] = self.path
         if self.facts:
             data["f"] = dict(self.facts)
+        if self.visit_timeout is not None:
+            data["x"] = self.visit_timeout
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -94,6 +110,7 @@ class HitNote:
                 new_since_previous=data["b"],
                 path=data.get("u"),
                 facts=data.get("f") or {},
+                visit_timeout=data.get("x"),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -106,6 +123,7 @@ class HitNote:
             or any(type(flag) is not int or flag not in (0, 1) for flag in flags)
             or type(note.window) is not int
             or not (note.path is None or _is_page_key(note.path))
+            or not (note.visit_timeout is None or type(note.visit_timeout) is int)
             or not isinstance(note.facts, dict)
             or not all(_is_value(k) and _is_value(v) for k, v in note.facts.items())
         ):
@@ -138,18 +156,21 @@ class NotedHit:
 
     site: str
     note: HitNote
-    lane: str  # the item it rode on: "d{yyyy-mm-dd}" (a direct day item) or "l{n}" (a lane)
+    lane: str  # "s{hash of the shard id}" ("s" without one, see the module)
     sequence: int
-
-    @property
-    def buffered(self) -> bool:
-        """A high-traffic hit: its day counters are the aggregator's to add."""
-        return self.lane.startswith("l")
+    buffered: bool  # a high-traffic hit: its day counters are the aggregator's to add
 
 
-_LANE_PK = re.compile(r"^LANE#([a-z0-9][a-z0-9-]{0,62})#([0-9]{1,4})$")
+_LANE_PK = re.compile(r"^LANE#([a-z0-9][a-z0-9-]{0,62})#[0-9]{1,4}$")
+_VISITOR_PK = re.compile(r"^VISITOR#([a-z0-9][a-z0-9-]{0,62})#[A-Za-z0-9_-]{1,64}$")
 _DAY_PK = re.compile(r"^SITE#([a-z0-9][a-z0-9-]{0,62})$")
-_DAY_SK = re.compile(r"^DAY#([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+_DAY_SK = re.compile(r"^DAY#[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_MAX_SHARD_ID = 65  # Lambda's and DynamoDB's shard ids are 28 to 65 characters
+
+
+def shard_lane(shard_id: str) -> str:
+    """A shard's lane name: short, as every item an aggregator writes keeps one mark per lane."""
+    return "s" + hashlib.sha256(shard_id.encode()).hexdigest()[:12]
 
 
 def noted_hit(
@@ -157,10 +178,12 @@ def noted_hit(
     new: Mapping[str, Any] | None,
     old: Mapping[str, Any] | None,
     sequence_number: str,
+    shard_id: str | None = None,
 ) -> NotedHit | None:
     """The hit a stream record is, or None for a write that is no hit; `BadNoteError` if bad.
 
-    Images and keys as Powertools' DynamoDBRecord deserialises them (plain values).
+    Images and keys as Powertools' DynamoDBRecord deserialises them (plain values);
+    `shard_id` as a tumbling-window event names it.
     """
     note_text = (new or {}).get("h")
     if not isinstance(note_text, str):
@@ -169,16 +192,49 @@ def noted_hit(
         return None  # another write (a seal) kept the last hit's note
     note = HitNote.decode(note_text)
     pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
-    lane_match, day_pk, day_sk = _LANE_PK.match(pk), _DAY_PK.match(pk), _DAY_SK.match(sk)
+    lane_match, visitor_match = _LANE_PK.match(pk), _VISITOR_PK.match(pk)
+    day_pk, day_sk = _DAY_PK.match(pk), _DAY_SK.match(sk)
     if lane_match:
-        site, lane = lane_match.group(1), f"l{lane_match.group(2)}"
+        site, buffered = lane_match.group(1), True
+    elif visitor_match:
+        site, buffered = visitor_match.group(1), True
+        note = flags_from_sighting(note, (old or {}).get("seen"), (new or {}).get("seen"))
     elif day_pk and day_sk:
-        site, lane = day_pk.group(1), f"d{day_sk.group(1)}"
+        site, buffered = day_pk.group(1), False
     else:
         raise BadNoteError(f"a note on an item that takes none: {pk[:80]!r}")
     if not sequence_number.isdigit() or len(sequence_number) > 38:
         raise BadNoteError(f"not a sequence number DynamoDB can compare: {sequence_number[:50]!r}")
-    return NotedHit(site, note, lane, int(sequence_number))
+    if shard_id is not None and not 0 < len(shard_id) <= _MAX_SHARD_ID:
+        raise BadNoteError(f"not a shard id: {shard_id[:80]!r}")
+    lane = shard_lane(shard_id) if shard_id else "s"
+    return NotedHit(site, note, lane, int(sequence_number), buffered)
+
+
+def flags_from_sighting(note: HitNote, old_seen: Any, new_seen: Any) -> HitNote:
+    """A visitor item's note with its visit and online flags, read off the write's images.
+
+    One visitor's writes are in order in the stream, and each record's old image is
+    exactly the write before it: the same flags the hit's own answer computed.
+    """
+    if note.visit_timeout is None or not _is_instant(new_seen):
+        raise BadNoteError("a visitor's note without its visit timeout or sighting")
+    last_seen = float(old_seen) if _is_instant(old_seen) else None
+    seen = sighting(last_seen, float(new_seen), note.visit_timeout)
+    return replace(
+        note,
+        visits=int(seen.new_visit) if note.pageviews else 0,
+        window=seen.window,
+        first_in_window=seen.first_in_window,
+        new_since_previous=seen.new_since_previous,
+    )
+
+
+def _is_instant(value: Any) -> bool:
+    try:
+        return value is not None and 0 < float(value) < 1e11
+    except (TypeError, ValueError):
+        return False
 
 
 def guard_of(hits: Iterable[NotedHit], tag: str = "") -> Guard:

@@ -4,9 +4,8 @@
 each site's settings for a few seconds per warm function, so that the
 steady-state hit is two DynamoDB requests: the visitor, then the day item
 (whose one ADD yields all five figures and carries the hit's note to the
-aggregators). A high-traffic ("buffered") site's hit writes the visitor, then
-its note on one of the site's lane items instead of the day item; the day
-aggregator adds it to the day item within seconds.
+aggregators). A high-traffic ("buffered") site's hit writes only the visitor,
+with its note; the day aggregator adds it to the day item within seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from counters.admission import AddressCap
+from counters.admission import Key as AddressKey
 from counters.aggregation import HitNote
 from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
 from counters.daybook import BaselineConflictError, DayBook
@@ -102,11 +102,11 @@ class CounterService:
     def record_hit(self, site: Site, view: PageView) -> HitStats:
         """Counts a page view unless it must be skipped, and answers the figures.
 
-        Requests: 2 to count (the visitor, then the day item), 2 for a high-traffic
-        site (the visitor, then a lane) plus a read of the aggregated figures every few seconds
-        per warm function, 1 to skip. The first hit of a day or after a settings
-        change costs a few more, once, and so do new visitors from an address that
-        brought many (see `counters.admission`).
+        Requests: 2 to count (the visitor, then the day item); 1 for a high-traffic
+        site (the visitor, with the hit's note) plus a read of the aggregated figures
+        every few seconds per warm function; 1 to skip. The first hit of a day or
+        after a settings change costs a few more, once, and so do new visitors from
+        an address that brought many (see `counters.admission`).
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
@@ -116,9 +116,51 @@ class CounterService:
             return self._bot_seen(site, view, instant)
         if reason is not None:
             return self._skipped(site, instant)
-        now = instant.timestamp()
-        day = local_date(site.timezone, instant)
-        hour = instant.astimezone(zone(site.timezone)).hour
+        # Milliseconds, as the visitor item stores them: the aggregator reads a
+        # high-traffic hit's flags off the stored `seen`, and must find the same.
+        now = round(instant.timestamp(), 3)
+        note = self._note_of(site, view, instant)
+        salt = self.salts.of(note.day)
+        key = (site.id, note.day, address_id(salt, site.id, view.client_ip))
+        if self.address_cap.is_capped(key):
+            return self._count_page_view_only(site, note, now)
+        buffered = site.mode == "buffered"
+        # A high-traffic hit reads first: after its one write nothing may fail.
+        aggregated = self._aggregated_day(site, note.day) if buffered else None
+        visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
+        noted = note.encode() if buffered else None
+        last_seen = self._see(key, visitor, note, now, noted)
+        if isinstance(last_seen, NotFound):
+            # A flood of new visitors from one address: no item for this one.
+            return self._count_page_view_only(site, note, now)
+        seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
+        increment = Increment(
+            counts={"visits": int(seen.new_visit), "pageviews": 1},
+            windows={seen.window: (seen.first_in_window, seen.new_since_previous)},
+        )
+        if buffered:
+            return self._buffered_answer(site, aggregated, note.day, increment, now)
+        note = replace(
+            note,
+            visits=int(seen.new_visit),
+            first_in_window=seen.first_in_window,
+            new_since_previous=seen.new_since_previous,
+        )
+        try:
+            record = self.daybook.add(site.id, note.day, increment, note.encode())
+        except OutcomeUnknownError:
+            raise  # the hit may have counted: its visitor must stay seen
+        except Exception:
+            # Surely not counted: forget this sighting, so that the visitor's next hit
+            # still opens the visit this one would have.
+            self.storage.visitors.unsee(site.id, visitor, note.day, note.token, last_seen)
+            raise
+        assert isinstance(record, DayRecord)
+        return self._answer(site, record, increment, now)
+
+    def _note_of(self, site: Site, view: PageView, instant: datetime) -> HitNote:
+        """A counted hit's note, its visit and online flags not known yet."""
+        local = instant.astimezone(zone(site.timezone))
         facts = facts_of(
             user_agent=view.user_agent,
             referrer=view.referrer,
@@ -128,64 +170,49 @@ class CounterService:
             viewer_country=view.viewer_country,
             site_hosts=site_hosts(site.allowed_origins, view.origin),
         )
-        values = dimension_values(facts, hour)
+        values = dimension_values(facts, local.hour)
         del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
-        note = HitNote(
+        return HitNote(
             token=secrets.token_urlsafe(12),
-            day=day,
-            hour=hour,
+            day=local_date(site.timezone, instant),
+            hour=local.hour,
             visits=0,
             pageviews=1,
-            window=window(now),
+            window=window(instant.timestamp()),
             first_in_window=0,
             new_since_previous=0,
             path=normalise_path(view.path) if view.path is not None else None,
             facts=values,
+            # On a high-traffic site's visitor item, the aggregator reads the flags off it.
+            visit_timeout=site.visit_timeout_minutes * 60 if site.mode == "buffered" else None,
         )
-        salt = self.salts.of(day)
-        key = (site.id, day, address_id(salt, site.id, view.client_ip))
-        if self.address_cap.is_capped(key):
-            return self._count_page_view_only(site, note, now)
-        visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
+
+    def _see(
+        self, key: AddressKey, visitor: str, note: HitNote, now: float, noted: str | None
+    ) -> float | None | NotFound:
+        """Writes the visitor's sighting (with the note, if any); when it was last seen.
+
+        `NOT_FOUND` when it is new and its address may bring no more new visitors today.
+        """
+        site_id, day = key[0], key[1]
         unchecked = self.address_cap.reserve(key)
         last_seen = self.storage.visitors.see(
-            site.id, visitor, day, now, note.token, must_exist=not unchecked
+            site_id, visitor, day, now, note.token, must_exist=not unchecked, note=noted
         )
         if isinstance(last_seen, NotFound):
             if not self.address_cap.admit(key, now):
-                # A flood of new visitors from one address: no item for this one.
-                return self._count_page_view_only(site, note, now)
-            last_seen = self.storage.visitors.see(site.id, visitor, day, now, note.token)
+                return last_seen
+            last_seen = self.storage.visitors.see(
+                site_id, visitor, day, now, note.token, note=noted
+            )
             assert not isinstance(last_seen, NotFound)
         elif unchecked and last_seen is not None:
             self.address_cap.release(key)  # a returning visitor: no new item was made
-        seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
-        increment = Increment(
-            counts={"visits": int(seen.new_visit), "pageviews": 1},
-            windows={seen.window: (seen.first_in_window, seen.new_since_previous)},
-        )
-        note = replace(
-            note,
-            visits=int(seen.new_visit),
-            first_in_window=seen.first_in_window,
-            new_since_previous=seen.new_since_previous,
-        )
-        try:
-            if site.mode == "buffered":
-                return self._buffer(site, note, increment, now)
-            record = self.daybook.add(site.id, day, increment, note.encode())
-        except OutcomeUnknownError:
-            raise  # the hit may have counted: its visitor must stay seen
-        except Exception:
-            # Surely not counted: forget this sighting, so that the visitor's next hit
-            # still opens the visit this one would have.
-            self.storage.visitors.unsee(site.id, visitor, day, note.token, last_seen)
-            raise
-        assert isinstance(record, DayRecord)
-        return self._answer(site, record, increment, now)
+        return last_seen
 
     def _count_page_view_only(self, site: Site, note: HitNote, now: float) -> HitStats:
         """A hit of a capped address: a page view, no visit, and no visitor item of its own."""
+        note = replace(note, visit_timeout=None)  # its flags are its own: no visit
         increment = Increment({"visits": 0, "pageviews": 1}, windows={note.window: (0, 0)})
         if site.mode == "buffered":
             return self._buffer(site, note, increment, now)
@@ -231,11 +258,23 @@ class CounterService:
         return self._skipped(site, instant)
 
     def _buffer(self, site: Site, note: HitNote, increment: Increment, now: float) -> HitStats:
-        """A high-traffic hit: its note on one of the site's lanes (the aggregator adds it to
-        the day within seconds); answers the last aggregated figures plus this hit."""
+        """A high-traffic hit with no visitor item of its own (a bot, a capped address): its
+        note on one of the site's lanes (the aggregator adds it to the day within seconds)."""
+        aggregated = self._aggregated_day(site, note.day)
         self._lane = (self._lane + 1) % settings().lanes_per_site
         self.storage.lanes.put_note(site.id, self._lane, note.encode())
-        figures = self._figures(site, self._aggregated_day(site, note.day), note.day, now)
+        return self._buffered_answer(site, aggregated, note.day, increment, now)
+
+    def _buffered_answer(
+        self,
+        site: Site,
+        aggregated: DayRecord | None,
+        day: date,
+        increment: Increment,
+        now: float,
+    ) -> HitStats:
+        """The last aggregated figures plus this hit."""
+        figures = self._figures(site, aggregated, day, now)
         added = increment.counts.get(site.count, 0)
         for name in ("today", "month", "year", "total"):
             figures[name] += added

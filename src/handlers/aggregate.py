@@ -10,6 +10,10 @@ hit note, or a bad one, is skipped (logged, never retried forever); a group of
 hits whose write fails is reported by its records, and the stream delivers the
 batch again from the first of them. Items remember how far they added each
 lane (see `counters.aggregation`), so what they took before adds nothing twice.
+
+The event source mappings have a tumbling window only so that Lambda's events
+name their shard (the lane); no state is kept across invocations, and the
+answer carries an empty one, which a tumbling-window mapping requires.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBStreamEvent,
+)
 
 from counters.aggregation import BadNoteError, NotedHit, noted_hit
 from counters.aggregator import Outcome, StreamAggregator
@@ -34,7 +41,8 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 class NoteBatch:
     """The hits of one stream batch, with the records they came in."""
 
-    def __init__(self) -> None:
+    def __init__(self, shard_id: str | None) -> None:
+        self.shard_id = shard_id
         self.hits: list[NotedHit] = []
         self.records: dict[int, DynamoDBRecord] = {}
         self.skipped = 0
@@ -50,6 +58,7 @@ class NoteBatch:
                 stream.new_image,
                 stream.old_image,
                 stream.sequence_number or "",
+                self.shard_id,
             )
         except BadNoteError:
             logger.warning("skipped a stream record that is no hit note", exc_info=True)
@@ -78,7 +87,9 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _process(event: dict[str, Any], add: Callable[[list[NotedHit]], Outcome]) -> dict[str, Any]:
     try:
-        batch = NoteBatch()
+        window = DynamoDBStreamEvent(event)
+        shard_id = window.shard_id
+        batch = NoteBatch(shard_id if isinstance(shard_id, str) else None)
         with processor(records=event["Records"], handler=batch.add):
             processor.process()
             outcome = add(batch.hits)
@@ -90,6 +101,9 @@ def _process(event: dict[str, Any], add: Callable[[list[NotedHit]], Outcome]) ->
         metrics.add_metric(name="AggregatedHits", unit="Count", value=len(batch.hits))
         if batch.skipped:
             metrics.add_metric(name="SkippedRecords", unit="Count", value=batch.skipped)
-        return dict(processor.response())
+        answer: dict[str, Any] = dict(processor.response())
+        if window.window is not None:
+            answer["state"] = {}  # the tumbling window's; nothing is carried over
+        return answer
     finally:
         end_cold_start()

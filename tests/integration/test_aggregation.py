@@ -57,9 +57,23 @@ def records(streams: Streams, function: str) -> list[dict[str, Any]]:
     return kept
 
 
-def deliver(handler: str, batch: list[dict[str, Any]]) -> list[str]:
-    """Calls an aggregator with a batch; returns the sequence numbers it reported failed."""
-    answer = import_handler(handler)({"Records": batch}, LambdaContext())
+SHARD = "shardId-00000001700000000000-0123abcd"
+
+
+def deliver(handler: str, batch: list[dict[str, Any]], shard: str = SHARD) -> list[str]:
+    """Calls an aggregator with a batch, as a tumbling-window event of one shard names it;
+    returns the sequence numbers it reported failed."""
+    event = {
+        "Records": batch,
+        "window": {"start": "2025-06-15T05:00:00Z", "end": "2025-06-15T05:15:00Z"},
+        "state": {},
+        "shardId": shard,
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
+        "isFinalInvokeForWindow": False,
+        "isWindowTerminatedEarly": False,
+    }
+    answer = import_handler(handler)(event, LambdaContext())
+    assert answer["state"] == {}
     return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
 
 
@@ -75,10 +89,12 @@ def test_high_traffic_hits_answer_at_once_and_count_once_aggregated(
     first = hit(api, site, NOON, ip="198.51.100.1", body={"path": "/a"})
     assert first["counted"] is True and first["buffered"] is True
     assert first["today"] == 1  # nothing aggregated yet, plus this hit
-    # The hit wrote no day item: its note went on a lane item.
+    # The hit wrote no day item and no lane: its note went on its visitor item.
     items = table_dump(api_client())
     assert not [item for item in items if item["sk"]["S"].startswith("DAY#")]
-    assert [item for item in items if item["pk"]["S"].startswith(f"LANE#{site}#")]
+    assert not [item for item in items if item["pk"]["S"].startswith(f"LANE#{site}#")]
+    visitors = [item for item in items if item["pk"]["S"].startswith(f"VISITOR#{site}#")]
+    assert len(visitors) == 1 and '"u":"/a"' in visitors[0]["h"]["S"]
     streams.drain()
     assert figures(stats(api, site)) == {
         "today": 1,
@@ -236,7 +252,7 @@ def test_one_batch_across_midnight_and_a_month_or_year_end_keeps_figures_exact(
     assert {p["path"]: p["pageviews"] for p in answer["pages"]} == {"/old": 3, "/new": 2}
 
 
-def test_visits_and_online_through_the_lanes(api: Api, streams: Streams) -> None:
+def test_visits_and_online_through_the_visitor_notes(api: Api, streams: Streams) -> None:
     api.register("news", "Asia/Ho_Chi_Minh", mode="buffered")
     for second in range(0, 50, 10):
         hit(api, "news", NOON + timedelta(seconds=second), ip="198.51.100.1")
@@ -299,7 +315,7 @@ def test_hit_path_requests_direct_and_high_traffic(api: Api, streams: Streams) -
             api, "busy", NOON + timedelta(seconds=1), ip="198.51.100.1", body={"path": "/x"}
         )
     )
-    assert busy == ["UpdateItem", "UpdateItem"]  # visitor, lane (figures read every 2 s)
+    assert busy == ["UpdateItem"]  # the visitor, with the note (figures read every 2 s)
 
 
 def breakdown(api: Api, site: str, dimension: str) -> dict[str, tuple[int, int]]:
@@ -377,3 +393,55 @@ def test_breakdowns_of_real_hits_through_the_stream(api: Api, streams: Streams, 
         "Googlebot/2.1",
     ):
         assert secret not in stored, secret
+
+
+def test_visits_are_read_off_the_visitor_images_across_the_timeout(
+    api: Api, streams: Streams
+) -> None:
+    """A high-traffic hit writes its note before it knows whether it opens a visit: the
+    aggregator reads that off the visitor's old and new `seen`, as the answer did."""
+    api.register("news", "Asia/Ho_Chi_Minh", mode="buffered")
+    answers = [
+        hit(api, "news", NOON + timedelta(minutes=minute), ip="198.51.100.1")
+        for minute in (0, 10, 39, 70, 70)  # 70: twice in one millisecond
+    ]
+    # Visits: 0 (new), 39 (29 min after 10: same visit), 70 (31 min after 39: new).
+    assert [a["counted"] for a in answers] == [True, False, False, True, False]
+    streams.drain()
+    after = stats(api, "news", NOON + timedelta(minutes=71))
+    assert (after["today"], after["online"]) == (2, 1)
+
+
+def test_two_shards_redelivered_add_each_hit_once_with_one_mark_per_shard(
+    api: Api, site: str, streams: Streams
+) -> None:
+    """Items from two table partitions stream through two shards, each in order, and their
+    batches are delivered again, whole and in part: each hit counts once, and the items
+    the aggregators write keep one mark per shard, however many visitors wrote."""
+    n = 240
+    for i in range(n):
+        hit(api, site, NOON + timedelta(seconds=i % 60), ip=f"198.51.100.{i}", body={"path": "/a"})
+    for function, handler in (("DayAggregateFunction", DAYS), ("ReportAggregateFunction", REPORTS)):
+        batch = records(streams, function)
+        assert len(batch) == n
+        # As if the visitor items lived on two partitions: one shard each, in order.
+        shards = {
+            "shardId-00000001700000000000-aaaa0001": [r for r in batch if _partition(r) == 0],
+            "shardId-00000001700000000000-bbbb0002": [r for r in batch if _partition(r) == 1],
+        }
+        assert all(len(part) > n // 4 for part in shards.values())
+        first, second = shards.items()
+        assert deliver(handler, first[1][:50], first[0]) == []
+        assert deliver(handler, second[1][:80], second[0]) == []
+        assert deliver(handler, first[1], first[0]) == []  # 50 again, then the rest
+        assert deliver(handler, second[1][40:], second[0]) == []
+        assert deliver(handler, second[1][::3], second[0]) == []
+        assert deliver(handler, first[1][10:20], first[0]) == []
+    assert stats(api, site, NOON + timedelta(minutes=2))["today"] == n
+    assert pages(api, site) == {"/a": n}
+    day = next(item for item in table_dump(api_client()) if item["sk"]["S"] == "DAY#2025-06-15")
+    assert len([name for name in day if name.startswith("w_")]) == 2
+
+
+def _partition(record: dict[str, Any]) -> int:
+    return sum(record["dynamodb"]["Keys"]["pk"]["S"].encode()) % 2

@@ -32,12 +32,14 @@ class VisitorItems:
         token: str = "",
         *,
         must_exist: bool = False,
+        note: str | None = None,
     ) -> float | None | NotFound:
         """Records that a visitor was seen now; returns when it was last seen that day.
 
         Safe for the SDK to re-send: `token` (unique per hit) marks the write, and a
         re-sent write that finds its own token answers the `prev` it saved.
         With `must_exist`, a visitor without an item today gets none (`NOT_FOUND`).
+        `note`: a high-traffic hit's note (`h`), which the stream carries to the aggregators.
         """
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
         values: Item = {
@@ -49,6 +51,9 @@ class VisitorItems:
         expression = (
             "SET prev = if_not_exists(seen, :none), seen = :now, tok = :tok, expires_at = :expires"
         )
+        if note is not None:
+            expression += ", h = :h"
+            values[":h"] = {"S": note}
         try:
             answer = self.table.send(
                 "update_item",
