@@ -18,8 +18,8 @@ leaves its visit and online flags to the aggregator, which reads them off the
 old and new `seen` (so the write needs no answer first).
 
 Exactly once: one shard's records arrive in order, and Lambda's tumbling-window
-events name the shard, so each shard is a *lane*, and each item an aggregator
-writes keeps the last sequence number it added per lane (`Guard`): a batch
+events name the shard, and each item an aggregator writes keeps the last
+sequence number it added per shard (`Guard`): a batch
 delivered again, whole or in part, adds nothing twice. An event without a shard
 id (one written by hand, or a mapping without a tumbling window) is taken as
 from one unnamed shard: exact only while the stream has one shard.
@@ -152,11 +152,11 @@ def _is_page_key(path: object) -> bool:
 
 @dataclass(frozen=True)
 class NotedHit:
-    """A hit as a stream record brings it: its site, note, and place in its lane."""
+    """A hit as a stream record brings it: its site, note, and place in its shard."""
 
     site: str
     note: HitNote
-    lane: str  # "s{hash of the shard id}" ("s" without one, see the module)
+    shard: str  # "s{hash of the shard id}" ("s" without one, see the module)
     sequence: int
     buffered: bool  # a high-traffic hit: its day counters are the aggregator's to add
 
@@ -168,8 +168,8 @@ _DAY_SK = re.compile(r"^DAY#[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAX_SHARD_ID = 65  # Lambda's and DynamoDB's shard ids are 28 to 65 characters
 
 
-def shard_lane(shard_id: str) -> str:
-    """A shard's lane name: short, as every item an aggregator writes keeps one mark per lane."""
+def shard_name(shard_id: str) -> str:
+    """A shard's short name: every item an aggregator writes keeps a mark per shard."""
     return "s" + hashlib.sha256(shard_id.encode()).hexdigest()[:12]
 
 
@@ -207,8 +207,8 @@ def noted_hit(
         raise BadNoteError(f"not a sequence number DynamoDB can compare: {sequence_number[:50]!r}")
     if shard_id is not None and not 0 < len(shard_id) <= _MAX_SHARD_ID:
         raise BadNoteError(f"not a shard id: {shard_id[:80]!r}")
-    lane = shard_lane(shard_id) if shard_id else "s"
-    return NotedHit(site, note, lane, int(sequence_number), buffered)
+    shard = shard_name(shard_id) if shard_id else "s"
+    return NotedHit(site, note, shard, int(sequence_number), buffered)
 
 
 def flags_from_sighting(note: HitNote, old_seen: Any, new_seen: Any) -> HitNote:
@@ -238,22 +238,22 @@ def _is_instant(value: Any) -> bool:
 
 
 def guard_of(hits: Iterable[NotedHit], tag: str = "") -> Guard:
-    """The lanes a set of hits came by, each with its first and last sequence number.
+    """The shards a set of hits came by, each with its first and last sequence number.
 
-    `tag` names the lanes apart where one item takes a lane's hits in several
+    `tag` names the shards apart where one item takes a shard's hits in several
     writes of one batch (a day item also takes the hits of a sealed day before it).
     """
     ranges: dict[str, tuple[int, int]] = {}
     for hit in hits:
-        lane = hit.lane + tag
-        first, last = ranges.get(lane, (hit.sequence, hit.sequence))
-        ranges[lane] = (min(first, hit.sequence), max(last, hit.sequence))
+        shard = hit.shard + tag
+        first, last = ranges.get(shard, (hit.sequence, hit.sequence))
+        ranges[shard] = (min(first, hit.sequence), max(last, hit.sequence))
     return Guard(ranges)
 
 
 def after(hits: list[NotedHit], upto: Mapping[str, int], tag: str = "") -> list[NotedHit]:
-    """The hits an item has not added yet, given how far it added each lane."""
-    return [hit for hit in hits if hit.sequence > upto.get(hit.lane + tag, -1)]
+    """The hits an item has not added yet, given how far it added each shard."""
+    return [hit for hit in hits if hit.sequence > upto.get(hit.shard + tag, -1)]
 
 
 def increment_of(hits: Iterable[NotedHit]) -> Increment:

@@ -70,8 +70,8 @@ class StreamAggregator:
         return outcome
 
     def _add_day(self, site: str, day: date, hits: list[NotedHit]) -> int:
-        # The hits' own day tags their lanes: if that day is sealed they go on to a
-        # later day item, which may also take that later day's hits of the same lanes.
+        # The hits' own day tags their shards: if that day is sealed they go on to a
+        # later day item, which may also take that later day's hits of the same shards.
         tag = f"@{day.isoformat()}"
         for _ in range(MAX_ATTEMPTS):
             if not hits:
@@ -96,7 +96,7 @@ class StreamAggregator:
                 values.setdefault(OTHER, []).extend(values.pop(value))
         added = 0
         for value, hits in values.items():
-            # What the item has added of these lanes is not sent again.
+            # What the item has added of these shards is not sent again.
             pending = after(hits, watermarks(stored.get(value, {})))
             for _ in range(MAX_ATTEMPTS):
                 if not pending:

@@ -9,10 +9,10 @@ Powertools batch processing with partial failure reporting: a record that is no
 hit note, or a bad one, is skipped (logged, never retried forever); a group of
 hits whose write fails is reported by its records, and the stream delivers the
 batch again from the first of them. Items remember how far they added each
-lane (see `counters.aggregation`), so what they took before adds nothing twice.
+shard (see `counters.aggregation`), so what they took before adds nothing twice.
 
 The event source mappings have a tumbling window only so that Lambda's events
-name their shard (the lane); no state is kept across invocations, and the
+name their shard; no state is kept across invocations, and the
 answer carries an empty one, which a tumbling-window mapping requires.
 """
 

@@ -16,8 +16,10 @@ def test_every_sample_event_runs_through_its_handler(api: Api, dynamodb: Any) ->
     for name in names:
         event = load_event(name)
         answer = handler_for(event)(event, LambdaContext())
-        if "Records" in event:  # SQS: every record processed, none reported failed
-            assert answer == {"batchItemFailures": []}, (name, answer)
+        if "Records" in event:  # a stream batch: every record processed, none reported failed
+            # ...and a tumbling window's state (empty: the window is only there to name the shard).
+            expected = {"batchItemFailures": [], **({"state": {}} if "window" in event else {})}
+            assert answer == expected, (name, answer)
         else:
             assert answer["statusCode"] in (200, 201, 204), (name, answer)
 

@@ -76,10 +76,10 @@ class Sealed:
 class Guard:
     """A stream batch's contribution to an item: added only if the item has not seen it.
 
-    Stream records of one source item (a lane, see `counters.aggregation`) arrive in
-    order. An item written by an aggregator keeps, per lane, the last sequence number
-    it added (`w_{lane}`); `ranges` maps each lane of the batch to its (first, last)
-    sequence numbers, and the write is refused if any lane's first is not new.
+    Stream records of one shard arrive in order (see `counters.aggregation`). An item
+    written by an aggregator keeps, per shard, the last sequence number it added
+    (`w_{shard}`); `ranges` maps each shard of the batch to its (first, last) sequence
+    numbers, and the write is refused if any shard's first is not new.
     """
 
     ranges: Mapping[str, tuple[int, int]]
@@ -87,13 +87,13 @@ class Guard:
 
 @dataclass(frozen=True)
 class AddedBefore:
-    """A guarded write refused: how far the item had added each lane (the caller resends the rest)."""
+    """A guarded write refused: how far the item had added each shard (the caller resends the rest)."""
 
     upto: Mapping[str, int]
 
 
 def watermarks(item: Item) -> dict[str, int]:
-    """How far an item has added each lane."""
+    """How far an item has added each shard."""
     return {
         name.removeprefix("w_"): int(value["N"])
         for name, value in item.items()
@@ -104,10 +104,10 @@ def watermarks(item: Item) -> dict[str, int]:
 def added_before(guard: Guard, old: Item) -> AddedBefore | None:
     """What a refused guarded write's old item says it had added, if the guard is why."""
     upto = {}
-    for lane, (first, _) in guard.ranges.items():
-        attr = old.get(watermark_attr(lane))
+    for shard, (first, _) in guard.ranges.items():
+        attr = old.get(watermark_attr(shard))
         if attr is not None and int(attr["N"]) >= first:
-            upto[lane] = int(attr["N"])
+            upto[shard] = int(attr["N"])
     return AddedBefore(upto) if upto else None
 
 
@@ -149,9 +149,9 @@ class UpdateExpression:
 
     def guard(self, guard: Guard) -> str:
         conditions = []
-        for index, (lane, (first, last)) in enumerate(sorted(guard.ranges.items())):
+        for index, (shard, (first, last)) in enumerate(sorted(guard.ranges.items())):
             name = f"#w{index}"
-            self.names[name] = watermark_attr(lane)
+            self.names[name] = watermark_attr(shard)
             self.sets.append(f"{name} = {self.value(last)}")
             conditions.append(f"(attribute_not_exists({name}) OR {name} < {self.value(first)})")
         return " AND ".join(conditions)

@@ -12,18 +12,20 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 |                |                               |                      | oa{W}, ob{W}: online tallies of 5-minute    |
 |                |                               |                      | window W (see counters.visitors);           |
 |                |                               |                      | h: the last direct hit's note (see below);  |
-|                |                               |                      | w_{lane}: added up to (high-traffic sites)  |
+|                |                               |                      | w_{shard}: added up to (high-traffic sites) |
 | visitor        | VISITOR#{site}#{id}           | {yyyy-mm-dd}         | seen (epoch seconds), expires_at;           |
 |                |                               |                      | tok, prev: the last hit's token and the     |
-|                |                               |                      | seen before it (makes re-sends harmless)    |
-| hit lane       | LANE#{site}#{0..127}          | NOTE                 | h: the last high-traffic hit's note         |
+|                |                               |                      | seen before it (makes re-sends harmless);   |
+|                |                               |                      | h: a high-traffic site's last hit's note    |
+| hit lane       | LANE#{site}#{0..127}          | NOTE                 | h: the note of a high-traffic site's hit    |
+|                |                               |                      | with no visitor item (a bot, capped address)|
 | client address | ADDRESS#{site}#{id}           | {yyyy-mm-dd}         | visitors: visitor items made from one IP    |
 |                |                               |                      | (IPv6: /64) that day, once it brought many, |
 |                |                               |                      | expires_at                                  |
 | daily salt     | SALT                          | {yyyy-mm-dd}         | salt (32 random bytes), expires_at          |
 | report value   | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#{value} | v, p: visits and page views of one value of |
 |                |                               |                      | a dimension (page, source, browser, ...)    |
-|                |                               |                      | on a day; w_{lane}: added up to       |
+|                |                               |                      | on a day; w_{shard}: added up to            |
 | report values  | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#        | values: distinct values stored that day     |
 | imported year  | SITE#{site}                   | IMPORT#Y#{yyyy}      | v, p: a previous counter's visits and page  |
 | imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |
@@ -41,13 +43,14 @@ day item exists only for days with traffic (or an imported baseline): idle days 
 nothing. Bases are the figures before the day began (see `counters.rollover`).
 
 A hit note (`h`, see `counters.aggregation.HitNote`) rides on an item the hit
-writes: the day item of a direct site (which it writes anyway), or one of 128
-lane items of a high-traffic site (instead of its day item). The stream carries
-it to the aggregator, which adds pages and breakdowns (and a high-traffic site's
-day counters) to their items. The stream records of one item arrive in order, so
-each source item is a *lane*, and each item an aggregator writes keeps the last
-sequence number it added per lane (`w_{lane}`: `d{yyyy-mm-dd}` for a day item,
-`l{n}` for a lane item): a batch delivered again adds nothing twice. Report items keep history (no TTL); at most
+writes: the day item of a direct site (which it writes anyway), or the visitor
+item of a high-traffic site (its only write; a hit with no visitor item of its
+own uses one of 128 lane items). The stream carries it to the aggregators, which
+add pages and breakdowns (and a high-traffic site's day counters) to their items.
+One shard's records arrive in order, so each item an aggregator writes keeps the
+last sequence number it added per shard (`w_{shard}`, `s` and 12 hex digits of
+the shard id's hash): a batch delivered again adds nothing twice. Report items
+keep history (no TTL); at most
 `MAX_VALUES_PER_DAY` values per dimension and day, the rest counted as "(other)".
 
 History reads are range Queries: a series' day items are one partition (a year of
@@ -117,6 +120,6 @@ def lane_pk(site: str, lane: int) -> str:
 LANE_SK = "NOTE"
 
 
-def watermark_attr(lane: str) -> str:
-    """The attribute naming how far an item has added the stream records of a lane."""
-    return f"w_{lane}"
+def watermark_attr(shard: str) -> str:
+    """The attribute naming how far an item has added the stream records of a shard."""
+    return f"w_{shard}"
