@@ -172,7 +172,6 @@ class StreamPoller:
             added = 0
             for shard in self._shards.values():
                 self._read(shard)
-                self._end_window(shard, force=force)
                 while shard.pending and (
                     force
                     or len(shard.pending) >= self.consumer.batch_size
@@ -182,6 +181,8 @@ class StreamPoller:
                     added += done
                     if done == 0:
                         break  # failed: try again on the next poll
+                if not shard.pending:
+                    self._end_window(shard, force=force)
             return added
 
     def _event(self, shard: _Shard, batch: list[dict[str, Any]], final: bool) -> dict[str, Any]:

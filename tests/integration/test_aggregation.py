@@ -445,3 +445,33 @@ def test_two_shards_redelivered_add_each_hit_once_with_one_mark_per_shard(
 
 def _partition(record: dict[str, Any]) -> int:
     return sum(record["dynamodb"]["Keys"]["pk"]["S"].encode()) % 2
+
+
+def test_the_local_poller_sends_tumbling_window_events_as_lambda_does(
+    api: Api, site: str, streams: Streams
+) -> None:
+    """Events name their shard, carry the window and its state; a window ends with a
+    final invocation; an answer without a state is a failed invocation (redelivered)."""
+    hit(api, site, NOON, ip="198.51.100.1", body={"path": "/a"})
+    poller = streams.pollers["DayAggregateFunction"]
+    assert poller.consumer.tumbling_window == 900
+    real = poller.handler
+    events: list[dict[str, Any]] = []
+    answers = iter([{"batchItemFailures": []}])  # the first answer forgets the state
+
+    def recording(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return next(answers, None) or real(event, context)
+
+    poller.handler = recording
+    poller.drain()  # drains the stream and ends the window it opened
+    assert poller.failures == 1 and len(events) == 3
+    failed, delivered, final = events
+    assert failed["Records"] == delivered["Records"] and len(delivered["Records"]) == 1
+    poller._refresh_shards()
+    assert delivered["shardId"] in poller._shards
+    assert delivered["state"] == {} and delivered["isFinalInvokeForWindow"] is False
+    assert set(delivered["window"]) == {"start", "end"}
+    assert final["Records"] == [] and final["isFinalInvokeForWindow"] is True
+    assert final["window"] == delivered["window"] and final["shardId"] == delivered["shardId"]
+    assert stats(api, site, NOON + timedelta(seconds=5))["today"] == 1
