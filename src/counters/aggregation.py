@@ -28,126 +28,21 @@ from one unnamed shard: exact only while the stream has one shard.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from counters.pages import MAX_PATH_BYTES
+from counters.notes import BadNoteError, HitNote
 from counters.rollover import Metric
 from counters.storage import Guard, Increment
 from counters.visitors import sighting
 
-NOTE_VERSION = 1
-_SITE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 # Reports: at most this many distinct values per dimension and day; the rest are "(other)".
 OTHER = "(other)"
 MAX_VALUES_PER_DAY = 500
 MAX_PAGES_PER_DAY = 2000
-MAX_FACTS_CHARS = 400
-MAX_VALUE_BYTES = 300  # a report item's sort key holds the value (1,024 bytes at most)
-
-
-class BadNoteError(ValueError):
-    """A stream record whose note is not one this code wrote; skipped, never counted."""
-
-
-@dataclass(frozen=True)
-class HitNote:
-    """What one hit was, as far as reports and buffered counters need to know."""
-
-    token: str  # unique per hit
-    day: date  # the site's local date it counts on
-    hour: int  # local hour, 0-23
-    visits: int  # 1 for the first hit of a visit
-    pageviews: int  # 1 for a counted hit; 0 for a bot's note
-    window: int  # online window (see counters.visitors)
-    first_in_window: int
-    new_since_previous: int
-    path: str | None = None
-    facts: Mapping[str, str] = field(default_factory=dict)  # dimension -> value
-    # On a visitor item: the site's visit timeout, and the flags are the aggregator's to read
-    # off the visitor's old and new `seen` (see `flags_from_sighting`).
-    visit_timeout: int | None = None
-
-    def encode(self) -> str:
-        data: dict[str, Any] = {
-            "n": NOTE_VERSION,
-            "t": self.token,
-            "d": self.day.isoformat(),
-            "h": self.hour,
-            "v": self.visits,
-            "p": self.pageviews,
-            "w": self.window,
-            "a": self.first_in_window,
-            "b": self.new_since_previous,
-        }
-        if self.path is not None:
-            data["u"] = self.path
-        if self.facts:
-            data["f"] = dict(self.facts)
-        if self.visit_timeout is not None:
-            data["x"] = self.visit_timeout
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def decode(cls, text: str) -> HitNote:
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("n") != NOTE_VERSION:
-                raise BadNoteError("not a hit note (version 1)")
-            note = cls(
-                token=data["t"],
-                day=date.fromisoformat(data["d"]),
-                hour=data["h"],
-                visits=data["v"],
-                pageviews=data["p"],
-                window=data["w"],
-                first_in_window=data["a"],
-                new_since_previous=data["b"],
-                path=data.get("u"),
-                facts=data.get("f") or {},
-                visit_timeout=data.get("x"),
-            )
-        except (ValueError, KeyError, TypeError) as bad:
-            raise BadNoteError(f"not a hit note: {bad}") from bad
-        flags = (note.visits, note.pageviews, note.first_in_window, note.new_since_previous)
-        if (
-            not isinstance(note.token, str)
-            or not _TOKEN.match(note.token)
-            or type(note.hour) is not int
-            or not 0 <= note.hour <= 23
-            or any(type(flag) is not int or flag not in (0, 1) for flag in flags)
-            or type(note.window) is not int
-            or not (note.path is None or _is_page_key(note.path))
-            or not (note.visit_timeout is None or type(note.visit_timeout) is int)
-            or not isinstance(note.facts, dict)
-            or not all(_is_value(k) and _is_value(v) for k, v in note.facts.items())
-        ):
-            raise BadNoteError(f"not a hit note: {text[:200]!r}")
-        return note
-
-
-def _is_value(value: object) -> bool:
-    if not isinstance(value, str) or not value:
-        return False
-    try:
-        return len(value.encode()) <= MAX_VALUE_BYTES
-    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
-        return False
-
-
-def _is_page_key(path: object) -> bool:
-    """Whether a path can be a report item's key (else the aggregator would fail on it forever)."""
-    if not isinstance(path, str) or not path.startswith("/"):
-        return False
-    try:
-        return len(path.encode()) <= MAX_PATH_BYTES
-    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
-        return False
 
 
 @dataclass(frozen=True)
@@ -191,24 +86,34 @@ def noted_hit(
     if (old or {}).get("h") == note_text:
         return None  # another write (a seal) kept the last hit's note
     note = HitNote.decode(note_text)
-    pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
-    lane_match, visitor_match = _LANE_PK.match(pk), _VISITOR_PK.match(pk)
-    day_pk, day_sk = _DAY_PK.match(pk), _DAY_SK.match(sk)
-    if lane_match:
-        site, buffered = lane_match.group(1), True
-    elif visitor_match:
-        site, buffered = visitor_match.group(1), True
+    site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
+    if kind == "visitor":
         note = flags_from_sighting(note, (old or {}).get("seen"), (new or {}).get("seen"))
-    elif day_pk and day_sk:
-        site, buffered = day_pk.group(1), False
-    else:
-        raise BadNoteError(f"a note on an item that takes none: {pk[:80]!r}")
+    shard, sequence = _place(shard_id, sequence_number)
+    return NotedHit(site, note, shard, sequence, buffered=kind != "day")
+
+
+def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:
+    """A record's shard name and sequence number, checked."""
     if not sequence_number.isdigit() or len(sequence_number) > 38:
         raise BadNoteError(f"not a sequence number DynamoDB can compare: {sequence_number[:50]!r}")
-    if shard_id is not None and not 0 < len(shard_id) <= _MAX_SHARD_ID:
+    if shard_id is None:
+        return "s", int(sequence_number)
+    if not 0 < len(shard_id) <= _MAX_SHARD_ID:
         raise BadNoteError(f"not a shard id: {shard_id[:80]!r}")
-    shard = shard_name(shard_id) if shard_id else "s"
-    return NotedHit(site, note, shard, int(sequence_number), buffered)
+    return shard_name(shard_id), int(sequence_number)
+
+
+def _source(pk: str, sk: str) -> tuple[str, str]:
+    """The site and kind ("day", "visitor", "lane") of an item that takes notes."""
+    for kind, pattern in (("lane", _LANE_PK), ("visitor", _VISITOR_PK)):
+        found = pattern.match(pk)
+        if found:
+            return found.group(1), kind
+    day = _DAY_PK.match(pk)
+    if day and _DAY_SK.match(sk):
+        return day.group(1), "day"
+    raise BadNoteError(f"a note on an item that takes none: {pk[:80]!r}")
 
 
 def flags_from_sighting(note: HitNote, old_seen: Any, new_seen: Any) -> HitNote:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import Any
 
 from counters.aggregation import (
     OTHER,
@@ -85,33 +86,43 @@ class StreamAggregator:
     def _add_report(self, key: ReportKey, values: dict[str, list[NotedHit]]) -> int:
         site, dimension, day = key
         stored = self.storage.reports.existing(site, dimension, day, list(values))
-        new = [value for value in values if value not in stored and value != OTHER]
-        if new:
-            # The busiest new values get the room left under the day's cap.
-            new.sort(key=lambda value: -len(values[value]))
-            room = self.storage.reports.admit_values(
-                site, dimension, day, len(new), value_cap(dimension)
-            )
-            for value in new[room:]:
-                values.setdefault(OTHER, []).extend(values.pop(value))
+        self._admit_new_values(key, values, stored)
         added = 0
         for value, hits in values.items():
             # What the item has added of these shards is not sent again.
-            pending = after(hits, watermarks(stored.get(value, {})))
-            for _ in range(MAX_ATTEMPTS):
-                if not pending:
-                    break
-                visits, pageviews = totals(pending)
-                refused = self.storage.reports.add(
-                    site, dimension, day, value, visits, pageviews, guard_of(pending)
-                )
-                if refused is None:
-                    added += len(pending)
-                    break
-                pending = after(pending, refused.upto)
-            else:
-                raise RuntimeError(f"report {dimension}={value} of {site} kept refusing a batch")
+            added += self._add_value(key, value, after(hits, watermarks(stored.get(value, {}))))
         return added
+
+    def _admit_new_values(
+        self, key: ReportKey, values: dict[str, list[NotedHit]], stored: dict[str, Any]
+    ) -> None:
+        """Values new to the day count against its cap; those past it become `(other)`."""
+        site, dimension, day = key
+        new = [value for value in values if value not in stored and value != OTHER]
+        if not new:
+            return
+        # The busiest new values get the room left under the day's cap.
+        new.sort(key=lambda value: -len(values[value]))
+        room = self.storage.reports.admit_values(
+            site, dimension, day, len(new), value_cap(dimension)
+        )
+        for value in new[room:]:
+            values.setdefault(OTHER, []).extend(values.pop(value))
+
+    def _add_value(self, key: ReportKey, value: str, pending: list[NotedHit]) -> int:
+        """Adds a value's pending hits; returns how many this write added (not those refused)."""
+        site, dimension, day = key
+        for _ in range(MAX_ATTEMPTS):
+            if not pending:
+                return 0
+            visits, pageviews = totals(pending)
+            refused = self.storage.reports.add(
+                site, dimension, day, value, visits, pageviews, guard_of(pending)
+            )
+            if refused is None:
+                return len(pending)
+            pending = after(pending, refused.upto)
+        raise RuntimeError(f"report {dimension}={value} of {site} kept refusing a batch")
 
 
 def _attempt(outcome: Outcome, hits: list[NotedHit], write: Callable[[], int]) -> None:

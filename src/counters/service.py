@@ -20,10 +20,10 @@ from typing import Any
 
 from counters.admission import AddressCap
 from counters.admission import Key as AddressKey
-from counters.aggregation import HitNote
 from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
 from counters.daybook import BaselineConflictError, DayBook
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
+from counters.notes import HitNote
 from counters.pages import normalise_path
 from counters.periods import local_date, zone
 from counters.rollover import DayRecord, figures_on
@@ -116,6 +116,9 @@ class CounterService:
             return self._bot_seen(site, view, instant)
         if reason is not None:
             return self._skipped(site, instant)
+        return self._count(site, view, instant)
+
+    def _count(self, site: Site, view: PageView, instant: datetime) -> HitStats:
         # Milliseconds, as the visitor item stores them: the aggregator reads a
         # high-traffic hit's flags off the stored `seen`, and must find the same.
         now = round(instant.timestamp(), 3)
@@ -128,8 +131,7 @@ class CounterService:
         # A high-traffic hit reads first: after its one write nothing may fail.
         aggregated = self._aggregated_day(site, note.day) if buffered else None
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
-        noted = note.encode() if buffered else None
-        last_seen = self._see(key, visitor, note, now, noted)
+        last_seen = self._see(key, visitor, note, now, note.encode() if buffered else None)
         if isinstance(last_seen, NotFound):
             # A flood of new visitors from one address: no item for this one.
             return self._count_page_view_only(site, note, now)

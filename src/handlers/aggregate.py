@@ -28,8 +28,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBStreamEvent,
 )
 
-from counters.aggregation import BadNoteError, NotedHit, noted_hit
+from counters.aggregation import NotedHit, noted_hit
 from counters.aggregator import Outcome, StreamAggregator
+from counters.notes import BadNoteError
 from counters.service import default_service
 from handlers import end_cold_start
 

@@ -111,6 +111,15 @@ def added_before(guard: Guard, old: Item) -> AddedBefore | None:
     return AddedBefore(upto) if upto else None
 
 
+def _window_tallies(increment: Increment) -> list[tuple[str, int]]:
+    """The online tallies an increment adds to: (attribute, amount)."""
+    return [
+        (attr, amount)
+        for w, (first_in_window, new_since_previous) in increment.windows.items()
+        for attr, amount in ((f"oa{w}", first_in_window), (f"ob{w}", new_since_previous))
+    ]
+
+
 class UpdateExpression:
     """Builds one UpdateExpression: SET ..., ADD ..., REMOVE ..."""
 
@@ -137,15 +146,17 @@ class UpdateExpression:
             if amount:
                 self.adds.append(f"{METRIC_ATTR[metric]} {self.value(amount)}")
         touched = set(carried)
-        for w, (first_in_window, new_since_previous) in increment.windows.items():
-            for attr, amount in ((f"oa{w}", first_in_window), (f"ob{w}", new_since_previous)):
-                touched.add(attr)
-                if amount and attr not in carried:
-                    self.adds.append(f"{attr} {self.value(amount)}")
-        latest = increment.latest_window
-        if latest is not None:
-            stale = [f"{kind}{latest - age}" for age in STALE_WINDOWS for kind in ("oa", "ob")]
-            self.removes += [attr for attr in stale if attr not in touched]
+        for attr, amount in _window_tallies(increment):
+            touched.add(attr)
+            if amount and attr not in carried:
+                self.adds.append(f"{attr} {self.value(amount)}")
+        self._drop_stale_windows(increment.latest_window, touched)
+
+    def _drop_stale_windows(self, latest: int | None, touched: set[str]) -> None:
+        if latest is None:
+            return
+        stale = [f"{kind}{latest - age}" for age in STALE_WINDOWS for kind in ("oa", "ob")]
+        self.removes += [attr for attr in stale if attr not in touched]
 
     def guard(self, guard: Guard) -> str:
         conditions = []

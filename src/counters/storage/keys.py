@@ -42,7 +42,7 @@ change with the daily salt; visitor items expire a day after they were last seen
 day item exists only for days with traffic (or an imported baseline): idle days cost
 nothing. Bases are the figures before the day began (see `counters.rollover`).
 
-A hit note (`h`, see `counters.aggregation.HitNote`) rides on an item the hit
+A hit note (`h`, see `counters.notes.HitNote`) rides on an item the hit
 writes: the day item of a direct site (which it writes anyway), or the visitor
 item of a high-traffic site (its only write; a hit with no visitor item of its
 own uses one of 128 lane items). The stream carries it to the aggregators, which

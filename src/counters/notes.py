@@ -1,0 +1,130 @@
+"""Hit notes: what one hit was, as a short JSON that rides on an item the hit writes.
+
+The stream carries a note to the aggregators (see `counters.aggregation`). A note
+holds a random token, the site's local day and hour, the visit and online flags,
+the normalised path and the breakdown categories; never a raw User-Agent, address
+or URL. `HitNote.decode` takes only what this code writes: a record whose note is
+anything else is skipped, never counted, never retried forever.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from counters.pages import MAX_PATH_BYTES
+
+NOTE_VERSION = 1
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+MAX_VALUE_BYTES = 300  # a report item's sort key holds the value (1,024 bytes at most)
+
+
+class BadNoteError(ValueError):
+    """A stream record whose note is not one this code wrote; skipped, never counted."""
+
+
+@dataclass(frozen=True)
+class HitNote:
+    """What one hit was, as far as reports and buffered counters need to know."""
+
+    token: str  # unique per hit
+    day: date  # the site's local date it counts on
+    hour: int  # local hour, 0-23
+    visits: int  # 1 for the first hit of a visit
+    pageviews: int  # 1 for a counted hit; 0 for a bot's note
+    window: int  # online window (see counters.visitors)
+    first_in_window: int
+    new_since_previous: int
+    path: str | None = None
+    facts: Mapping[str, str] = field(default_factory=dict)  # dimension -> value
+    # On a visitor item: the site's visit timeout, and the flags are the aggregator's to read
+    # off the visitor's old and new `seen` (see `flags_from_sighting`).
+    visit_timeout: int | None = None
+
+    def encode(self) -> str:
+        data: dict[str, Any] = {
+            "n": NOTE_VERSION,
+            "t": self.token,
+            "d": self.day.isoformat(),
+            "h": self.hour,
+            "v": self.visits,
+            "p": self.pageviews,
+            "w": self.window,
+            "a": self.first_in_window,
+            "b": self.new_since_previous,
+        }
+        if self.path is not None:
+            data["u"] = self.path
+        if self.facts:
+            data["f"] = dict(self.facts)
+        if self.visit_timeout is not None:
+            data["x"] = self.visit_timeout
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, text: str) -> HitNote:
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("n") != NOTE_VERSION:
+                raise BadNoteError("not a hit note (version 1)")
+            note = cls(
+                token=data["t"],
+                day=date.fromisoformat(data["d"]),
+                hour=data["h"],
+                visits=data["v"],
+                pageviews=data["p"],
+                window=data["w"],
+                first_in_window=data["a"],
+                new_since_previous=data["b"],
+                path=data.get("u"),
+                facts=data.get("f") or {},
+                visit_timeout=data.get("x"),
+            )
+        except (ValueError, KeyError, TypeError) as bad:
+            raise BadNoteError(f"not a hit note: {bad}") from bad
+        if not _is_well_formed(note):
+            raise BadNoteError(f"not a hit note: {text[:200]!r}")
+        return note
+
+
+def _is_well_formed(note: HitNote) -> bool:
+    """Whether a decoded note holds only what this code writes (JSON allows much more)."""
+    flags = (note.visits, note.pageviews, note.first_in_window, note.new_since_previous)
+    checks = (
+        isinstance(note.token, str) and bool(_TOKEN.match(note.token)),
+        _is_int(note.hour) and 0 <= note.hour <= 23,
+        all(_is_int(flag) and flag in (0, 1) for flag in flags),
+        _is_int(note.window),
+        note.path is None or _is_page_key(note.path),
+        note.visit_timeout is None or _is_int(note.visit_timeout),
+        isinstance(note.facts, dict)
+        and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
+    )
+    return all(checks)
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int  # not bool, not float
+
+
+def _is_value(value: object) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        return len(value.encode()) <= MAX_VALUE_BYTES
+    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
+        return False
+
+
+def _is_page_key(path: object) -> bool:
+    """Whether a path can be a report item's key (else the aggregator would fail on it forever)."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        return False
+    try:
+        return len(path.encode()) <= MAX_PATH_BYTES
+    except UnicodeEncodeError:  # a lone surrogate, which JSON allows
+        return False

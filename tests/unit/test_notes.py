@@ -1,0 +1,114 @@
+"""Hit notes and the stream records that carry them (pure: no AWS)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from counters.aggregation import noted_hit, shard_name
+from counters.notes import BadNoteError, HitNote
+
+NOTE = HitNote(
+    token="abcdefgh1234",
+    day=date(2025, 6, 15),
+    hour=10,
+    visits=0,
+    pageviews=1,
+    window=5833188,
+    first_in_window=0,
+    new_since_previous=0,
+    path="/tin-tuc/a",
+    facts={"browser": "Firefox"},
+    visit_timeout=1800,
+)
+T0 = 1749956645.12  # 2025-06-15 03:04:05 UTC
+VISITOR = {"pk": "VISITOR#news#Yk3vQ0x7cA9rT2mL5nB8dw", "sk": "2025-06-15"}
+
+
+def visitor_record(old_seen: float | None, new_seen: float, token: str = "newtoken12") -> Any:
+    new = {"seen": Decimal(f"{new_seen:.3f}"), "h": replace(NOTE, token=token).encode()}
+    old = None if old_seen is None else {"seen": Decimal(f"{old_seen:.3f}"), "h": NOTE.encode()}
+    return noted_hit(VISITOR, new, old, "1100000000017454423030", "shardId-0001-aaaa")
+
+
+def test_a_note_decodes_to_what_was_encoded() -> None:
+    assert HitNote.decode(NOTE.encode()) == NOTE
+    bare = replace(NOTE, path=None, facts={}, visit_timeout=None)
+    assert HitNote.decode(bare.encode()) == bare
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hour": 24},
+        {"visits": True},
+        {"pageviews": 2},
+        {"token": "short"},
+        {"path": "no-slash"},
+        {"visit_timeout": 1800.5},
+        {"visit_timeout": "1800"},
+        {"facts": {"browser": 7}},
+        {"window": "5833188"},
+    ],
+)
+def test_a_note_this_code_would_not_write_is_refused(change: dict[str, Any]) -> None:
+    with pytest.raises(BadNoteError):
+        HitNote.decode(replace(NOTE, **change).encode())
+
+
+def test_a_visitor_notes_flags_are_read_off_its_old_and_new_seen() -> None:
+    first = visitor_record(None, T0)
+    assert first is not None and first.buffered and first.site == "news"
+    assert (first.note.visits, first.note.first_in_window, first.note.new_since_previous) == (
+        1,
+        1,
+        1,
+    )
+    again = visitor_record(T0, T0 + 60)  # a minute later: same visit
+    assert again is not None and again.note.visits == 0
+    late = visitor_record(T0, T0 + 1800)  # exactly the timeout: a new visit
+    assert late is not None and late.note.visits == 1
+    same_ms = visitor_record(T0, T0)
+    assert same_ms is not None and same_ms.note.visits == 0
+
+
+def test_a_write_that_kept_the_note_is_no_hit() -> None:
+    same = {"seen": Decimal("1"), "h": NOTE.encode()}
+    assert noted_hit(VISITOR, same, same, "1", "shard") is None
+    assert noted_hit(VISITOR, {"seen": Decimal("1")}, same, "1", "shard") is None
+
+
+def test_shards_name_the_lane_and_records_without_one_share_one() -> None:
+    hit = visitor_record(None, T0)
+    assert hit is not None and hit.shard == shard_name("shardId-0001-aaaa")
+    assert shard_name("shardId-0001-aaaa") != shard_name("shardId-0001-aaab")
+    assert len(shard_name("x" * 65)) == 13
+    unnamed = noted_hit(VISITOR, {"seen": Decimal(T0), "h": NOTE.encode()}, None, "12")
+    assert unnamed is not None and unnamed.shard == "s" and unnamed.sequence == 12
+
+
+@pytest.mark.parametrize(
+    ("keys", "sequence", "shard"),
+    [
+        ({"pk": "SALT", "sk": "2025-06-15"}, "1", "shard"),
+        ({"pk": "SITE#news", "sk": "CONFIG"}, "1", "shard"),
+        (VISITOR, "12a", "shard"),
+        (VISITOR, "1" * 39, "shard"),
+        (VISITOR, "1", "s" * 66),
+    ],
+)
+def test_records_that_cannot_be_placed_are_bad(keys: Any, sequence: str, shard: str) -> None:
+    with pytest.raises(BadNoteError):
+        noted_hit(keys, {"seen": Decimal(T0), "h": NOTE.encode()}, None, sequence, shard)
+
+
+def test_a_visitor_note_without_its_timeout_or_sighting_is_bad() -> None:
+    plain = replace(NOTE, visit_timeout=None).encode()
+    with pytest.raises(BadNoteError):
+        noted_hit(VISITOR, {"seen": Decimal(T0), "h": plain}, None, "1", "shard")
+    with pytest.raises(BadNoteError):
+        noted_hit(VISITOR, {"h": NOTE.encode()}, None, "1", "shard")
