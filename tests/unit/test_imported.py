@@ -238,3 +238,68 @@ def test_nukeviet_rows_that_cannot_be_imported() -> None:
     small_june = [row | {"c_count": "10"} if row["c_val"] == "Jun" else row for row in NUKEVIET]
     with pytest.raises(HistoryRowsError, match="today is larger than the month"):
         convert(small_june, TODAY, "UTC")
+
+
+def test_every_bad_nukeviet_row_is_named_with_its_problem() -> None:
+    without_total = [row for row in NUKEVIET if row["c_type"] != "total"]
+    bad = [
+        *without_total,
+        {"c_type": "day", "c_val": "01"},
+        {"c_type": "day", "c_val": "02", "c_count": "many"},
+        {"c_type": "day", "c_val": "03", "c_count": str(10**15 + 1)},
+        {"c_type": "day", "c_val": "04", "c_count": "1" * 17},
+        {"c_type": "c_time", "c_val": "last", "c_count": "9" * 16},
+        {"c_type": "month", "c_val": "Aug", "c_count": "5"},
+        {"c_type": "year", "c_val": "2027", "c_count": "3"},
+        {"c_type": "day", "c_val": "20", "c_count": "1"},
+        {"c_type": "day", "c_val": "31", "c_count": "2"},
+        # Zero after the date, odd values and unread kinds are no problem.
+        {"c_type": "day", "c_val": "21", "c_count": "0"},
+        {"c_type": "day", "c_val": "32", "c_count": "9"},
+        {"c_type": "month", "c_val": "june", "c_count": "9"},
+        {"c_type": "year", "c_val": "99", "c_count": "9"},
+        {"c_type": "c_time", "c_val": "last", "c_count": "0"},
+        {"c_type": "c_time", "c_val": "start", "c_count": "9" * 16},
+    ]
+    first = len(without_total) + 1
+    with pytest.raises(HistoryRowsError) as exc:
+        convert(bad, TODAY, "Asia/Ho_Chi_Minh")
+    assert problems(exc) == [
+        (f"row {first} (day/01)", "expected the columns c_type, c_val, c_count"),
+        (f"row {first + 1} (day/02)", "c_count must be a whole number, not 'many'"),
+        (f"row {first + 2} (day/03)", "c_count is over 1000000000000000"),
+        (f"row {first + 3} (day/04)", "c_count must be a whole number, not '11111111111111111'"),
+        (f"row {first + 4} (c_time/last)", "9999999999999999 is not a Unix time"),
+        (f"row {first + 5} (month/Aug)", "5 visits in a month after 2025-06-15"),
+        (f"row {first + 6} (year/2027)", "3 visits in a year after 2025-06-15"),
+        (f"row {first + 7} (day/20)", "1 visits on a day after 2025-06-15"),
+        (f"row {first + 8} (day/31)", "2 visits on a day not in the month of 2025-06-15"),
+        ("total/hits", "the row is missing: dump every row of the table"),
+    ]
+    # Each problem of a row is named on its own, whatever the row order.
+    with pytest.raises(HistoryRowsError) as exc:
+        convert([NUKEVIET[1], bad[-10]], TODAY, "UTC")
+    assert problems(exc) == [("row 2 (month/Aug)", "5 visits in a month after 2025-06-15")]
+
+
+def test_a_nukeviet_dump_of_the_first_of_the_month_and_year() -> None:
+    first = date(2025, 1, 1)
+    rows = [
+        {"c_type": "total", "c_val": "hits", "c_count": "900"},
+        {"c_type": "year", "c_val": "2024", "c_count": "890"},
+        {"c_type": "year", "c_val": "2025", "c_count": "10"},
+        {"c_type": "month", "c_val": "Jan", "c_count": "10"},
+        {"c_type": "month", "c_val": "Dec", "c_count": "0"},
+        {"c_type": "day", "c_val": "1", "c_count": "10"},
+        {"c_type": "day", "c_val": "31", "c_count": "0"},
+    ]
+    periods, baseline = convert(rows, first, "UTC")
+    assert periods == [("row 2 (year/2024)", ImportedPeriod("year", date(2024, 1, 1), visits=890))]
+    assert baseline.model_dump() == {
+        "date": first,
+        "today": 10,
+        "yesterday": 0,
+        "month": 10,
+        "year": 10,
+        "total": 900,
+    }
