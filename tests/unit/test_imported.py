@@ -303,3 +303,51 @@ def test_a_nukeviet_dump_of_the_first_of_the_month_and_year() -> None:
         "year": 10,
         "total": 900,
     }
+
+
+def test_every_problem_of_a_merged_history_is_named_in_order() -> None:
+    anchor = DayRecord(
+        day=date(2025, 3, 10),
+        tallies={
+            "visits": Tally(1, Bases(yesterday=4, month=20, year=50, total=100)),
+            "pageviews": Tally(2, Bases(yesterday=9, month=30, year=70, total=200)),
+        },
+    )
+    new = [
+        *[(f"row {d}", period(f"2025-03-0{d}", 3, 5)) for d in range(1, 10)],
+        ("row 10", period("2025-01", 12, None)),
+        ("row 11", period("2025-02", 30, 40)),
+        ("row 12", period("2025-02-03", 31, 1)),
+        ("row 13", period("2024-06-01", 7, 7)),
+        ("row 14", period("2023", 40, 100)),
+        ("row 15", period("2022-05", None, 90)),
+    ]
+    stored = [
+        period("2024-06", 5, 8),
+        period("2024", 60, None),
+        period("2022", 10, 80),
+        period("2021-01-05", 1, 1),
+    ]
+    with pytest.raises(HistoryRowsError) as exc:
+        check_import(new, stored, TODAY, anchor)
+    earlier = (
+        "imported earlier (2024-06), imported earlier (2024), imported earlier (2022), "
+        "imported earlier (2021-01-05), row 13 and 2 more"
+    )
+    days = "row 1, row 2, row 3, row 4, row 5 and 4 more"
+    assert problems(exc) == [
+        ("imported earlier (2024-06)", "its days sum to 7 visits, over its own 5"),
+        ("imported earlier (2022)", "its months sum to 90 pageviews, over its own 80"),
+        ("row 11", "its days sum to 31 visits, over its own 30"),
+        ("row 9", "3 visits, but the figures of 2025-03-10 have 4 yesterday"),
+        (days, "their visits sum to 27, over the month to date before 2025-03-10 (20)"),
+        ("row 10, row 11, row 12", "their visits sum to 42, over the year before 2025-03 (30)"),
+        (earlier, "their visits sum to 111, over the total before 2025 (50)"),
+        ("row 9", "5 pageviews, but the figures of 2025-03-10 have 9 yesterday"),
+        (days, "their pageviews sum to 45, over the month to date before 2025-03-10 (30)"),
+        (earlier, "their pageviews sum to 181, over the total before 2025 (130)"),
+    ]
+    assert str(exc.value).startswith(
+        "10 row(s) cannot be imported: imported earlier (2024-06): its days sum to 7 visits, "
+        "over its own 5; imported earlier (2022): "
+    )
