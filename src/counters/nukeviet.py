@@ -114,9 +114,9 @@ def _check_last_request(count: int, dump_date: date, timezone: str) -> None:
 def _year_row(
     value: str, count: int, dump_date: date, figures: dict[str, int]
 ) -> ImportedPeriod | None:
-    if not (value.isdigit() and len(value) == 4):
+    year = _number(value) if len(value) == 4 else None
+    if not year:  # year 0 is no date
         return None
-    year = int(value)
     if year < dump_date.year:
         return ImportedPeriod("year", date(year, 1, 1), visits=count)
     if year == dump_date.year:
@@ -144,9 +144,9 @@ def _month_row(
 def _day_row(
     value: str, count: int, dump_date: date, figures: dict[str, int]
 ) -> ImportedPeriod | None:
-    if not (value.isdigit() and 1 <= int(value) <= 31):
+    day = _number(value)
+    if day is None or not 1 <= day <= 31:
         return None
-    day = int(value)
     if day < dump_date.day:
         if day == dump_date.day - 1:
             figures["yesterday"] = count
@@ -157,6 +157,11 @@ def _day_row(
         after = "after" if day <= month_end(dump_date).day else "not in the month of"
         raise _RowProblem(f"{count} visits on a day {after} {dump_date}")
     return None
+
+
+def _number(text: str) -> int | None:
+    """A number in ASCII digits, as NukeViet writes them ("2019", "07"); else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 16 else None
 
 
 # c_type -> how its row reads: a period before the dump's date, or a figure of that date.

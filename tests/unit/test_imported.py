@@ -351,3 +351,35 @@ def test_every_problem_of_a_merged_history_is_named_in_order() -> None:
         "10 row(s) cannot be imported: imported earlier (2024-06): its days sum to 7 visits, "
         "over its own 5; imported earlier (2022): "
     )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"c_type": "year", "c_val": "0000", "c_count": "5"},
+        {"c_type": "year", "c_val": "²⁰²⁴", "c_count": "5"},
+        {"c_type": "day", "c_val": "¹", "c_count": "5"},
+        {"c_type": "day", "c_val": "١٤", "c_count": "5"},  # Arabic-Indic 14
+        {"c_type": "day", "c_val": "1" * 5000, "c_count": "5"},  # over int()'s 4,300 digits
+    ],
+)
+def test_nukeviet_rows_naming_no_period_are_not_read(row: dict[str, str]) -> None:
+    # Like hours or browsers: not a period this importer reads (it used to raise a 500).
+    assert convert([*NUKEVIET, row], TODAY, "Asia/Ho_Chi_Minh") == convert(
+        NUKEVIET, TODAY, "Asia/Ho_Chi_Minh"
+    )
+
+
+def test_nukeviet_period_values_with_leading_zeros_are_read() -> None:
+    rows = [
+        *NUKEVIET,
+        {"c_type": "year", "c_val": "0999", "c_count": "7"},
+        {"c_type": "day", "c_val": "0013", "c_count": "8"},
+        {"c_type": "year", "c_val": "99", "c_count": "9"},  # not a year: not read
+        {"c_type": "year", "c_val": "02024", "c_count": "9"},
+    ]
+    periods, _ = convert(rows, TODAY, "Asia/Ho_Chi_Minh")
+    assert periods[-2:] == [
+        ("row 14 (year/0999)", ImportedPeriod("year", date(999, 1, 1), visits=7)),
+        ("row 15 (day/0013)", ImportedPeriod("day", date(2025, 6, 13), visits=8)),
+    ]
