@@ -31,13 +31,14 @@ SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
 PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
 BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help run test unit integration reliability e2e lint build check-build bench e2e-deps clean distclean
+.PHONY: help run test unit integration reliability e2e lint complexity build check-build bench e2e-deps clean distclean
 
 help:
 	@echo "make run          run the local server (python -m local.server)"
 	@echo "make test         lint, check-build, then the whole pytest suite (what CI runs)"
 	@echo "make unit | integration | reliability | e2e   one suite (PYTEST_ARGS=... to narrow)"
 	@echo "make lint         ruff, mypy, sam validate --lint, cfn-lint, checkov"
+	@echo "make complexity   functions and classes over radon grade B (C or worse)"
 	@echo "make build        sam build (into .aws-sam/)"
 	@echo "make bench        run the benchmark (python -m bench)"
 	@echo "make e2e-deps     install Debian chromium for browser tests (root only)"
@@ -74,6 +75,11 @@ lint: $(DEV) $(TOOLS_STAMP)
 	$(SAM) validate --lint
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+# Every function and class graded C or worse (cyclomatic complexity over 10); the aim
+# is none. Not part of lint yet: it only prints.
+complexity: $(DEV)
+	$(VENV)/bin/radon cc -s -n C src local
 
 build: $(TOOLS_STAMP)
 	@PATH="$(BUILD_PATH)" python3.13 --version >/dev/null 2>&1 || \

@@ -51,6 +51,11 @@ _SEPARATOR = "\x1f"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The most UTF-8 bytes of a HitFacts field; the others are at most MAX_NAME_BYTES.
+_MAX_FIELD_BYTES = {
+    "source": sources.MAX_SOURCE_BYTES,
+    "campaign": 3 * sources.MAX_CAMPAIGN_PART_BYTES + 6,
+}
 
 
 @dataclass(frozen=True)
@@ -66,16 +71,11 @@ class HitFacts:
     language: str
 
     def __post_init__(self) -> None:
-        limits = {
-            "source": sources.MAX_SOURCE_BYTES,
-            "campaign": 3 * sources.MAX_CAMPAIGN_PART_BYTES + 6,
-        }
         for field in fields(self):
-            value = getattr(self, field.name)
-            if not isinstance(value, str) or _CONTROL.search(value):
-                raise ValueError(f"{field.name}: not a plain string")
-            if len(value.encode()) > limits.get(field.name, MAX_NAME_BYTES):
-                raise ValueError(f"{field.name}: too long")
+            _check_plain_and_short(field.name, getattr(self, field.name))
+        self._check_categories()
+
+    def _check_categories(self) -> None:
         if not self.source:
             raise ValueError("source: empty")
         if self.device not in DEVICES:
@@ -106,6 +106,13 @@ class HitFacts:
         if version != _VERSION or len(values) != len(fields(cls)):
             raise ValueError("encoded facts: unknown version or field count")
         return cls(*values)
+
+
+def _check_plain_and_short(name: str, value: object) -> None:
+    if not isinstance(value, str) or _CONTROL.search(value):
+        raise ValueError(f"{name}: not a plain string")
+    if len(value.encode()) > _MAX_FIELD_BYTES.get(name, MAX_NAME_BYTES):
+        raise ValueError(f"{name}: too long")
 
 
 def _name(value: str) -> str:

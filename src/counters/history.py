@@ -163,39 +163,57 @@ def series(
     (`counters.imported`: a period's own figures, its finer periods rolled up, or
     unknown inside a coarser one imported as a total), then a baseline's `yesterday`.
     """
-    values: dict[Metric, dict[date, int]] = {metric: {} for metric in METRICS}
-    yesterdays: dict[Metric, dict[date, int]] = {metric: {} for metric in METRICS}
     by_day = {record.day: record for record in records}
     granularity = period_range.granularity
-    for day in sorted(by_day):
-        record = by_day[day]
-        for metric in METRICS:
-            tally = record.tally(metric)
-            if granularity == "day":
-                values[metric][day] = tally.count
-                before = day - timedelta(days=1) if day > date.min else None
-                if before is not None and before not in by_day and tally.bases.yesterday:
-                    yesterdays[metric][before] = tally.bases.yesterday
-            elif granularity == "month":
-                # Days ascend, so the month's last active day is the one that stays.
-                values[metric][month_start(day)] = tally.bases.month + tally.count
-            else:
-                values[metric][date(day.year, 1, 1)] = tally.bases.year + tally.count
+    counted = _counted(by_day, granularity)
+    yesterdays = _yesterdays(by_day) if granularity == "day" else _no_figures()
     points = []
     for period in period_range.periods():
         label = period_range.label(period)
-        if period in values["visits"]:
-            points.append(Point(label, values["visits"][period], values["pageviews"][period]))
+        if period in counted["visits"]:
+            points.append(Point(label, counted["visits"][period], counted["pageviews"][period]))
             continue
         found = imported.lookup(granularity, period) if imported else None
         if found is not None:
             points.append(Point(label, found["visits"], found["pageviews"], imported=True))
         else:
-            points.append(
-                Point(
-                    label,
-                    yesterdays["visits"].get(period, 0),
-                    yesterdays["pageviews"].get(period, 0),
-                )
-            )
+            visits, pageviews = yesterdays["visits"], yesterdays["pageviews"]
+            points.append(Point(label, visits.get(period, 0), pageviews.get(period, 0)))
     return points
+
+
+Figures = dict[Metric, dict[date, int]]
+
+
+def _no_figures() -> Figures:
+    return {metric: {} for metric in METRICS}
+
+
+def _counted(by_day: dict[date, DayRecord], granularity: Granularity) -> Figures:
+    """Each period's counted figures: a day's count, the month (year) to date of its last day."""
+    figures = _no_figures()
+    for day in sorted(by_day):
+        for metric in METRICS:
+            tally = by_day[day].tally(metric)
+            if granularity == "day":
+                figures[metric][day] = tally.count
+            elif granularity == "month":
+                # Days ascend, so the month's last active day is the one that stays.
+                figures[metric][month_start(day)] = tally.bases.month + tally.count
+            else:
+                figures[metric][date(day.year, 1, 1)] = tally.bases.year + tally.count
+    return figures
+
+
+def _yesterdays(by_day: dict[date, DayRecord]) -> Figures:
+    """The `yesterday` bases of day items whose day before has no item (a baseline's, say)."""
+    figures = _no_figures()
+    for day in sorted(by_day):
+        before = day - timedelta(days=1) if day > date.min else None
+        if before is None or before in by_day:
+            continue
+        for metric in METRICS:
+            yesterday = by_day[day].tally(metric).bases.yesterday
+            if yesterday:
+                figures[metric][before] = yesterday
+    return figures

@@ -11,11 +11,12 @@ unless every row passes.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from counters.import_checks import HistoryConflictError, check_import
 from counters.imported import (
     HistoryRowsError,
+    ImportedPeriod,
     periods_from_rows,
     rows_from_csv,
     rows_from_json,
@@ -46,17 +47,8 @@ def import_history(
     anchor = first
     baseline: Baseline | None = None
     if format == "nukeviet":
-        if dump_date is None:
-            raise HistoryRowsError([("date", "the dump's date is required with format=nukeviet")])
-        if dump_date > today:
-            raise HistoryRowsError([("date", f"{dump_date} is after the site's today ({today})")])
-        new, baseline = convert(rows, dump_date, site.timezone)
-        latest = counter.storage.days.latest(site.id, date.max, consistent=True)
-        if latest is not None and latest.day > dump_date:
-            raise HistoryConflictError(
-                f"the site has counted traffic on {latest.day}, after the dump's date {dump_date}"
-            )
-        if first is None or first.day >= dump_date:
+        new, baseline = _convert_dump(counter, site, rows, dump_date, today)
+        if first is None or first.day >= baseline.date:
             anchor = baseline_record(baseline)
     else:
         new = periods_from_rows(rows)
@@ -66,11 +58,8 @@ def import_history(
     written = store.put(site.id, changed)
     figures: Stats | None = None
     if baseline is not None:
-        if first is not None and _same_baseline(first, baseline_record(baseline)):
-            figures = counter.stats(site)  # imported before: hits since then stay counted
-        else:
-            figures = counter.import_baseline(site, baseline)
-            written += 1
+        figures, baseline_written = _import_dump_baseline(counter, site, first, baseline)
+        written += baseline_written
     return HistoryImported(
         site=site.id,
         periods=len(new),
@@ -78,6 +67,36 @@ def import_history(
         unchanged=len(new) - len(changed),
         baseline=figures,
     )
+
+
+def _convert_dump(
+    counter: CounterService,
+    site: Site,
+    rows: list[dict[str, Any]],
+    dump_date: date | None,
+    today: date,
+) -> tuple[list[tuple[str, ImportedPeriod]], Baseline]:
+    """A NukeViet dump's history and baseline, if no counted day is after the dump's date."""
+    if dump_date is None:
+        raise HistoryRowsError([("date", "the dump's date is required with format=nukeviet")])
+    if dump_date > today:
+        raise HistoryRowsError([("date", f"{dump_date} is after the site's today ({today})")])
+    new, baseline = convert(rows, dump_date, site.timezone)
+    latest = counter.storage.days.latest(site.id, date.max, consistent=True)
+    if latest is not None and latest.day > dump_date:
+        raise HistoryConflictError(
+            f"the site has counted traffic on {latest.day}, after the dump's date {dump_date}"
+        )
+    return new, baseline
+
+
+def _import_dump_baseline(
+    counter: CounterService, site: Site, first: DayRecord | None, baseline: Baseline
+) -> tuple[Stats, int]:
+    """The site's figures with the dump's baseline, and the items written for it (0 or 1)."""
+    if first is not None and _same_baseline(first, baseline_record(baseline)):
+        return counter.stats(site), 0  # imported before: hits since then stay counted
+    return counter.import_baseline(site, baseline), 1
 
 
 def check_baseline(counter: CounterService, site: Site, baseline: Baseline) -> None:

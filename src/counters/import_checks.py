@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from counters.imported import HistoryRowsError, ImportedHistory, ImportedPeriod
-from counters.rollover import METRICS, DayRecord
+from counters.imported import Granularity, HistoryRowsError, ImportedHistory, ImportedPeriod
+from counters.rollover import METRICS, Bases, DayRecord, Metric
 
 
 class HistoryConflictError(ValueError):
@@ -37,24 +37,9 @@ def check_import(
     anchor: DayRecord | None,
 ) -> list[ImportedPeriod]:
     """The merged history (stored, then new); raises for any problem, storing nothing."""
-    problems = [
-        (
-            label,
-            f"{period.label} is not over yet (the site's today is {today}): "
-            "current figures go in a baseline",
-        )
-        for label, period in new
-        if period.end >= today
-    ]
-    if problems:
-        raise HistoryRowsError(problems)
+    _refuse_open_periods(new, today)
     if anchor is not None:
-        overlapping = [label for label, period in new if period.end >= anchor.day]
-        if overlapping:
-            raise HistoryConflictError(
-                f"the site has counted traffic from {anchor.day}; imported periods must end "
-                f"before it: {', '.join(overlapping[:10])}"
-            )
+        _refuse_overlaps(new, anchor)
     labels = {period.key: label for label, period in new}
     merged = {period.key: period for period in stored} | {p.key: p for _, p in new}
     periods = list(merged.values())
@@ -66,52 +51,106 @@ def check_import(
     return periods
 
 
+def _refuse_open_periods(new: list[tuple[str, ImportedPeriod]], today: date) -> None:
+    problems = [
+        (
+            label,
+            f"{period.label} is not over yet (the site's today is {today}): "
+            "current figures go in a baseline",
+        )
+        for label, period in new
+        if period.end >= today
+    ]
+    if problems:
+        raise HistoryRowsError(problems)
+
+
+def _refuse_overlaps(new: list[tuple[str, ImportedPeriod]], anchor: DayRecord) -> None:
+    overlapping = [label for label, period in new if period.end >= anchor.day]
+    if overlapping:
+        raise HistoryConflictError(
+            f"the site has counted traffic from {anchor.day}; imported periods must end "
+            f"before it: {', '.join(overlapping[:10])}"
+        )
+
+
 def _name(period: ImportedPeriod, labels: dict[str, str]) -> str:
     return labels.get(period.key, f"imported earlier ({period.label})")
+
+
+def _names(periods: list[ImportedPeriod], labels: dict[str, str]) -> str:
+    """The first five, then how many more."""
+    more = f" and {len(periods) - 5} more" if len(periods) > 5 else ""
+    return ", ".join(_name(p, labels) for p in periods[:5]) + more
+
+
+def _involve_the_request(periods: Iterable[ImportedPeriod], labels: dict[str, str]) -> bool:
+    """Whether any period is of this request (the others were checked when imported)."""
+    return any(period.key in labels for period in periods)
+
+
+def _start_of(granularity: Granularity, day: date) -> date:
+    if granularity == "day":
+        return day
+    if granularity == "month":
+        return day.replace(day=1)
+    return date(day.year, 1, 1)
+
+
+def _rolled_up(
+    history: ImportedHistory,
+    granularity: Granularity,
+    periods: list[ImportedPeriod],
+    metric: Metric,
+) -> int:
+    """What the periods sum to as whole periods of `granularity`, each rolled up once."""
+    starts = sorted({_start_of(granularity, period.start) for period in periods})
+    figures = [(history.lookup(granularity, start) or {}).get(metric) for start in starts]
+    return sum(figure for figure in figures if figure is not None)
 
 
 def _over_their_parent(
     periods: list[ImportedPeriod], labels: dict[str, str]
 ) -> list[tuple[str, str]]:
     history = ImportedHistory(periods)
-    days_of: dict[tuple[int, int], list[ImportedPeriod]] = {}
-    finer_of: dict[int, list[ImportedPeriod]] = {}
-    for period in periods:
-        if period.granularity == "day":
-            days_of.setdefault((period.start.year, period.start.month), []).append(period)
-        if period.granularity != "year":
-            finer_of.setdefault(period.start.year, []).append(period)
+    children_of = _children_by_parent(periods)
     problems = []
     for parent in periods:
-        if parent.granularity == "day":
+        children = children_of.get(_whole(parent.granularity, parent), [])
+        if not children or not _involve_the_request([parent, *children], labels):
             continue
-        year, month = parent.start.year, parent.start.month
-        children = (
-            days_of.get((year, month), [])
-            if parent.granularity == "month"
-            else (finer_of.get(year, []))
-        )
-        if not children or not ({parent.key} | {c.key for c in children}) & labels.keys():
-            continue  # nothing of this request is involved
+        finer: Granularity = "day" if parent.granularity == "month" else "month"
         for metric in METRICS:
             limit = parent.count(metric)
             if limit is None:
                 continue
-            if parent.granularity == "month":
-                total = sum(c.count(metric) or 0 for c in children)
-                finer = "days"
-            else:
-                starts = sorted({c.start.replace(day=1) for c in children})
-                total = sum((history.lookup("month", m) or {}).get(metric) or 0 for m in starts)
-                finer = "months"
+            total = _rolled_up(history, finer, children, metric)
             if total > limit:
                 problems.append(
                     (
                         _name(parent, labels),
-                        f"its {finer} sum to {total} {metric}, over its own {limit}",
+                        f"its {finer}s sum to {total} {metric}, over its own {limit}",
                     )
                 )
     return problems
+
+
+def _children_by_parent(
+    periods: list[ImportedPeriod],
+) -> dict[tuple[Granularity, date], list[ImportedPeriod]]:
+    """By a month's or year's (granularity, first day): its days, or its months and days."""
+    children: dict[tuple[Granularity, date], list[ImportedPeriod]] = {}
+    for period in periods:
+        if period.granularity == "day":
+            children.setdefault(_whole("month", period), []).append(period)
+        if period.granularity != "year":
+            children.setdefault(_whole("year", period), []).append(period)
+    return children
+
+
+def _whole(granularity: Granularity, period: ImportedPeriod) -> tuple[Granularity, date]:
+    """The period of `granularity` that holds `period`, as (granularity, first day)."""
+    return granularity, _start_of(granularity, period.start)
 
 
 def _disagreements(
@@ -119,58 +158,69 @@ def _disagreements(
 ) -> list[tuple[str, str]]:
     day = anchor.day
     history = ImportedHistory(periods)
-    month_start = day.replace(day=1)
-    # The imported periods that meet the anchor: its month's earlier days, its year's
-    # earlier months, earlier years (each rolled up, so nothing is counted twice).
-    groups: dict[str, list[ImportedPeriod]] = {
-        "days": [p for p in periods if p.granularity == "day" and month_start <= p.start < day],
-        "months": [
-            p
-            for p in periods
-            if p.granularity != "year" and p.start.year == day.year and p.start < month_start
-        ],
-        "years": [p for p in periods if p.start.year < day.year],
-    }
+    meeting = [
+        (granularity, parts)
+        for granularity, parts in _meeting_the_anchor(periods, day)
+        if _involve_the_request(parts, labels)
+    ]
     problems = []
     for metric in METRICS:
         bases = anchor.tally(metric).bases
-        for period in periods:
-            value = period.count(metric)
-            if (
-                period.key in labels
-                and period.granularity == "day"
-                and period.start == day - timedelta(days=1)
-                and value is not None
-                and value != bases.yesterday
-            ):
-                problems.append(
-                    (
-                        _name(period, labels),
-                        f"{value} {metric}, but the figures of {day} have {bases.yesterday} yesterday",
-                    )
-                )
-        rooms = {
-            "days": (bases.month, f"the month to date before {day}"),
-            "months": (bases.year - bases.month, f"the year before {month_start:%Y-%m}"),
-            "years": (bases.total - bases.year, f"the total before {day.year}"),
-        }
-        for kind, parts in groups.items():
-            if not parts or not {p.key for p in parts} & labels.keys():
-                continue
-            if kind == "days":
-                values = [p.count(metric) for p in parts]
-            elif kind == "months":
-                starts = sorted({p.start.replace(day=1) for p in parts})
-                values = [(history.lookup("month", m) or {}).get(metric) for m in starts]
-            else:
-                years = sorted({p.start.year for p in parts})
-                values = [(history.lookup("year", date(y, 1, 1)) or {}).get(metric) for y in years]
-            total = sum(v for v in values if v is not None)
-            room, what = rooms[kind]
+        problems += _other_yesterdays(periods, labels, metric, anchor)
+        for granularity, parts in meeting:
+            total = _rolled_up(history, granularity, parts, metric)
+            room, what = _room(granularity, bases, day)
             if total > room:
-                names = ", ".join(_name(p, labels) for p in parts[:5])
-                more = f" and {len(parts) - 5} more" if len(parts) > 5 else ""
                 problems.append(
-                    (names + more, f"their {metric} sum to {total}, over {what} ({room})")
+                    (_names(parts, labels), f"their {metric} sum to {total}, over {what} ({room})")
                 )
     return problems
+
+
+def _other_yesterdays(
+    periods: list[ImportedPeriod], labels: dict[str, str], metric: Metric, anchor: DayRecord
+) -> list[tuple[str, str]]:
+    """The day before the anchor, imported in this request, must be the anchor's `yesterday`."""
+    day = anchor.day
+    yesterday = anchor.tally(metric).bases.yesterday
+    return [
+        (
+            _name(period, labels),
+            f"{value} {metric}, but the figures of {day} have {yesterday} yesterday",
+        )
+        for period in periods
+        if period.key in labels
+        and period.granularity == "day"
+        and period.start == day - timedelta(days=1)
+        and (value := period.count(metric)) is not None
+        and value != yesterday
+    ]
+
+
+def _meeting_the_anchor(
+    periods: list[ImportedPeriod], day: date
+) -> list[tuple[Granularity, list[ImportedPeriod]]]:
+    """The imported periods that meet the anchor, and what they roll up to (so nothing is
+    counted twice): its month's earlier days, its year's earlier months, earlier years."""
+    month_start = day.replace(day=1)
+    return [
+        ("day", [p for p in periods if p.granularity == "day" and month_start <= p.start < day]),
+        (
+            "month",
+            [
+                p
+                for p in periods
+                if p.granularity != "year" and p.start.year == day.year and p.start < month_start
+            ],
+        ),
+        ("year", [p for p in periods if p.start.year < day.year]),
+    ]
+
+
+def _room(granularity: Granularity, bases: Bases, day: date) -> tuple[int, str]:
+    """What the anchor's bases leave for the periods meeting it, and what that is."""
+    if granularity == "day":
+        return bases.month, f"the month to date before {day}"
+    if granularity == "month":
+        return bases.year - bases.month, f"the year before {day:%Y-%m}"
+    return bases.total - bases.year, f"the total before {day.year}"

@@ -205,28 +205,33 @@ class ImportedHistory:
         one imported only as a total.
         """
         if granularity == "day":
-            own = self._by_key.get(("day", start))
-            if own is not None:
-                return {m: own.count(m) for m in METRICS}
-            return self._unknown_if_covered(start, include_month=True)
+            own = self._own("day", start)
+            return own if own is not None else self._unknown_if_covered(start, include_month=True)
         if granularity == "month":
             month = self._month(start)
-            if month is not None:
-                return month
-            return self._unknown_if_covered(start, include_month=False)
-        own = self._by_key.get(("year", start))
+            return (
+                month if month is not None else self._unknown_if_covered(start, include_month=False)
+            )
+        return self._year(start)
+
+    def _own(self, granularity: Granularity, start: date) -> dict[Metric, int | None] | None:
+        own = self._by_key.get((granularity, start))
+        return None if own is None else {m: own.count(m) for m in METRICS}
+
+    def _month(self, start: date) -> dict[Metric, int | None] | None:
+        own = self._own("month", start)
         if own is not None:
-            return {m: own.count(m) for m in METRICS}
+            return own
+        days = self._days_of_month.get(start)
+        return _sum([{m: d.count(m) for m in METRICS} for d in days]) if days else None
+
+    def _year(self, start: date) -> dict[Metric, int | None] | None:
+        own = self._own("year", start)
+        if own is not None:
+            return own
         months = [self._month(m) for m in sorted(self._months_of_year.get(start.year, ()))]
         known = [m for m in months if m is not None]
         return _sum(known) if known else None
-
-    def _month(self, start: date) -> dict[Metric, int | None] | None:
-        own = self._by_key.get(("month", start))
-        if own is not None:
-            return {m: own.count(m) for m in METRICS}
-        days = self._days_of_month.get(start)
-        return _sum([{m: d.count(m) for m in METRICS} for d in days]) if days else None
 
     def _unknown_if_covered(
         self, start: date, include_month: bool

@@ -128,22 +128,33 @@ class Baseline(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Baseline:
-        problems = []
-        if self.today > self.month:
-            problems.append("today is larger than the month")
-        if self.month > self.year:
-            problems.append("the month is larger than the year")
-        if self.year > self.total:
-            problems.append("the year is larger than the total")
-        if self.yesterday > self.total - self.today:
-            problems.append("yesterday and today are larger than the total")
-        if self.date.day > 1 and self.yesterday > self.month - self.today:
-            problems.append("yesterday (same month) and today are larger than the month")
-        if (self.date.month, self.date.day) != (1, 1) and self.yesterday > self.year - self.today:
-            problems.append("yesterday (same year) and today are larger than the year")
+        problems = [problem for failed, problem in self._checks() if failed]
         if problems:
             raise ValueError("inconsistent figures: " + "; ".join(problems))
         return self
+
+    def _checks(self) -> list[tuple[bool, str]]:
+        """(whether it fails, the problem): each figure fits in the one that includes it."""
+        # Yesterday is of the same month (year) unless the date is the first of one.
+        same_month = self.date.day > 1
+        same_year = (self.date.month, self.date.day) != (1, 1)
+        return [
+            (self.today > self.month, "today is larger than the month"),
+            (self.month > self.year, "the month is larger than the year"),
+            (self.year > self.total, "the year is larger than the total"),
+            (
+                self.yesterday > self.total - self.today,
+                "yesterday and today are larger than the total",
+            ),
+            (
+                same_month and self.yesterday > self.month - self.today,
+                "yesterday (same month) and today are larger than the month",
+            ),
+            (
+                same_year and self.yesterday > self.year - self.today,
+                "yesterday (same year) and today are larger than the year",
+            ),
+        ]
 
 
 class SeriesPoint(BaseModel):

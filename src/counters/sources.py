@@ -103,10 +103,19 @@ def source_of(referrer: str | None, site_hosts: Collection[str]) -> str:
     except ValueError:
         return INVALID
     if parts.scheme == "android-app":
-        return _APPS.get(host, INVALID if not _HOST.match(host) else host[:MAX_SOURCE_BYTES])
+        return _app_source(host)
     if parts.scheme not in ("http", "https") or not host:
         return INVALID
-    host = normalised_host(host)
+    return _web_source(normalised_host(host), site_hosts)
+
+
+def _app_source(package: str) -> str:
+    if package in _APPS:
+        return _APPS[package]
+    return package[:MAX_SOURCE_BYTES] if _HOST.match(package) else INVALID
+
+
+def _web_source(host: str, site_hosts: Collection[str]) -> str:
     if len(host) > MAX_SOURCE_BYTES or not _HOST.match(host):
         return INVALID
     if host in {normalised_host(h) for h in site_hosts}:

@@ -34,6 +34,11 @@ MAX_BODY_CHARS = 32 * 1024
 BODY_LIMITS: dict[str, int] = {"POST /v1/sites/{site}/history": 1_000_000 * 4 // 3 + 4}
 MAX_PATH_CHARS = 1024
 MAX_QUERY_CHARS = 1024
+# (event field, what it is in a message, the most characters it may have)
+URL_LIMITS = (
+    ("rawPath", "the path", MAX_PATH_CHARS),
+    ("rawQueryString", "the query string", MAX_QUERY_CHARS),
+)
 
 
 def _answer(status: int, message: str) -> dict[str, Any]:
@@ -47,17 +52,28 @@ def _answer(status: int, message: str) -> dict[str, Any]:
 
 def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     """The answer to a request over a bound, or None when every part is within its bound."""
+    return _long_header(event) or _large_body(event) or _long_url(event)
+
+
+def _long_header(event: dict[str, Any]) -> dict[str, Any] | None:
     headers = event.get("headers") or {}
     for name, limit in HEADER_LIMITS.items():
         value = headers.get(name)
         if value is not None and len(value) > limit:
             return _answer(431, f"the {name} header is too long (at most {limit} characters)")
+    return None
+
+
+def _large_body(event: dict[str, Any]) -> dict[str, Any] | None:
     body = event.get("body")
     limit = BODY_LIMITS.get(str(event.get("routeKey")), MAX_BODY_CHARS)
     if body is not None and len(body) > limit:
         return _answer(413, f"the request body is too large (at most {limit} bytes)")
-    if len(event.get("rawPath") or "") > MAX_PATH_CHARS:
-        return _answer(414, f"the path is too long (at most {MAX_PATH_CHARS} characters)")
-    if len(event.get("rawQueryString") or "") > MAX_QUERY_CHARS:
-        return _answer(414, f"the query string is too long (at most {MAX_QUERY_CHARS} characters)")
+    return None
+
+
+def _long_url(event: dict[str, Any]) -> dict[str, Any] | None:
+    for field, what, limit in URL_LIMITS:
+        if len(event.get(field) or "") > limit:
+            return _answer(414, f"{what} is too long (at most {limit} characters)")
     return None

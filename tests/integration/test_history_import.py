@@ -269,6 +269,25 @@ def test_a_dump_overlapping_counted_days_is_409(api: Api, dynamodb: Any) -> None
     assert table_dump(dynamodb) == before
 
 
+def test_a_dump_older_than_counted_days_is_409(api: Api, dynamodb: Any) -> None:
+    api.register("portal", TZ)
+    hit_at(api, "portal", NOW + timedelta(days=1), "198.51.100.1")
+    before = table_dump(dynamodb)
+    status, answer = post(
+        api,
+        "portal",
+        mysql_batch(nukeviet_table()),
+        when=NOW + timedelta(days=1, hours=1),
+        format="nukeviet",
+        date="2025-06-15",
+    )
+    assert (status, answer) == (
+        409,
+        {"message": "the site has counted traffic on 2025-06-16, after the dump's date 2025-06-15"},
+    )
+    assert table_dump(dynamodb) == before
+
+
 # -- rows, as JSON and CSV -------------------------------------------------------------------
 
 

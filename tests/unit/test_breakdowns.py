@@ -275,3 +275,46 @@ def test_preload_readies_both_parsers() -> None:
     useragents.preload()
     assert useragents._bot_patterns.cache_info().currsize == 1
     assert useragents._extractors.cache_info().currsize == 1
+
+
+VALID_FACTS = ("Google", "a / b / c", "Chrome", "Android", "mobile", "VN", "vi")
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "message"),
+    [
+        (0, None, "source: not a plain string"),
+        (2, "Chr\x00me", "browser: not a plain string"),
+        (6, "v\x7f", "language: not a plain string"),
+        (0, "s" * (sources.MAX_SOURCE_BYTES + 1), "source: too long"),
+        (1, "c" * (3 * sources.MAX_CAMPAIGN_PART_BYTES + 7), "campaign: too long"),
+        (3, "ố" * 9, "os: too long"),  # 27 UTF-8 bytes over 24
+        (0, "", "source: empty"),
+        (4, "phone", "device: not one of ('desktop', 'mobile', 'tablet', 'other')"),
+        (5, "vn", "country: not ISO 3166-1 alpha-2"),
+        (6, "vi-VN", "language: not a primary language subtag"),
+        # Fields are checked in order, plain and short first, then each field's shape.
+        (4, "\x00", "device: not a plain string"),
+    ],
+)
+def test_facts_refuse_what_a_category_cannot_be(index: int, value: object, message: str) -> None:
+    values: list[object] = list(VALID_FACTS)
+    values[index] = value
+    with pytest.raises(ValueError) as exc:
+        HitFacts(*values)  # type: ignore[arg-type]
+    assert str(exc.value) == message
+
+
+def test_facts_at_their_bounds_pass() -> None:
+    widest = (
+        "s" * sources.MAX_SOURCE_BYTES,
+        "c" * (3 * sources.MAX_CAMPAIGN_PART_BYTES + 6),
+        "ố" * 8,
+        "o" * 24,
+        "other",
+        "",
+        "",
+    )
+    assert HitFacts(*widest).encode().split("\x1f")[1:] == list(widest)
+    with pytest.raises(ValueError, match="^source: empty$"):
+        HitFacts("", "", "", "", "phone", "", "")  # the first problem only

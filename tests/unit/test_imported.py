@@ -238,3 +238,148 @@ def test_nukeviet_rows_that_cannot_be_imported() -> None:
     small_june = [row | {"c_count": "10"} if row["c_val"] == "Jun" else row for row in NUKEVIET]
     with pytest.raises(HistoryRowsError, match="today is larger than the month"):
         convert(small_june, TODAY, "UTC")
+
+
+def test_every_bad_nukeviet_row_is_named_with_its_problem() -> None:
+    without_total = [row for row in NUKEVIET if row["c_type"] != "total"]
+    bad = [
+        *without_total,
+        {"c_type": "day", "c_val": "01"},
+        {"c_type": "day", "c_val": "02", "c_count": "many"},
+        {"c_type": "day", "c_val": "03", "c_count": str(10**15 + 1)},
+        {"c_type": "day", "c_val": "04", "c_count": "1" * 17},
+        {"c_type": "c_time", "c_val": "last", "c_count": "9" * 16},
+        {"c_type": "month", "c_val": "Aug", "c_count": "5"},
+        {"c_type": "year", "c_val": "2027", "c_count": "3"},
+        {"c_type": "day", "c_val": "20", "c_count": "1"},
+        {"c_type": "day", "c_val": "31", "c_count": "2"},
+        # Zero after the date, odd values and unread kinds are no problem.
+        {"c_type": "day", "c_val": "21", "c_count": "0"},
+        {"c_type": "day", "c_val": "32", "c_count": "9"},
+        {"c_type": "month", "c_val": "june", "c_count": "9"},
+        {"c_type": "year", "c_val": "99", "c_count": "9"},
+        {"c_type": "c_time", "c_val": "last", "c_count": "0"},
+        {"c_type": "c_time", "c_val": "start", "c_count": "9" * 16},
+    ]
+    first = len(without_total) + 1
+    with pytest.raises(HistoryRowsError) as exc:
+        convert(bad, TODAY, "Asia/Ho_Chi_Minh")
+    assert problems(exc) == [
+        (f"row {first} (day/01)", "expected the columns c_type, c_val, c_count"),
+        (f"row {first + 1} (day/02)", "c_count must be a whole number, not 'many'"),
+        (f"row {first + 2} (day/03)", "c_count is over 1000000000000000"),
+        (f"row {first + 3} (day/04)", "c_count must be a whole number, not '11111111111111111'"),
+        (f"row {first + 4} (c_time/last)", "9999999999999999 is not a Unix time"),
+        (f"row {first + 5} (month/Aug)", "5 visits in a month after 2025-06-15"),
+        (f"row {first + 6} (year/2027)", "3 visits in a year after 2025-06-15"),
+        (f"row {first + 7} (day/20)", "1 visits on a day after 2025-06-15"),
+        (f"row {first + 8} (day/31)", "2 visits on a day not in the month of 2025-06-15"),
+        ("total/hits", "the row is missing: dump every row of the table"),
+    ]
+    # Each problem of a row is named on its own, whatever the row order.
+    with pytest.raises(HistoryRowsError) as exc:
+        convert([NUKEVIET[1], bad[-10]], TODAY, "UTC")
+    assert problems(exc) == [("row 2 (month/Aug)", "5 visits in a month after 2025-06-15")]
+
+
+def test_a_nukeviet_dump_of_the_first_of_the_month_and_year() -> None:
+    first = date(2025, 1, 1)
+    rows = [
+        {"c_type": "total", "c_val": "hits", "c_count": "900"},
+        {"c_type": "year", "c_val": "2024", "c_count": "890"},
+        {"c_type": "year", "c_val": "2025", "c_count": "10"},
+        {"c_type": "month", "c_val": "Jan", "c_count": "10"},
+        {"c_type": "month", "c_val": "Dec", "c_count": "0"},
+        {"c_type": "day", "c_val": "1", "c_count": "10"},
+        {"c_type": "day", "c_val": "31", "c_count": "0"},
+    ]
+    periods, baseline = convert(rows, first, "UTC")
+    assert periods == [("row 2 (year/2024)", ImportedPeriod("year", date(2024, 1, 1), visits=890))]
+    assert baseline.model_dump() == {
+        "date": first,
+        "today": 10,
+        "yesterday": 0,
+        "month": 10,
+        "year": 10,
+        "total": 900,
+    }
+
+
+def test_every_problem_of_a_merged_history_is_named_in_order() -> None:
+    anchor = DayRecord(
+        day=date(2025, 3, 10),
+        tallies={
+            "visits": Tally(1, Bases(yesterday=4, month=20, year=50, total=100)),
+            "pageviews": Tally(2, Bases(yesterday=9, month=30, year=70, total=200)),
+        },
+    )
+    new = [
+        *[(f"row {d}", period(f"2025-03-0{d}", 3, 5)) for d in range(1, 10)],
+        ("row 10", period("2025-01", 12, None)),
+        ("row 11", period("2025-02", 30, 40)),
+        ("row 12", period("2025-02-03", 31, 1)),
+        ("row 13", period("2024-06-01", 7, 7)),
+        ("row 14", period("2023", 40, 100)),
+        ("row 15", period("2022-05", None, 90)),
+    ]
+    stored = [
+        period("2024-06", 5, 8),
+        period("2024", 60, None),
+        period("2022", 10, 80),
+        period("2021-01-05", 1, 1),
+    ]
+    with pytest.raises(HistoryRowsError) as exc:
+        check_import(new, stored, TODAY, anchor)
+    earlier = (
+        "imported earlier (2024-06), imported earlier (2024), imported earlier (2022), "
+        "imported earlier (2021-01-05), row 13 and 2 more"
+    )
+    days = "row 1, row 2, row 3, row 4, row 5 and 4 more"
+    assert problems(exc) == [
+        ("imported earlier (2024-06)", "its days sum to 7 visits, over its own 5"),
+        ("imported earlier (2022)", "its months sum to 90 pageviews, over its own 80"),
+        ("row 11", "its days sum to 31 visits, over its own 30"),
+        ("row 9", "3 visits, but the figures of 2025-03-10 have 4 yesterday"),
+        (days, "their visits sum to 27, over the month to date before 2025-03-10 (20)"),
+        ("row 10, row 11, row 12", "their visits sum to 42, over the year before 2025-03 (30)"),
+        (earlier, "their visits sum to 111, over the total before 2025 (50)"),
+        ("row 9", "5 pageviews, but the figures of 2025-03-10 have 9 yesterday"),
+        (days, "their pageviews sum to 45, over the month to date before 2025-03-10 (30)"),
+        (earlier, "their pageviews sum to 181, over the total before 2025 (130)"),
+    ]
+    assert str(exc.value).startswith(
+        "10 row(s) cannot be imported: imported earlier (2024-06): its days sum to 7 visits, "
+        "over its own 5; imported earlier (2022): "
+    )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"c_type": "year", "c_val": "0000", "c_count": "5"},
+        {"c_type": "year", "c_val": "²⁰²⁴", "c_count": "5"},
+        {"c_type": "day", "c_val": "¹", "c_count": "5"},
+        {"c_type": "day", "c_val": "١٤", "c_count": "5"},  # Arabic-Indic 14
+        {"c_type": "day", "c_val": "1" * 5000, "c_count": "5"},  # over int()'s 4,300 digits
+    ],
+)
+def test_nukeviet_rows_naming_no_period_are_not_read(row: dict[str, str]) -> None:
+    # Like hours or browsers: not a period this importer reads (it used to raise a 500).
+    assert convert([*NUKEVIET, row], TODAY, "Asia/Ho_Chi_Minh") == convert(
+        NUKEVIET, TODAY, "Asia/Ho_Chi_Minh"
+    )
+
+
+def test_nukeviet_period_values_with_leading_zeros_are_read() -> None:
+    rows = [
+        *NUKEVIET,
+        {"c_type": "year", "c_val": "0999", "c_count": "7"},
+        {"c_type": "day", "c_val": "0013", "c_count": "8"},
+        {"c_type": "year", "c_val": "99", "c_count": "9"},  # not a year: not read
+        {"c_type": "year", "c_val": "02024", "c_count": "9"},
+    ]
+    periods, _ = convert(rows, TODAY, "Asia/Ho_Chi_Minh")
+    assert periods[-2:] == [
+        ("row 14 (year/0999)", ImportedPeriod("year", date(999, 1, 1), visits=7)),
+        ("row 15 (day/0013)", ImportedPeriod("day", date(2025, 6, 13), visits=8)),
+    ]

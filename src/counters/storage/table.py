@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -46,10 +46,27 @@ NOT_WRITTEN_CODES = frozenset(
 NOT_SENT_ERRORS = (ConnectTimeoutError, EndpointConnectionError)
 # Server errors: worth another try, but a write may have been applied before them.
 TRANSIENT_CODES = frozenset({"InternalServerError", "ServiceUnavailable", "InternalFailure"})
+Verdict = Literal["answer", "resend", "unknown"]
 
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _verdict(exc: ClientError | BotoCoreError, adds: bool) -> Verdict:
+    """What a failed request means: an answer to raise, worth re-sending, or an unknown outcome."""
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return "resend"
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        if code in NOT_WRITTEN_CODES:
+            return "resend"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code not in TRANSIENT_CODES and status < 500:
+            return "answer"  # not a failure: a refused condition, a bad request
+    # A server error, a read timeout, a dropped connection: the response may be all that
+    # was lost, so an ADD may have been applied.
+    return "unknown" if adds else "resend"
 
 
 def n(value: int) -> dict[str, str]:
@@ -74,24 +91,12 @@ class Table:
         for attempt in range(1, self.attempts + 1):
             try:
                 return call(**request)
-            except ClientError as exc:
-                code = error_code(exc)
-                if code not in NOT_WRITTEN_CODES:
-                    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-                    if code not in TRANSIENT_CODES and status < 500:
-                        raise  # an answer, not a failure: a refused condition, a bad request
-                    if adds:  # a 5xx may come after the write was applied
-                        raise OutcomeUnknownError(f"counter write failed: {code}") from exc
-                if attempt == self.attempts:
-                    raise
-            except NOT_SENT_ERRORS:
-                if attempt == self.attempts:
-                    raise
-            except BotoCoreError as exc:
-                # Read timeout, connection dropped: the response may be all that was lost.
-                if adds:
-                    raise OutcomeUnknownError(f"counter write failed: {exc}") from exc
-                if attempt == self.attempts:
+            except (ClientError, BotoCoreError) as exc:
+                verdict = _verdict(exc, adds)
+                if verdict == "unknown":
+                    reason = error_code(exc) if isinstance(exc, ClientError) else exc
+                    raise OutcomeUnknownError(f"counter write failed: {reason}") from exc
+                if verdict == "answer" or attempt == self.attempts:
                     raise
             # Full jitter, as the SDK's standard mode: 25 ms, 50 ms, 100 ms caps.
             time.sleep(random.uniform(0, 0.025 * 2 ** (attempt - 1)))

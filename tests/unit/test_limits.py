@@ -1,0 +1,97 @@
+"""The bounds checked before any parser: each refusal's exact answer, and what passes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from handlers.limits import HEADER_LIMITS, MAX_BODY_CHARS, refusal
+
+HISTORY_ROUTE = "POST /v1/sites/{site}/history"
+
+
+def answer(status: int, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }
+
+
+def event(**parts: Any) -> dict[str, Any]:
+    return {"routeKey": "POST /v1/hits", "rawPath": "/v1/hits", "rawQueryString": ""} | parts
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {},
+        {"headers": None, "body": None, "rawPath": None, "rawQueryString": None},
+        {"headers": {name: "x" * limit for name, limit in HEADER_LIMITS.items()}},
+        {"headers": {"referer": "x" * 10_000, "user-agent": "x" * 10_000}},
+        {"body": "x" * MAX_BODY_CHARS},
+        {"routeKey": HISTORY_ROUTE, "body": "x" * 1_333_337},
+        {"rawPath": "/" * 1024, "rawQueryString": "q" * 1024},
+    ],
+)
+def test_requests_within_every_bound_pass(parts: dict[str, Any]) -> None:
+    assert refusal(event(**parts)) is None
+
+
+@pytest.mark.parametrize(
+    ("parts", "status", "message"),
+    [
+        (
+            {"headers": {"origin": "o" * 513}},
+            431,
+            "the origin header is too long (at most 512 characters)",
+        ),
+        (
+            {"headers": {"idempotency-key": "k" * 1025}},
+            431,
+            "the idempotency-key header is too long (at most 1024 characters)",
+        ),
+        (
+            {"headers": {"content-type": "c" * 257, "origin": "o" * 513}},
+            431,
+            "the origin header is too long (at most 512 characters)",
+        ),
+        (
+            {"body": "x" * (MAX_BODY_CHARS + 1)},
+            413,
+            "the request body is too large (at most 32768 bytes)",
+        ),
+        (
+            {"routeKey": HISTORY_ROUTE, "body": "x" * 1_333_338},
+            413,
+            "the request body is too large (at most 1333337 bytes)",
+        ),
+        (
+            {"rawPath": "/" * 1025, "rawQueryString": "q" * 1025},
+            414,
+            "the path is too long (at most 1024 characters)",
+        ),
+        (
+            {"rawQueryString": "q" * 1025},
+            414,
+            "the query string is too long (at most 1024 characters)",
+        ),
+        (
+            {"headers": {"origin": "o" * 513}, "body": "x" * 40_000, "rawPath": "/" * 2000},
+            431,
+            "the origin header is too long (at most 512 characters)",
+        ),
+        (
+            {"body": "x" * 40_000, "rawPath": "/" * 2000},
+            413,
+            "the request body is too large (at most 32768 bytes)",
+        ),
+    ],
+)
+def test_the_first_part_over_its_bound_is_answered(
+    parts: dict[str, Any], status: int, message: str
+) -> None:
+    assert refusal(event(**parts)) == answer(status, message)
