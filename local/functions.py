@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import PSEUDO_PARAMETERS, Route
+from local.cfn_template import PSEUDO_PARAMETERS
+from local.cloudformation import Route
 from local.http_api import Response, lambda_response
 
 ACCOUNT_ID, REGION = PSEUDO_PARAMETERS["AWS::AccountId"], PSEUDO_PARAMETERS["AWS::Region"]

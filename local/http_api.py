@@ -19,7 +19,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local.cloudformation import PSEUDO_PARAMETERS, Route
+from local.cfn_template import PSEUDO_PARAMETERS
+from local.cloudformation import Route
 
 ACCOUNT_ID = PSEUDO_PARAMETERS["AWS::AccountId"]
 #: ``requestContext.authorizer.iam`` of AWS_IAM routes (the local run grants it to loopback).

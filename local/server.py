@@ -25,15 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.ast_guard import serialize_ast_parse
-from local.cloudformation import (
-    PSEUDO_PARAMETERS,
-    TEMPLATE_PATH,
-    Route,
-    create_tables,
-    load_template,
-    routes,
-    stream_consumers,
-)
+from local.cfn_template import PSEUDO_PARAMETERS, TEMPLATE_PATH, load_template
+from local.cloudformation import Route, create_tables, routes, stream_consumers
 from local.functions import Functions, add_code_dirs, shared_environment
 from local.http_api import Response, http_api_event, json_message, match_route
 from local.http_server import HttpServer, from_loopback, source_ip_and_headers

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from local.cloudformation import REPO_ROOT
+from local.cfn_template import REPO_ROOT
 from local.http_api import Response
 
 WEB_DIR = REPO_ROOT / "web"
