@@ -37,7 +37,7 @@ from local.streams import StreamPoller, StreamPollers
 REGION = PSEUDO_PARAMETERS["AWS::Region"]
 DEMO_SITE, DEMO_TIMEZONE = "demo", "Asia/Ho_Chi_Minh"
 _CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-log = logging.getLogger(__name__)
+log = logging.getLogger("local.server")
 
 
 class LocalApi:
