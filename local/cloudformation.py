@@ -1,4 +1,4 @@
-"""Read the SAM template: the single source of truth for tables, routes and environment.
+"""What the SAM template declares: the single source of truth for tables, routes and environment.
 
 Tests create their DynamoDB tables with :func:`create_tables`, and the local API
 server (:mod:`local.server`) serves :func:`routes`, so neither can drift from
@@ -14,96 +14,31 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import yaml
+from local.cfn_template import (
+    PSEUDO_PARAMETERS,
+    REPO_ROOT,
+    TEMPLATE_PATH,
+    load_template,
+    parameter_defaults,
+    resolve,
+    resources,
+)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-
-#: Values for pseudo parameters when resolving ``!Ref``/``!Sub`` locally.
-PSEUDO_PARAMETERS: dict[str, str] = {
-    "AWS::AccountId": "123456789012",
-    "AWS::Region": "us-east-1",
-    "AWS::Partition": "aws",
-    "AWS::URLSuffix": "amazonaws.com",
-    "AWS::StackName": "local",
-    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/local/local",
-}
-
-
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that understands CloudFormation short-form tags.
-
-    ``!Ref X`` becomes ``{"Ref": "X"}``, ``!Condition X`` ``{"Condition": "X"}``
-    and any other ``!Tag v`` becomes ``{"Fn::Tag": v}``; ``!GetAtt A.B`` is split
-    into ``["A", "B"]`` as in the long form.
-    """
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
-def load_template(path: str | Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM YAML template (short-form tags allowed)."""
-    with open(path, encoding="utf-8") as fh:
-        return cast(dict[str, Any], yaml.load(fh, Loader=CfnLoader))  # a SafeLoader subclass
-
-
-def resolve(value: Any, refs: Mapping[str, str]) -> Any:
-    """Resolve ``Ref`` and simple ``Fn::Sub`` using ``refs`` (logical id or parameter -> value).
-
-    Pseudo parameters are resolved from :data:`PSEUDO_PARAMETERS`; anything that
-    cannot be resolved locally (``Fn::GetAtt``, ``Fn::If``...) is returned unchanged.
-    """
-    lookup = {**PSEUDO_PARAMETERS, **refs}
-    if isinstance(value, list):
-        return [resolve(v, refs) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"} and value["Ref"] in lookup:
-        return lookup[value["Ref"]]
-    if set(value) == {"Fn::Sub"}:
-        text, extra = value["Fn::Sub"], {}
-        if isinstance(text, list):
-            text, extra = text[0], {k: resolve(v, refs) for k, v in text[1].items()}
-        if isinstance(text, str):
-            for name, sub in {**lookup, **extra}.items():
-                text = text.replace("${" + name + "}", str(sub))
-            return text
-    return {k: resolve(v, refs) for k, v in value.items()}
-
-
-def _resources(template: Mapping[str, Any], type_: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: resource.get("Properties") or {}
-        for logical_id, resource in (template.get("Resources") or {}).items()
-        if resource.get("Type") == type_
-    }
-
-
-def _parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        name: str(spec["Default"])
-        for name, spec in (template.get("Parameters") or {}).items()
-        if "Default" in spec
-    }
+__all__ = [
+    "PSEUDO_PARAMETERS",
+    "REPO_ROOT",
+    "TEMPLATE_PATH",
+    "Route",
+    "StreamConsumer",
+    "create_tables",
+    "load_template",
+    "resolve",
+    "routes",
+    "stream_consumers",
+    "tables",
+]
 
 
 def _table_name(
@@ -134,9 +69,9 @@ def tables(prefix: str = "", template: Mapping[str, Any] | None = None) -> list[
     (TTL, PITR, SSE, tags) are left out; :func:`create_tables` applies TTL.
     """
     template = template if template is not None else load_template()
-    refs = _parameter_defaults(template)
+    refs = parameter_defaults(template)
     result = []
-    for logical_id, props in _resources(template, "AWS::DynamoDB::Table").items():
+    for logical_id, props in resources(template, "AWS::DynamoDB::Table").items():
         props = resolve(props, refs)
         kwargs: dict[str, Any] = {
             "TableName": _table_name(logical_id, props, prefix, refs),
@@ -168,9 +103,9 @@ def create_tables(
     Returns logical id -> physical table name, e.g. ``{"CountersTable": "CountersTable"}``.
     """
     template = template if template is not None else load_template()
-    refs = _parameter_defaults(template)
+    refs = parameter_defaults(template)
     names: dict[str, str] = {}
-    table_props = _resources(template, "AWS::DynamoDB::Table").items()
+    table_props = resources(template, "AWS::DynamoDB::Table").items()
     for (logical_id, props), kwargs in zip(table_props, tables(prefix, template), strict=True):
         name = names[logical_id] = kwargs["TableName"]
         try:
@@ -221,32 +156,22 @@ def routes(
     """
     template = template if template is not None else load_template()
     globals_ = (template.get("Globals") or {}).get("Function") or {}
-    table_ids = _resources(template, "AWS::DynamoDB::Table")
-    refs = {**{t: t for t in table_ids}, **_parameter_defaults(template), **(table_names or {})}
-    apis = _resources(template, "AWS::Serverless::HttpApi")
+    table_ids = resources(template, "AWS::DynamoDB::Table")
+    refs = {**{t: t for t in table_ids}, **parameter_defaults(template), **(table_names or {})}
+    apis = resources(template, "AWS::Serverless::HttpApi")
     result = []
-    for logical_id, props in _resources(template, "AWS::Serverless::Function").items():
+    for logical_id, props in resources(template, "AWS::Serverless::Function").items():
         merged = {**globals_, **props}
-        env_vars = {
-            **((globals_.get("Environment") or {}).get("Variables") or {}),
-            **((props.get("Environment") or {}).get("Variables") or {}),
-        }
-        environment = {k: _env_str(resolve(v, refs)) for k, v in env_vars.items()}
-        for event_id, event in (props.get("Events") or {}).items():
-            if event.get("Type") != "HttpApi":
-                continue
+        environment = _function_environment(globals_, props, refs)
+        for event_id, event in _events(props, "HttpApi"):
             ev = event.get("Properties") or {}
-            api_ref = ev.get("ApiId")
-            api = apis.get(api_ref.get("Ref", "") if isinstance(api_ref, dict) else "") or {}
-            default_auth = (api.get("Auth") or {}).get("DefaultAuthorizer")
-            authorizer = (ev.get("Auth") or {}).get("Authorizer", default_auth)
             result.append(
                 Route(
                     method=str(ev.get("Method", "ANY")).upper(),
                     path=ev.get("Path", "$default"),
                     function=logical_id,
                     handler=merged["Handler"],
-                    iam_auth=authorizer == "AWS_IAM",
+                    iam_auth=_authorizer(ev, apis) == "AWS_IAM",
                     environment=dict(environment),
                     event=event_id,
                     code_uri=str(merged.get("CodeUri", ".")),
@@ -255,6 +180,30 @@ def routes(
                 )
             )
     return result
+
+
+def _events(props: Mapping[str, Any], type_: str) -> list[tuple[str, dict[str, Any]]]:
+    """A function's ``Events`` of one ``Type`` (``HttpApi``, ``DynamoDB``), by logical id."""
+    return [(k, v) for k, v in (props.get("Events") or {}).items() if v.get("Type") == type_]
+
+
+def _function_environment(
+    globals_: Mapping[str, Any], props: Mapping[str, Any], refs: Mapping[str, str]
+) -> dict[str, str]:
+    """A function's environment variables (Globals merged with its own), resolved."""
+    variables = {
+        **((globals_.get("Environment") or {}).get("Variables") or {}),
+        **((props.get("Environment") or {}).get("Variables") or {}),
+    }
+    return {k: _env_str(resolve(v, refs)) for k, v in variables.items()}
+
+
+def _authorizer(event_props: Mapping[str, Any], apis: Mapping[str, Mapping[str, Any]]) -> Any:
+    """An HttpApi event's authorizer: its own ``Auth.Authorizer``, else its API's default."""
+    api_ref = event_props.get("ApiId")
+    api = apis.get(api_ref.get("Ref", "") if isinstance(api_ref, dict) else "") or {}
+    default_auth = (api.get("Auth") or {}).get("DefaultAuthorizer")
+    return (event_props.get("Auth") or {}).get("Authorizer", default_auth)
 
 
 def _env_str(value: Any) -> str:
@@ -280,28 +229,35 @@ class StreamConsumer:
 def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamConsumer]:
     """Every ``DynamoDB`` stream event source in the template, in template order."""
     template = template if template is not None else load_template()
-    refs = _parameter_defaults(template)
+    refs = parameter_defaults(template)
     globals_ = (template.get("Globals") or {}).get("Function") or {}
     result = []
-    for logical_id, props in _resources(template, "AWS::Serverless::Function").items():
-        for event in (props.get("Events") or {}).values():
-            if event.get("Type") != "DynamoDB":
-                continue
+    for logical_id, props in resources(template, "AWS::Serverless::Function").items():
+        for _, event in _events(props, "DynamoDB"):
             ev = resolve(event.get("Properties") or {}, refs)
-            stream = (event.get("Properties") or {}).get("Stream") or {}
-            table = (stream.get("Fn::GetAtt") or [""])[0] if isinstance(stream, dict) else ""
-            patterns = ((ev.get("FilterCriteria") or {}).get("Filters")) or []
             result.append(
                 StreamConsumer(
                     function=logical_id,
                     handler={**globals_, **props}["Handler"],
-                    table=table,
+                    table=_stream_table(event.get("Properties") or {}),
                     batch_size=int(ev.get("BatchSize", 100)),
                     batching_window=float(ev.get("MaximumBatchingWindowInSeconds", 0)),
-                    filters=tuple(json.loads(f["Pattern"]) for f in patterns),
+                    filters=_filter_patterns(ev),
                     report_failures="ReportBatchItemFailures"
                     in (ev.get("FunctionResponseTypes") or []),
                     tumbling_window=float(ev.get("TumblingWindowInSeconds", 0)),
                 )
             )
     return result
+
+
+def _stream_table(event_props: Mapping[str, Any]) -> str:
+    """The logical id of the table whose stream a DynamoDB event reads (``!GetAtt T.StreamArn``)."""
+    stream = event_props.get("Stream") or {}
+    return str((stream.get("Fn::GetAtt") or [""])[0]) if isinstance(stream, dict) else ""
+
+
+def _filter_patterns(event_props: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The event's ``FilterCriteria`` patterns, parsed."""
+    filters = (event_props.get("FilterCriteria") or {}).get("Filters") or []
+    return tuple(json.loads(f["Pattern"]) for f in filters)

@@ -1,11 +1,10 @@
-"""Calling the handlers in-process outside the tests (the benchmark): the template's
-environment, a Lambda context, HTTP API events as the local server builds them,
-and a client that routes them to the template's handlers.
+"""Calling the handlers in-process (the tests and the benchmark): the template's
+environment, a Lambda context, HTTP API events from the one builder the local server
+uses (local.http_api), and a client that routes them to the template's handlers.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from functools import cache
@@ -13,6 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from local.cloudformation import Route, routes
+from local.functions import import_handler
+from local.http_api import http_api_event, match_route
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
@@ -34,10 +35,10 @@ def use_template_environment() -> None:
 
 
 class LambdaContext:
-    function_name = "bench-function"
+    function_name = "in-process-function"
     function_version = "$LATEST"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-function"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:in-process-function"
     aws_request_id = "00000000-0000-0000-0000-000000000000"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -51,28 +52,22 @@ def api_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     source_ip: str = "203.0.113.7",
+    user_agent: str = FIREFOX,
 ) -> tuple[Route, dict[str, Any]]:
-    """The template's route for `method path` and the HTTP API event the local server builds."""
-    from local.server import _route_regex, http_api_event
+    """The template's route for `method path` and its HTTP API event (local.http_api).
 
-    for route in _routes():
-        found = _route_regex(route.path).fullmatch(path)
-        if found and route.method in (method, "ANY"):
-            break
-    else:
+    Headers: `user_agent` and a JSON content type unless `headers` say otherwise; the
+    body is `body` as it is if text, else as JSON.
+    """
+    route, params = match_route(_routes(), method, path)
+    if route is None:
         raise LookupError(f"no route for {method} {path}")
-    merged = {"user-agent": FIREFOX, "content-type": "application/json"}
+    merged = {"user-agent": user_agent, "content-type": "application/json"}
     merged.update({name.lower(): value for name, value in (headers or {}).items()})
     data = b"" if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    query_string = urlencode(query or {})
     event = http_api_event(
-        route,
-        method,
-        path,
-        urlencode(query or {}),
-        merged.items(),
-        data,
-        source_ip,
-        found.groupdict(),
+        route, method, path, query_string, merged.items(), data, source_ip, params
     )
     return route, event
 
@@ -87,10 +82,16 @@ def hit_event(
 class InProcessApi:
     """Calls the template's handlers in this process, as the HTTP API would."""
 
+    user_agent = FIREFOX  #: the User-Agent of requests whose headers name none
+
+    def event(self, method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """The HTTP API event of a request (arguments as :func:`api_event`)."""
+        return api_event(method, path, body, user_agent=self.user_agent, **kwargs)[1]
+
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
-        route, event = api_event(method, path, body, **kwargs)
-        module, _, function = route.handler.rpartition(".")
-        answer = getattr(importlib.import_module(module), function)(event, LambdaContext())
+        """Status and answer (parsed if JSON) of the route's handler for a request."""
+        route, event = api_event(method, path, body, user_agent=self.user_agent, **kwargs)
+        answer = import_handler(route.handler)(event, LambdaContext())
         text = answer.get("body") or ""
         is_json = "json" in (answer.get("headers") or {}).get("Content-Type", "")
         return answer["statusCode"], json.loads(text) if is_json and text else text

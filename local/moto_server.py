@@ -1,0 +1,56 @@
+"""moto's DynamoDB (and DynamoDB Streams) server on loopback, for the local run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+_port = 0  # reused by the next start in this process: warm handlers keep their clients
+
+
+class MotoServer:
+    """moto's server app on loopback, answering one request at a time.
+
+    moto applies concurrent updates non-atomically (concurrent ``ADD`` s get lost);
+    real DynamoDB does not, so requests are serialized here.
+    """
+
+    def __init__(self) -> None:
+        global _port
+        try:
+            self._server = _make_server(_port)
+        except OSError:  # the previous port was taken meanwhile
+            self._server = _make_server(0)
+        _port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        # moto keeps its state per process: start empty even if a server ran here before.
+        reset = urllib.request.Request(self.url + "/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset).close()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+def _make_server(port: int) -> Any:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app, lock = DomainDispatcherApplication(create_backend_app), threading.Lock()
+
+    def serialized(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return make_server("127.0.0.1", port, serialized, True, request_handler=MotoRequestHandler)
