@@ -36,7 +36,7 @@ from counters.aggregation import (
 )
 from counters.daybook import DayBook
 from counters.storage import AddedBefore, Storage
-from counters.storage.days import watermarks
+from counters.storage.updates import watermarks
 
 # A guarded write refused this many times in a row fails, for the stream to redeliver.
 MAX_ATTEMPTS = 4

@@ -1,4 +1,5 @@
-"""All DynamoDB access: one module per item kind, the key layout in `keys`.
+"""All DynamoDB access: one module per item kind, the key layout in `keys`, the
+guarded additive expressions day and report items share in `updates`.
 
 `Storage` holds one `Table` (the client and its retry policy, `table`) and the
 item kinds that use it. The low-level client is used on purpose: it imports
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from counters.storage.days import AddedBefore, DayItems, Guard, Increment, Sealed
+from counters.storage.days import DayItems, Sealed
 from counters.storage.imported import ImportedItems
 from counters.storage.lanes import LaneItems
 from counters.storage.reports import ReportItems, ReportRow
 from counters.storage.salts import SaltItems
 from counters.storage.sites import SiteItems
 from counters.storage.table import OutcomeUnknownError, Table
+from counters.storage.updates import AddedBefore, Guard, Increment
 from counters.storage.visitors import VisitorItems
 
 __all__ = [

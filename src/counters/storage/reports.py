@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from counters.periods import month_end, months
-from counters.storage.days import AddedBefore, Guard, UpdateExpression, added_before
 from counters.storage.keys import report_pk, report_sk, report_sk_range
 from counters.storage.table import Item, Table, int_of, n
+from counters.storage.updates import AddedBefore, Guard, UpdateExpression, added_before
 
 
 @dataclass(frozen=True)
