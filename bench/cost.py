@@ -101,6 +101,16 @@ def _lambda(ms: float) -> float:
 # first a new visit, the others repeats inside it). Portals' visits read 2-4 pages.
 PAGES_PER_VISIT = 3
 AGGREGATOR_BATCH = 1000  # records per aggregator invocation (the template's BatchSize)
+SMALL_PORTAL_BATCH = 15  # as bench.request_counts
+
+
+# (row, the hits' label, the aggregators' label, hits per aggregator invocation)
+SCENARIOS = (
+    ("direct", "direct", "(direct)", AGGREGATOR_BATCH),
+    ("high-traffic", "high-traffic", "(high-traffic)", AGGREGATOR_BATCH),
+    # ~10,000 page views a day: a 120 s report batch holds ~15 hits.
+    ("direct, small portal", "direct", "(small portal, direct)", SMALL_PORTAL_BATCH),
+)
 
 
 def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
@@ -113,7 +123,7 @@ def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
     and one aggregator invocation per batch.
     """
     costs: dict[str, HitCosts] = {}
-    for mode, label in (("direct", "direct"), ("high-traffic", "high-traffic")):
+    for mode, label, aggregator_label, batch in SCENARIOS:
         new = calls.per_operation[f"counted hit, new visit ({label})"]
         repeat = calls.per_operation[f"repeat hit in the visit ({label})"]
         mix = 1 / PAGES_PER_VISIT
@@ -121,11 +131,11 @@ def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
         def mixed(attr: str, new: Any = new, repeat: Any = repeat, mix: float = mix) -> float:
             return float(mix * getattr(new, attr) + (1 - mix) * getattr(repeat, attr))
 
-        aggregated = [c for name, c in calls.aggregators.items() if f"({mode}" in name]
+        aggregated = [c for name, c in calls.aggregators.items() if name.endswith(aggregator_label)]
         wru = mixed("wru") + sum(c.wru for c in aggregated)
         rru = 0.5 * (mixed("reads") + sum(c.reads for c in aggregated))
         duration = _billed_ms(timing.ours_cpu_ms, mixed("requests"))
-        invocations = len(aggregated) / AGGREGATOR_BATCH
+        invocations = len(aggregated) / batch
         for door, door_price in (("HTTP API", price("http_api_request")), ("Function URL", 0.0)):
             costs[f"{mode}, {door}"] = HitCosts(
                 parts={
