@@ -103,6 +103,11 @@
     return unit * 4;
   }
 
+  // 30/10/2026 in Vietnamese, Oct 30, 2026 in English.
+  function longDate(text) {
+    return lang === "vi" ? text.split("-").reverse().join("/") : dateText(text, { dateStyle: "medium" });
+  }
+
   function label(period, granularity) {
     if (lang === "vi" && granularity === "day") return period.slice(8, 10) + "/" + period.slice(5, 7);
     if (lang === "vi" && granularity === "month") return period.slice(5, 7) + "/" + period.slice(0, 4);
@@ -198,8 +203,7 @@
     return getJSON("/pages", { from: first, to: to, limit: 10 }).then(function (answer) {
       var list = $("pages");
       list.textContent = "";
-      $("pages-range").textContent = dateText(first, { dateStyle: "medium" }) + " – " +
-        dateText(to, { dateStyle: "medium" });
+      $("pages-range").textContent = longDate(first) + " – " + longDate(to);
       var most = answer.pages.length ? answer.pages[0].pageviews : 1;
       answer.pages.forEach(function (p) {
         var li = document.createElement("li");

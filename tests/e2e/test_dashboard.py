@@ -277,6 +277,7 @@ def test_vietnamese_by_default(page: Any, local_api: Any, seeded: dict[str, Any]
     assert page.locator('#figures [data-figure="total"]').inner_text() == "300.011"
     first = today - timedelta(days=29)
     assert page.locator("#chart-day svg text.axis").nth(5).text_content() == f"{first:%d/%m}"
+    assert page.inner_text("#pages-range") == f"{first:%d/%m/%Y} – {today:%d/%m/%Y}"
     assert page.inner_text("#card-day h2") == "Theo ngày"
     assert page.inner_text("button[type=submit]") == "Xem"
     assert page.text_content("#card-source h2") == "Nguồn truy cập"
