@@ -208,23 +208,6 @@
     });
   }
 
-  // The dashboard's own page is written in Vietnamese: its fixed texts in English for ?lang=en.
-  var ENGLISH = {
-    "Thống kê truy cập": "Visit statistics", "Từ": "From", "Đến": "To", "7 ngày": "7 days",
-    "30 ngày": "30 days", "90 ngày": "90 days", "1 năm": "1 year", "Chỉ số": "Metric",
-    "Lượt truy cập": "Visits", "Lượt xem trang": "Page views", "Xem": "Show", "Hôm nay": "Today",
-    "Hôm qua": "Yesterday", "Tháng này": "This month", "Năm nay": "This year", "Tổng số": "Total",
-    "Đang truy cập": "Online", "Theo ngày": "By day", "Theo tháng": "By month", "Theo năm": "By year",
-    "Tải CSV": "CSV", "Trang được xem nhiều nhất": "Most viewed pages",
-  };
-  if (lang === "en") {
-    document.documentElement.lang = "en";
-    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
-      var text = node.nodeValue.trim();
-      if (ENGLISH[text]) node.nodeValue = node.nodeValue.replace(text, ENGLISH[text]);
-    }
-  }
   build();
   var last = null;
   document.addEventListener("dashboard:loaded", function (e) { last = e.detail; load(last); });

@@ -1,6 +1,7 @@
 /* Visit counter dashboard: figures, daily / monthly / yearly charts (hand-written SVG),
  * top pages and CSV export. No dependencies; works from any static host (see the
- * visit-counter-api meta tag in dashboard.html, or ?api=). */
+ * visit-counter-api meta tag in dashboard.html, or ?api=). Vietnamese, or English with
+ * ?lang=en: the page's fixed texts carry data-i18n keys into T. */
 (function () {
   "use strict";
   var params = new URLSearchParams(location.search);
@@ -17,8 +18,43 @@
   var series = {}; // granularity -> last answer, for CSV and redraws
   var metricSet = false; // by default, the figure the site's counter block shows
   var $ = function (id) { return document.getElementById(id); };
+  var lang = params.get("lang") === "en" ? "en" : "vi";
+  var locale = lang === "en" ? "en-US" : "vi-VN";
+  var T = {
+    vi: {
+      title: "Thống kê truy cập", from: "Từ", to: "Đến", range: "Khoảng thời gian",
+      days7: "7 ngày", days30: "30 ngày", days90: "90 ngày", days365: "1 năm", metric: "Chỉ số",
+      visits: "Lượt truy cập", pageviews: "Lượt xem trang", show: "Xem", figures: "Số liệu hiện tại",
+      today: "Hôm nay", yesterday: "Hôm qua", thisMonth: "Tháng này", thisYear: "Năm nay",
+      total: "Tổng số", online: "Đang truy cập", byDay: "Theo ngày", byMonth: "Theo tháng",
+      byYear: "Theo năm", topPages: "Trang được xem nhiều nhất", csv: "Tải CSV",
+      month: function (date) { return "Tháng " + date.slice(5, 7); },
+      year: function (date) { return "Năm " + date.slice(0, 4); },
+      unknown: "không rõ", imported: "nhập từ bộ đếm cũ", counted: "đếm được",
+      noPages: "Chưa có lượt xem nào trong khoảng này.", failed: "Không tải được số liệu: ",
+      private: "báo cáo của trang này là riêng tư, cần liên kết chia sẻ hợp lệ",
+    },
+    en: {
+      title: "Visit statistics", from: "From", to: "To", range: "Range",
+      days7: "7 days", days30: "30 days", days90: "90 days", days365: "1 year", metric: "Metric",
+      visits: "Visits", pageviews: "Page views", show: "Show", figures: "Current figures",
+      today: "Today", yesterday: "Yesterday", thisMonth: "This month", thisYear: "This year",
+      total: "Total", online: "Online now", byDay: "By day", byMonth: "By month",
+      byYear: "By year", topPages: "Most viewed pages", csv: "CSV",
+      month: function (date) { return dateText(date.slice(0, 7) + "-01", { month: "long" }); },
+      year: function (date) { return "Year " + date.slice(0, 4); },
+      unknown: "unknown", imported: "imported from the previous counter", counted: "counted",
+      noPages: "No page views in this range yet.", failed: "Could not load the figures: ",
+      private: "this site's reports are private and need a valid share link",
+    },
+  }[lang];
 
-  function fmt(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+  function fmt(n) { return typeof n === "number" ? n.toLocaleString(locale) : "–"; }
+
+  // A calendar date (YYYY-MM-DD) in the page's language, read as UTC so no time zone shifts it.
+  function dateText(text, options) {
+    return new Date(text + "T00:00:00Z").toLocaleDateString(locale, Object.assign({ timeZone: "UTC" }, options));
+  }
 
   function iso(d) { return d.toISOString().slice(0, 10); }
 
@@ -35,8 +71,7 @@
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (r.status === 401 || r.status === 403) {
           // Private reports: no read token, or a wrong or revoked one.
-          throw new Error("báo cáo của trang này là riêng tư, cần liên kết chia sẻ hợp lệ (" +
-            (body.message || "HTTP " + r.status) + ")");
+          throw new Error(T.private + " (" + (body.message || "HTTP " + r.status) + ")");
         }
         if (!r.ok) throw new Error(body.message || "HTTP " + r.status);
         return body;
@@ -68,9 +103,16 @@
     return unit * 4;
   }
 
+  // 30/10/2026 in Vietnamese, Oct 30, 2026 in English.
+  function longDate(text) {
+    return lang === "vi" ? text.split("-").reverse().join("/") : dateText(text, { dateStyle: "medium" });
+  }
+
   function label(period, granularity) {
-    if (granularity === "day") return period.slice(8, 10) + "/" + period.slice(5, 7);
-    if (granularity === "month") return period.slice(5, 7) + "/" + period.slice(0, 4);
+    if (lang === "vi" && granularity === "day") return period.slice(8, 10) + "/" + period.slice(5, 7);
+    if (lang === "vi" && granularity === "month") return period.slice(5, 7) + "/" + period.slice(0, 4);
+    if (granularity === "day") return dateText(period, { month: "short", day: "numeric" });
+    if (granularity === "month") return dateText(period + "-01", { month: "short", year: "numeric" });
     return period;
   }
 
@@ -111,8 +153,8 @@
         width: Math.max(slot - gap, 0.5).toFixed(1), height: h.toFixed(1), "data-period": p.period,
         "data-value": unknown ? "" : p[key],
       });
-      bar.appendChild(el("title", {}, p.period + ": " + (unknown ? "không rõ" : fmt(p[key])) +
-        (p.imported ? " (nhập từ bộ đếm cũ)" : "")));
+      bar.appendChild(el("title", {}, p.period + ": " + (unknown ? T.unknown : fmt(p[key])) +
+        (p.imported ? " (" + T.imported + ")" : "")));
       svg.appendChild(bar);
       if (i % every === 0) {
         svg.appendChild(el("text", {
@@ -125,9 +167,9 @@
     if (points.some(function (p) { return p.imported; })) {
       var legend = document.createElement("p");
       legend.className = "legend";
-      legend.innerHTML = '<span class="swatch counted"></span>đếm được ' +
-        '<span class="swatch imported"></span>nhập từ bộ đếm cũ ' +
-        '<span class="swatch unknown"></span>không rõ';
+      [["counted", T.counted], ["imported", T.imported], ["unknown", T.unknown]].forEach(function (kind) {
+        legend.append(Object.assign(document.createElement("span"), { className: "swatch " + kind[0] }), kind[1] + " ");
+      });
       box.appendChild(legend);
     }
   }
@@ -141,8 +183,8 @@
       document.querySelectorAll("[data-figure]").forEach(function (node) {
         node.textContent = fmt(f[node.getAttribute("data-figure")]);
       });
-      $("month-label").textContent = "Tháng " + f.date.slice(5, 7);
-      $("year-label").textContent = "Năm " + f.date.slice(0, 4);
+      $("month-label").textContent = T.month(f.date);
+      $("year-label").textContent = T.year(f.date);
       return f;
     });
   }
@@ -161,8 +203,7 @@
     return getJSON("/pages", { from: first, to: to, limit: 10 }).then(function (answer) {
       var list = $("pages");
       list.textContent = "";
-      $("pages-range").textContent = first.split("-").reverse().join("/") + " – " +
-        to.split("-").reverse().join("/");
+      $("pages-range").textContent = longDate(first) + " – " + longDate(to);
       var most = answer.pages.length ? answer.pages[0].pageviews : 1;
       answer.pages.forEach(function (p) {
         var li = document.createElement("li");
@@ -181,7 +222,7 @@
       if (!answer.pages.length) {
         var none = document.createElement("li");
         none.className = "none";
-        none.textContent = "Chưa có lượt xem nào trong khoảng này.";
+        none.textContent = T.noPages;
         list.appendChild(none);
       }
     });
@@ -210,7 +251,7 @@
         site: site, from: from, to: to, metric: metric(), series: series.day, getJSON: getJSON,
       } }));
     }, function (e) {
-      status("Không tải được số liệu: " + e.message);
+      status(T.failed + e.message);
       document.body.setAttribute("data-state", "error");
     });
   }
@@ -231,8 +272,15 @@
 
   // -- wiring ------------------------------------------------------------------------------
 
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach(function (node) {
+    node.textContent = T[node.getAttribute("data-i18n")];
+  });
+  document.querySelectorAll("[data-i18n-label]").forEach(function (node) {
+    node.setAttribute("aria-label", T[node.getAttribute("data-i18n-label")]);
+  });
   $("site-name").textContent = site;
-  document.title = "Thống kê truy cập – " + site;
+  document.title = T.title + " – " + site;
   $("controls").addEventListener("submit", function (e) { e.preventDefault(); load(); });
   $("metric").addEventListener("change", drawAll);
   document.querySelectorAll("[data-days]").forEach(function (button) {
@@ -257,7 +305,7 @@
     if (params.get("metric")) $("metric").value = params.get("metric");
     return load();
   }).catch(function (e) {
-    status("Không tải được số liệu: " + e.message);
+    status(T.failed + e.message);
     document.body.setAttribute("data-state", "error");
   });
 })();

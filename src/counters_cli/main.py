@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from counters_cli.client import Api, ApiError, api_from_stack
 
@@ -82,9 +82,14 @@ def baseline(api: Api, args: argparse.Namespace) -> None:
 def history(api: Api, args: argparse.Namespace) -> None:
     """Sends the file as it is: the API reads JSON, CSV and NukeViet dumps itself."""
     path = Path(args.file)
-    content_type = "text/csv" if path.suffix.lower() == ".csv" else "application/json"
-    answer = api.request("POST", _site_path(args.site, "/history"), path.read_bytes(), content_type)
-    _print(answer)
+    query = ""
+    if args.nukeviet:
+        # A dump is tab-separated text (mysql -B); the API needs its date to place the day rows.
+        query = "?" + urlencode({"format": "nukeviet", "date": args.nukeviet})
+    is_text = args.nukeviet or path.suffix.lower() in (".csv", ".tsv", ".txt")
+    content_type = "text/csv" if is_text else "application/json"
+    route = _site_path(args.site, "/history") + query
+    _print(api.request("POST", route, path.read_bytes(), content_type))
 
 
 def token_issue(api: Api, args: argparse.Namespace) -> None:
@@ -144,7 +149,13 @@ def parser() -> argparse.ArgumentParser:
 
     past = commands.add_parser("history", help="import a previous counter's history file")
     past.add_argument("site")
-    past.add_argument("file", help=".json, or .csv (sent as text/csv)")
+    past.add_argument("file", help=".json, or .csv / .tsv / .txt (sent as text/csv)")
+    past.add_argument(
+        "--nukeviet",
+        metavar="DATE",
+        help="the file is a NukeViet nv4_counter dump (mysql -B) taken on DATE, the site's "
+        "local YYYY-MM-DD: history before it, and its figures as a baseline",
+    )
     past.set_defaults(run=history)
 
     token = commands.add_parser("token", help="read tokens of private reports")

@@ -159,6 +159,18 @@ def test_history_file_is_sent_as_is_and_signed(
     assert "X-Amz-Date" in request["headers"]
 
 
+def test_a_nukeviet_dump_is_sent_with_its_format_and_date(
+    capsys: Any, stub: str, tmp_path: Path
+) -> None:
+    dump = tmp_path / "counter.tsv"
+    dump.write_bytes(b"c_type\tc_val\tc_count\ntotal\thits\t5\n")
+    assert run_json(capsys, stub, "history", "laichau", str(dump), "--nukeviet", "2025-06-15")
+    (request,) = _Recorder.seen
+    assert request["path"] == "/v1/sites/laichau/history?format=nukeviet&date=2025-06-15"
+    assert request["headers"]["Content-Type"] == "text/csv"
+    assert request["body"] == dump.read_bytes()
+
+
 def test_stack_name_finds_the_api_url(monkeypatch: Any) -> None:
     from moto import mock_aws
 

@@ -212,3 +212,72 @@ def test_imported_history_is_drawn_as_imported_and_unknown_as_unknown(
     assert page.locator("#chart-day .legend").count() == 1
     assert page.locator("#chart-year .legend").inner_text().startswith("đếm được")
     screenshot(page, "dashboard-history.png", full_page=True)
+
+    page.goto(local_api.url + "/dashboard?site=e2e-history&lang=en")
+    page.wait_for_selector("body[data-state=ready], body[data-state=error]", timeout=45_000)
+    assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
+    legend = " ".join(page.locator("#chart-year .legend").inner_text().split())
+    assert legend == "counted imported from the previous counter unknown"
+    titles = page.eval_on_selector_all("#chart-month svg title", "t => t.map(x => x.textContent)")
+    assert f"{previous.isoformat()[:7]}: 31,000 (imported from the previous counter)" in titles
+    assert any(": unknown" in title for title in titles)
+
+
+VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùýỳ")
+# Every text a reader sees or hears: rendered text, the tab's title, aria-labels, the
+# options of the metric list and the charts' tooltips (SVG <title>) and the axes (SVG <text>).
+SHOWN_TEXTS = """() => [document.body.innerText, document.title]
+  .concat([...document.querySelectorAll('[aria-label]')].map(n => n.getAttribute('aria-label')))
+  .concat([...document.querySelectorAll('option, svg title, svg text')].map(n => n.textContent))
+  .join('\\n')"""
+
+
+def open_in(page: Any, local_api: Any, query: str) -> None:
+    page.goto(f"{local_api.url}/dashboard?site=e2e-dash{query}")
+    page.wait_for_selector("body[data-breakdowns=ready], body[data-state=error]", timeout=45_000)
+    assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
+
+
+def test_english_with_lang_en_leaves_no_vietnamese_label(
+    page: Any, local_api: Any, seeded: dict[str, Any]
+) -> None:
+    open_in(page, local_api, "&lang=en")  # the browser itself says vi-VN (the page fixture)
+    today = seeded["today"]
+    shown = page.evaluate(SHOWN_TEXTS)
+    vietnamese = sorted({line for line in shown.splitlines() if VIETNAMESE_LETTERS & set(line)})
+    assert vietnamese == []
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.title() == "Visit statistics – e2e-dash"
+    assert page.text_content("#month-label") == f"{today:%B}"  # e.g. "June", not "Tháng 06"
+    assert page.text_content("#year-label") == f"Year {today.year}"
+    assert page.locator('#figures [data-figure="total"]').inner_text() == "300,011"
+    first = today - timedelta(days=29)
+    assert (
+        page.locator("#chart-day svg text.axis").nth(5).text_content() == f"{first:%b} {first.day}"
+    )
+    month_axis = page.locator("#chart-month svg text.axis").nth(5).text_content()
+    assert month_axis.endswith(str(today.year)) or month_axis.endswith(str(today.year - 1))
+    assert month_axis[:3] in {f"{date(2000, m, 1):%b}" for m in range(1, 13)}
+    pages_from = max(first, today - timedelta(days=91))
+    assert page.inner_text("#pages-range") == (
+        f"{pages_from:%b} {pages_from.day}, {pages_from.year} – {today:%b} {today.day}, {today.year}"
+    )
+    assert page.inner_text("#card-day h2") == "By day"
+    assert page.text_content("#card-source h2") == "Sources"
+    screenshot(page, "dashboard-en.png", full_page=True)
+
+
+def test_vietnamese_by_default(page: Any, local_api: Any, seeded: dict[str, Any]) -> None:
+    open_in(page, local_api, "")
+    today = seeded["today"]
+    assert page.get_attribute("html", "lang") == "vi"
+    assert page.title() == "Thống kê truy cập – e2e-dash"
+    assert page.text_content("#month-label") == f"Tháng {today:%m}"
+    assert page.text_content("#year-label") == f"Năm {today.year}"
+    assert page.locator('#figures [data-figure="total"]').inner_text() == "300.011"
+    first = today - timedelta(days=29)
+    assert page.locator("#chart-day svg text.axis").nth(5).text_content() == f"{first:%d/%m}"
+    assert page.inner_text("#pages-range") == f"{first:%d/%m/%Y} – {today:%d/%m/%Y}"
+    assert page.inner_text("#card-day h2") == "Theo ngày"
+    assert page.inner_text("button[type=submit]") == "Xem"
+    assert page.text_content("#card-source h2") == "Nguồn truy cập"
