@@ -155,10 +155,24 @@ def is_bot(user_agent: str) -> bool:
 @lru_cache(maxsize=1024)
 def _is_bot(agent: str) -> bool:
     exclusions, crawlers, listed = _bot_patterns()
-    if listed.search(agent) is not None:
+    # On UTF-8 bytes, as RE2 sees them: the wrapper maps every match of a str back to
+    # character offsets, which made removing the exclusions ~3x slower (~43 us a new UA).
+    encoded = agent.encode()
+    if listed.search(encoded) is not None:
         return True
-    rest = exclusions.sub("", agent)
-    return bool(rest.strip()) and crawlers.search(rest) is not None
+    rest = _without(exclusions, encoded)
+    return bool(rest.decode().strip()) and crawlers.search(rest) is not None
+
+
+def _without(pattern: Any, text: bytes) -> bytes:
+    """`pattern.sub(b"", text)`, without building a replacement for each match."""
+    pieces, end = [], 0
+    for found in pattern.finditer(text):
+        start, stop = found.span()
+        pieces.append(text[end:start])
+        end = stop
+    pieces.append(text[end:])
+    return b"".join(pieces)
 
 
 def bot_family(user_agent: str) -> str:
