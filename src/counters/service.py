@@ -11,7 +11,6 @@ with its note; the day aggregator adds it to the day item within seconds.
 from __future__ import annotations
 
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +30,7 @@ from counters.rollover import DayRecord, figures_on
 from counters.salts import DailySalts
 from counters.settings import settings
 from counters.storage import Increment, OutcomeUnknownError, Storage
+from counters.storage.client import dynamodb_client
 from counters.storage.visitors import NotFound
 from counters.visitors import (
     PageView,
@@ -336,29 +336,6 @@ class CounterService:
             if record
             else 0,
         }
-
-
-def dynamodb_client() -> Any:
-    """This function instance's DynamoDB client; Storage retries by itself.
-
-    Made by botocore: importing boto3 (and s3transfer with it) would add ~15 ms to a
-    cold start for nothing a client needs. Where boto3 is loaded already (the local
-    run, the tests), its default session makes it, so hooks registered there hear it.
-    """
-    from botocore.config import Config
-
-    config = settings()
-    client_config = Config(
-        connect_timeout=config.dynamodb_connect_timeout,
-        read_timeout=config.dynamodb_read_timeout,
-        retries={"mode": "standard", "total_max_attempts": 1},
-    )
-    boto3 = sys.modules.get("boto3")
-    if boto3 is not None:
-        return boto3.client("dynamodb", config=client_config)
-    import botocore.session
-
-    return botocore.session.get_session().create_client("dynamodb", config=client_config)
 
 
 @cache
