@@ -220,10 +220,27 @@ _OTHER_DEVICES = re.compile(
     r"SmartTV|Smart-TV|SMART-TV|HbbTV|Web0S|webOS\.TV|\bTV\b|GoogleTV|BRAVIA|AFT[A-Z]|CrKey|"
     r"PlayStation|Xbox|Nintendo|Tesla/|CarPad|Android Automotive"
 )
+# Every alternative above holds one of these: most User-Agents hold none, and substring
+# tests cost less than the expression (~1 us against ~5 us).
+_OTHER_DEVICE_TOKENS = (
+    "TV",
+    "Web0S",
+    "BRAVIA",
+    "AFT",
+    "CrKey",
+    "PlayStation",
+    "Xbox",
+    "Nintendo",
+    "Tesla/",
+    "CarPad",
+    "Android Automotive",
+)
 
 
 def device_type(user_agent: str, system: str) -> str:
-    if _OTHER_DEVICES.search(user_agent):
+    if any(token in user_agent for token in _OTHER_DEVICE_TOKENS) and _OTHER_DEVICES.search(
+        user_agent
+    ):
         return "other"
     if "iPad" in user_agent or "Tablet" in user_agent or "Tab " in user_agent:
         return "tablet"

@@ -105,3 +105,22 @@ def test_an_ipv6_client_is_keyed_by_its_64_network() -> None:
     salt = b"s" * 32
     same = address_id(salt, "site", "2001:db8:1:2::a"), address_id(salt, "site", "2001:db8:1:2::b")
     assert same[0] == same[1] != address_id(salt, "site", "2001:db8:1:3::a")
+
+
+def test_every_other_device_the_expression_finds_holds_one_of_the_cheap_tokens() -> None:
+    found = [a for a in _agents() if useragents._OTHER_DEVICES.search(a)]
+    found += [
+        "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0)",
+        "AFTMM Build/PS7",
+        "Web0S; Linux/SmartTV",
+        "Mozilla/5.0 (PlayStation 5 8.20)",
+        "Tesla/2024.20",
+        "CrKey armv7l 1.5",
+        "a TV b",
+    ]
+    for agent in found:
+        assert any(token in agent for token in useragents._OTHER_DEVICE_TOKENS), agent
+        assert useragents.device_type(agent, "Android") == "other"
+    assert useragents.device_type("Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile", "Android") == (
+        "mobile"
+    )
