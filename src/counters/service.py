@@ -175,7 +175,7 @@ class CounterService:
         del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
         return HitNote(
             token=secrets.token_urlsafe(12),
-            day=local_date(site.timezone, instant),
+            day=local.date(),  # local_date(), without converting the instant again
             hour=local.hour,
             visits=0,
             pageviews=1,
