@@ -30,6 +30,7 @@ from counters.rollover import DayRecord, figures_on
 from counters.salts import DailySalts
 from counters.settings import settings
 from counters.storage import Increment, OutcomeUnknownError, Storage
+from counters.storage.client import dynamodb_client
 from counters.storage.visitors import NotFound
 from counters.visitors import (
     PageView,
@@ -176,7 +177,7 @@ class CounterService:
         del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
         return HitNote(
             token=secrets.token_urlsafe(12),
-            day=local_date(site.timezone, instant),
+            day=local.date(),  # local_date(), without converting the instant again
             hour=local.hour,
             visits=0,
             pageviews=1,
@@ -337,22 +338,6 @@ class CounterService:
             if record
             else 0,
         }
-
-
-def dynamodb_client() -> Any:
-    """This function instance's DynamoDB client; Storage retries by itself."""
-    import boto3
-    from botocore.config import Config
-
-    config = settings()
-    return boto3.client(
-        "dynamodb",
-        config=Config(
-            connect_timeout=config.dynamodb_connect_timeout,
-            read_timeout=config.dynamodb_read_timeout,
-            retries={"mode": "standard", "total_max_attempts": 1},
-        ),
-    )
 
 
 @cache

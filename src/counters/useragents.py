@@ -155,10 +155,24 @@ def is_bot(user_agent: str) -> bool:
 @lru_cache(maxsize=1024)
 def _is_bot(agent: str) -> bool:
     exclusions, crawlers, listed = _bot_patterns()
-    if listed.search(agent) is not None:
+    # On UTF-8 bytes, as RE2 sees them: the wrapper maps every match of a str back to
+    # character offsets, which made removing the exclusions ~3x slower (~43 us a new UA).
+    encoded = agent.encode()
+    if listed.search(encoded) is not None:
         return True
-    rest = exclusions.sub("", agent)
-    return bool(rest.strip()) and crawlers.search(rest) is not None
+    rest = _without(exclusions, encoded)
+    return bool(rest.decode().strip()) and crawlers.search(rest) is not None
+
+
+def _without(pattern: Any, text: bytes) -> bytes:
+    """`pattern.sub(b"", text)`, without building a replacement for each match."""
+    pieces, end = [], 0
+    for found in pattern.finditer(text):
+        start, stop = found.span()
+        pieces.append(text[end:start])
+        end = stop
+    pieces.append(text[end:])
+    return b"".join(pieces)
 
 
 def bot_family(user_agent: str) -> str:
@@ -206,10 +220,27 @@ _OTHER_DEVICES = re.compile(
     r"SmartTV|Smart-TV|SMART-TV|HbbTV|Web0S|webOS\.TV|\bTV\b|GoogleTV|BRAVIA|AFT[A-Z]|CrKey|"
     r"PlayStation|Xbox|Nintendo|Tesla/|CarPad|Android Automotive"
 )
+# Every alternative above holds one of these: most User-Agents hold none, and substring
+# tests cost less than the expression (~1 us against ~5 us).
+_OTHER_DEVICE_TOKENS = (
+    "TV",
+    "Web0S",
+    "BRAVIA",
+    "AFT",
+    "CrKey",
+    "PlayStation",
+    "Xbox",
+    "Nintendo",
+    "Tesla/",
+    "CarPad",
+    "Android Automotive",
+)
 
 
 def device_type(user_agent: str, system: str) -> str:
-    if _OTHER_DEVICES.search(user_agent):
+    if any(token in user_agent for token in _OTHER_DEVICE_TOKENS) and _OTHER_DEVICES.search(
+        user_agent
+    ):
         return "other"
     if "iPad" in user_agent or "Tablet" in user_agent or "Tab " in user_agent:
         return "tablet"
