@@ -237,12 +237,20 @@ _OTHER_DEVICE_TOKENS = (
 )
 
 
+_TABLET_TOKENS = ("iPad", "Tablet", "Tab ")
+
+
+def _is_other_device(user_agent: str) -> bool:
+    """A TV, console or car: a few substrings first, the expression only if one is there."""
+    return any(token in user_agent for token in _OTHER_DEVICE_TOKENS) and bool(
+        _OTHER_DEVICES.search(user_agent)
+    )
+
+
 def device_type(user_agent: str, system: str) -> str:
-    if any(token in user_agent for token in _OTHER_DEVICE_TOKENS) and _OTHER_DEVICES.search(
-        user_agent
-    ):
+    if _is_other_device(user_agent):
         return "other"
-    if "iPad" in user_agent or "Tablet" in user_agent or "Tab " in user_agent:
+    if any(token in user_agent for token in _TABLET_TOKENS):
         return "tablet"
     if system == "Android":
         # Android phones say "Mobile"; tablets leave it out.
