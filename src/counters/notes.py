@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from counters.pages import MAX_PATH_BYTES
+from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
+from counters.pages import MAX_PATH_BYTES, normalise_path
+from counters.periods import zone
+from counters.visitors import window
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from counters.models import Site
+    from counters.visitors import PageView
 
 NOTE_VERSION = 1
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
@@ -128,3 +138,49 @@ def _is_page_key(path: object) -> bool:
         return len(path.encode()) <= MAX_PATH_BYTES
     except UnicodeEncodeError:  # a lone surrogate, which JSON allows
         return False
+
+
+def counted_note(site: Site, view: PageView, instant: datetime) -> HitNote:
+    """A counted hit's note, its visit and online flags not known yet."""
+    local = instant.astimezone(zone(site.timezone))
+    facts = facts_of(
+        user_agent=view.user_agent,
+        referrer=view.referrer,
+        utm=view.utm,
+        client_ip=view.client_ip,
+        accept_language=view.accept_language,
+        viewer_country=view.viewer_country,
+        site_hosts=site_hosts(site.allowed_origins, view.origin),
+    )
+    values = dimension_values(facts, local.hour)
+    del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
+    return HitNote(
+        token=secrets.token_urlsafe(12),
+        day=local.date(),  # local_date(), without converting the instant again
+        hour=local.hour,
+        visits=0,
+        pageviews=1,
+        window=window(instant.timestamp()),
+        first_in_window=0,
+        new_since_previous=0,
+        path=normalise_path(view.path) if view.path is not None else None,
+        facts=values,
+        # On a high-traffic site's visitor item, the aggregator reads the flags off it.
+        visit_timeout=site.visit_timeout_minutes * 60 if site.mode == "buffered" else None,
+    )
+
+
+def bot_note(site: Site, user_agent: str, instant: datetime) -> HitNote:
+    """A bot's note: no page view, no visit; only its family, for the `bot` breakdown."""
+    local = instant.astimezone(zone(site.timezone))
+    return HitNote(
+        token=secrets.token_urlsafe(12),
+        day=local.date(),
+        hour=local.hour,
+        visits=0,
+        pageviews=0,
+        window=window(instant.timestamp()),
+        first_in_window=0,
+        new_since_previous=0,
+        facts={"bot": bot_family(user_agent)},
+    )

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from counters.periods import same_month, same_year
+from counters.visitors import online
+
+if TYPE_CHECKING:
+    from counters.models import Site
 
 Metric = Literal["visits", "pageviews"]
 METRICS: tuple[Metric, ...] = ("visits", "pageviews")
@@ -94,3 +98,19 @@ def figures_on(record: DayRecord | None, today: date, metric: Metric) -> Figures
     return Figures(
         today=0, yesterday=bases.yesterday, month=bases.month, year=bases.year, total=bases.total
     )
+
+
+def figures_answer(site: Site, record: DayRecord | None, today: date, now: float) -> dict[str, Any]:
+    """The figures a stats or hit answer shows: plain ints and strings, no validation needed."""
+    figures = figures_on(record, today, site.count)
+    return {
+        "site": site.id,
+        "timezone": site.timezone,
+        "date": today,
+        "today": figures.today,
+        "yesterday": figures.yesterday,
+        "month": figures.month,
+        "year": figures.year,
+        "total": figures.total,
+        "online": online(record.first_in_window, record.new_since_previous, now) if record else 0,
+    }

@@ -16,17 +16,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
 
 from counters.admission import AddressCap
 from counters.admission import Key as AddressKey
-from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
 from counters.daybook import BaselineConflictError, DayBook
 from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
-from counters.notes import HitNote
-from counters.pages import normalise_path
-from counters.periods import local_date, zone
-from counters.rollover import DayRecord, figures_on
+from counters.notes import HitNote, bot_note, counted_note
+from counters.periods import local_date
+from counters.rollover import DayRecord, figures_answer
 from counters.salts import DailySalts
 from counters.settings import settings
 from counters.storage import Increment, OutcomeUnknownError, Storage
@@ -35,11 +32,9 @@ from counters.storage.visitors import NotFound
 from counters.visitors import (
     PageView,
     address_id,
-    online,
     sighting,
     skip_reason,
     visitor_id,
-    window,
 )
 
 __all__ = [
@@ -123,7 +118,7 @@ class CounterService:
         # Milliseconds, as the visitor item stores them: the aggregator reads a
         # high-traffic hit's flags off the stored `seen`, and must find the same.
         now = round(instant.timestamp(), 3)
-        note = self._note_of(site, view, instant)
+        note = counted_note(site, view, instant)
         salt = self.salts.of(note.day)
         key = (site.id, note.day, address_id(salt, site.id, view.client_ip))
         if self.address_cap.is_capped(key):
@@ -160,35 +155,6 @@ class CounterService:
             raise
         assert isinstance(record, DayRecord)
         return self._answer(site, record, increment, now)
-
-    def _note_of(self, site: Site, view: PageView, instant: datetime) -> HitNote:
-        """A counted hit's note, its visit and online flags not known yet."""
-        local = instant.astimezone(zone(site.timezone))
-        facts = facts_of(
-            user_agent=view.user_agent,
-            referrer=view.referrer,
-            utm=view.utm,
-            client_ip=view.client_ip,
-            accept_language=view.accept_language,
-            viewer_country=view.viewer_country,
-            site_hosts=site_hosts(site.allowed_origins, view.origin),
-        )
-        values = dimension_values(facts, local.hour)
-        del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
-        return HitNote(
-            token=secrets.token_urlsafe(12),
-            day=local.date(),  # local_date(), without converting the instant again
-            hour=local.hour,
-            visits=0,
-            pageviews=1,
-            window=window(instant.timestamp()),
-            first_in_window=0,
-            new_since_previous=0,
-            path=normalise_path(view.path) if view.path is not None else None,
-            facts=values,
-            # On a high-traffic site's visitor item, the aggregator reads the flags off it.
-            visit_timeout=site.visit_timeout_minutes * 60 if site.mode == "buffered" else None,
-        )
 
     def _see(
         self, key: AddressKey, visitor: str, note: HitNote, now: float, noted: str | None
@@ -241,18 +207,8 @@ class CounterService:
         first hit is a bot's) is read instead, and that bot goes unreported.
         """
         now = instant.timestamp()
-        day = local_date(site.timezone, instant)
-        note = HitNote(
-            token=secrets.token_urlsafe(12),
-            day=day,
-            hour=instant.astimezone(zone(site.timezone)).hour,
-            visits=0,
-            pageviews=0,
-            window=window(now),
-            first_in_window=0,
-            new_since_previous=0,
-            facts={"bot": bot_family(view.user_agent)},
-        )
+        note = bot_note(site, view.user_agent, instant)
+        day = note.day
         if site.mode == "buffered":
             return self._buffer(site, note, Increment({"visits": 0, "pageviews": 0}), now)
         seen = self.storage.days.add(site.id, day, Increment({}), note.encode())
@@ -277,7 +233,7 @@ class CounterService:
         now: float,
     ) -> HitStats:
         """The last aggregated figures plus this hit."""
-        figures = self._figures(site, aggregated, day, now)
+        figures = figures_answer(site, aggregated, day, now)
         added = increment.counts.get(site.count, 0)
         for name in ("today", "month", "year", "total"):
             figures[name] += added
@@ -312,32 +268,13 @@ class CounterService:
     def stats_of(
         self, site: Site, record: DayRecord | None, today: date, now: float | None = None
     ) -> Stats:
-        return Stats.model_construct(**self._figures(site, record, today, now))
+        now = self.clock().timestamp() if now is None else now
+        return Stats.model_construct(**figures_answer(site, record, today, now))
 
     def hit_stats_of(
         self, site: Site, record: DayRecord | None, today: date, now: float, counted: bool
     ) -> HitStats:
-        return HitStats.model_construct(**self._figures(site, record, today, now), counted=counted)
-
-    def _figures(
-        self, site: Site, record: DayRecord | None, today: date, now: float | None
-    ) -> dict[str, Any]:
-        # Plain ints and strings computed here: no validation needed on the hit path.
-        figures = figures_on(record, today, site.count)
-        now = self.clock().timestamp() if now is None else now
-        return {
-            "site": site.id,
-            "timezone": site.timezone,
-            "date": today,
-            "today": figures.today,
-            "yesterday": figures.yesterday,
-            "month": figures.month,
-            "year": figures.year,
-            "total": figures.total,
-            "online": online(record.first_in_window, record.new_since_previous, now)
-            if record
-            else 0,
-        }
+        return HitStats.model_construct(**figures_answer(site, record, today, now), counted=counted)
 
 
 @cache
