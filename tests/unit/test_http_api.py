@@ -100,3 +100,20 @@ def test_handler_answers_become_http_as_api_gateway_makes_them() -> None:
     )
     with pytest.raises(TypeError):
         lambda_response({"statusCode": 200, "body": {"not": "a string"}})
+
+
+def test_a_client_that_hung_up_is_no_server_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """socketserver prints a traceback for any error; a hung-up client is not one."""
+    from local.http_server import HttpServer
+
+    server = HttpServer(("127.0.0.1", 0), api=None)  # type: ignore[arg-type]
+    try:
+        for error in (BrokenPipeError(32, "Broken pipe"), ValueError("a real bug")):
+            try:
+                raise error
+            except Exception:
+                server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.server_close()
+    printed = capsys.readouterr().err
+    assert "a real bug" in printed and "Broken pipe" not in printed
