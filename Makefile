@@ -86,9 +86,15 @@ build: $(TOOLS_STAMP)
 	@PATH="$(BUILD_PATH)" python3.13 --version >/dev/null 2>&1 || \
 	  { echo "sam build needs python3.13 on PATH (e.g. pyenv install 3.13)"; exit 1; }
 	PATH="$(BUILD_PATH)" $(SAM) build
+	# sam build ships no bytecode, and Lambda's /var/task is read-only: without this every
+	# cold start compiles Powertools, pydantic and our code again (hit function + client:
+	# ~815 ms CPU without bytecode, ~285 ms with, measured on python3.13 here).
+	PATH="$(BUILD_PATH)" python3.13 -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
 check-build: build
 	test -f .aws-sam/build/HitFunction/handlers/hits.py
+	ls .aws-sam/build/HitFunction/handlers/__pycache__/hits.cpython-313.pyc
+	ls .aws-sam/build/HitFunction/pydantic/__pycache__/main.cpython-313.pyc
 	test -d .aws-sam/build/HitFunction/aws_lambda_powertools
 	test -f .aws-sam/build/StaticFunction/handlers/static.py
 	test -f .aws-sam/build/StaticFunction/web/widget.js
