@@ -35,6 +35,7 @@ from counters.visitors import (
     sighting,
     skip_reason,
     visitor_id,
+    window,
 )
 
 __all__ = [
@@ -232,11 +233,13 @@ class CounterService:
         increment: Increment,
         now: float,
     ) -> HitStats:
-        """The last aggregated figures plus this hit."""
+        """The last aggregated figures plus this hit (and its visitor, if new to "online")."""
         figures = figures_answer(site, aggregated, day, now)
         added = increment.counts.get(site.count, 0)
         for name in ("today", "month", "year", "total"):
             figures[name] += added
+        # Not seen in this window or the one before: in no aggregated "online" yet.
+        figures["online"] += increment.windows.get(window(now), (0, 0))[1]
         return HitStats.model_construct(**figures, counted=added > 0, buffered=True)
 
     def _aggregated_day(self, site: Site, day: date) -> DayRecord | None:

@@ -89,6 +89,7 @@ def test_high_traffic_hits_answer_at_once_and_count_once_aggregated(
     first = hit(api, site, NOON, ip="198.51.100.1", body={"path": "/a"})
     assert first["counted"] is True and first["buffered"] is True
     assert first["today"] == 1  # nothing aggregated yet, plus this hit
+    assert first["online"] == 1  # ...and its visitor, new to "online"
     # The hit wrote no day item and no lane: its note went on its visitor item.
     items = table_dump(api_client())
     assert not [item for item in items if item["sk"]["S"].startswith("DAY#")]
