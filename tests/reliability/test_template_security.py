@@ -265,3 +265,23 @@ def test_each_function_reserves_its_own_concurrency() -> None:
     assert all(n > 0 for n in reserved.values()), reserved
     # The account's default limit is 1,000, of which AWS keeps 100 unreserved.
     assert sum(reserved.values()) <= 900, reserved
+
+
+def test_stream_consumers_get_their_shard_and_one_batch_at_a_time() -> None:
+    """Exactly once rests on two settings (docs/aggregation.md): a tumbling window, so
+    that Lambda's events name their shard (without it every shard would share one mark
+    per item, and a shard behind another would have its hits refused: lost), and
+    ParallelizationFactor 1, so that one shard's batches never race."""
+    mappings = [
+        event["Properties"]
+        for resource in TEMPLATE["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event["Type"] == "DynamoDB"
+    ]
+    assert len(mappings) == 2
+    for mapping in mappings:
+        assert 0 < mapping["TumblingWindowInSeconds"] <= 900
+        assert mapping["ParallelizationFactor"] == 1
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
