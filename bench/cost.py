@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.request_counts import small_portal_batch
+
 PRICES_AS_OF = "2025 (us-east-1 list prices; not fetched by this run)"
 PRICES: dict[str, tuple[float, str, str]] = {
     # name: (USD, per what, source)
@@ -101,15 +103,14 @@ def _lambda(ms: float) -> float:
 # first a new visit, the others repeats inside it). Portals' visits read 2-4 pages.
 PAGES_PER_VISIT = 3
 AGGREGATOR_BATCH = 1000  # records per aggregator invocation (the template's BatchSize)
-SMALL_PORTAL_BATCH = 15  # as bench.request_counts
 
 
 # (row, the hits' label, the aggregators' label, hits per aggregator invocation)
 SCENARIOS = (
     ("direct", "direct", "(direct)", AGGREGATOR_BATCH),
     ("high-traffic", "high-traffic", "(high-traffic)", AGGREGATOR_BATCH),
-    # ~10,000 page views a day: a 120 s report batch holds ~15 hits.
-    ("direct, small portal", "direct", "(small portal, direct)", SMALL_PORTAL_BATCH),
+    # ~10,800 page views a day: a report batch (the template's window) holds few hits.
+    ("direct, small portal", "direct", "(small portal, direct)", small_portal_batch()),
 )
 
 

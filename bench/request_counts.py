@@ -133,7 +133,16 @@ def _pollers(dynamodb: Any, streams: Any) -> dict[str, Any]:
     return pollers
 
 
-SMALL_PORTAL_BATCH = 15  # hits in a 120 s report batch at ~10,000 page views a day
+# A small portal: ~10,800 page views a day, 0.125 a second (daytime traffic aside).
+SMALL_PORTAL_HITS_A_SECOND = 0.125
+
+
+def small_portal_batch() -> int:
+    """Hits in one report batch of a small portal: its rate times the template's window."""
+    from local.cfn_template import load_template, parameter_defaults
+
+    window = float(parameter_defaults(load_template())["ReportsBatchingWindow"])
+    return max(1, round(SMALL_PORTAL_HITS_A_SECOND * window))
 
 
 def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
@@ -218,12 +227,12 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         cost("repeat hit in the visit (direct)", hits, lambda i: hit("direct", i))
         # The aggregators' share is measured on the same traffic for both modes.
         aggregate("reports, per hit (direct)", "ReportAggregateFunction", 2 * hits)
-        # A small portal (~10,000 page views a day) fills a 120 s report batch with ~15
-        # hits: each batch writes each value it saw, so a hit pays more of them.
+        # A small portal's report batch holds few hits (38 in the default 300 s window):
+        # each batch writes each value it saw, so a hit pays more of them.
         reports = pollers["ReportAggregateFunction"]
         cost("small portal hit (direct)", hits, lambda i: hit("direct", 10 * hits + i))
         full = reports.consumer
-        reports.consumer = replace(full, batch_size=SMALL_PORTAL_BATCH)
+        reports.consumer = replace(full, batch_size=small_portal_batch())
         aggregate("reports, per hit (small portal, direct)", "ReportAggregateFunction", hits)
         reports.consumer = full
         cost("counted hit without a path (direct)", hits, lambda i: hit("direct", hits + i, False))

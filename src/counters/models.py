@@ -36,8 +36,8 @@ class SiteSettings(BaseModel):
     mode: Literal["direct", "buffered"] = Field(
         "direct",
         description="direct: each hit writes the day counter (up to ~1,000 hits/s a site); "
-        "buffered: hits are noted on lane items and added in batches (high traffic), and "
-        "answers may lag by seconds.",
+        "buffered (high traffic): a hit writes only its visitor item, the day counters "
+        "are added in batches from the table's stream, and answers may lag by seconds.",
     )
     reports: Literal["public", "private"] = Field(
         "public",

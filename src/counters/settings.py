@@ -24,8 +24,8 @@ class Settings(BaseModel):
     unknown_site_cache_seconds: float = 5.0
     # A buffered hit answers the last aggregated figures, read at most this often per site.
     buffered_figures_cache_seconds: float = 2.0
-    # A high-traffic site's hits take turns over this many lane items (see
-    # counters.storage.keys): at 10,000 hits/s each takes ~80 writes/s.
+    # A high-traffic site's hits with no visitor item of their own (bots, capped
+    # addresses) take turns over this many lane items (see counters.storage.keys).
     lanes_per_site: int = Field(128, ge=1, le=1000)
     # Timeouts short enough that a slow call is retried well inside the Lambda timeout.
     dynamodb_connect_timeout: float = 1.0
