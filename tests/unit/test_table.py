@@ -143,3 +143,34 @@ def test_a_lost_response_is_retried_for_idempotent_requests_only(sleeps: list[fl
     assert str(unknown.value) == f"counter write failed: {lost}"
     assert str(unknown.value) == 'counter write failed: Read timeout on endpoint URL: "u"'
     assert unknown.value.__cause__ is lost
+
+
+class ReadingClient(FakeClient):
+    def __init__(self, item: dict[str, Any] | None) -> None:
+        super().__init__([])
+        self.item = item
+
+    def get_item(self, **request: Any) -> Any:
+        self.calls.append(request)
+        return {"Item": self.item} if self.item is not None else {}
+
+
+KEY = {"pk": {"S": "SITE#a"}, "sk": {"S": "DAY#2025-06-14"}}
+SEALED = {**KEY, "sealed_by": {"S": "2025-06-15"}}
+
+
+def test_a_refusal_that_carries_its_item_is_answered_without_a_request() -> None:
+    client = ReadingClient(None)
+    refused = client_error("ConditionalCheckFailedException", 400)
+    refused.response["Item"] = SEALED  # type: ignore[typeddict-unknown-key]
+    assert Table(client, "t").refused_item(refused, KEY) == SEALED
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("stored", [SEALED, None])
+def test_a_refusal_without_its_item_reads_it_consistently(stored: dict[str, Any] | None) -> None:
+    # Engines that ignore ReturnValuesOnConditionCheckFailure answer without the item.
+    client = ReadingClient(stored)
+    refused = client_error("ConditionalCheckFailedException", 400)
+    assert Table(client, "t").refused_item(refused, KEY) == (stored or {})
+    assert client.calls == [{"TableName": "t", "Key": KEY, "ConsistentRead": True}]

@@ -184,7 +184,7 @@ class DayItems:
                 **expression.request(),
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            old = self.table.refused_item(refused, self._key(site, day))
             seen = added_before(guard, old) if guard is not None else None
             if seen is not None:
                 return seen
@@ -211,7 +211,7 @@ class DayItems:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            current: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+            current = self.table.refused_item(refused, self._key(site, day))
             if "sealed_by" not in current:
                 raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
             return Sealed(by=date.fromisoformat(current["sealed_by"]["S"]))

@@ -82,7 +82,7 @@ class ReportItems:
                 )
                 return wanted
             except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-                old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
+                old = self.table.refused_item(refused, key)
                 wanted = min(wanted, cap - int_of(old, "values"))
         return 0
 
@@ -97,6 +97,7 @@ class ReportItems:
         guard: Guard,
     ) -> AddedBefore | None:
         """Adds a batch's counts to one value's item, unless the item has seen the batch."""
+        key = _key(site, dimension, day, value)
         try:
             expression = UpdateExpression()
             expression.adds += [f"v {expression.value(visits)}", f"p {expression.value(pageviews)}"]
@@ -105,14 +106,13 @@ class ReportItems:
                 "update_item",
                 adds=True,
                 TableName=self.table.name,
-                Key=_key(site, dimension, day, value),
+                Key=key,
                 ConditionExpression=condition,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **expression.request(),
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            old: Item = refused.response.get("Item") or {}  # type: ignore[assignment]
-            seen = added_before(guard, old)
+            seen = added_before(guard, self.table.refused_item(refused, key))
             if seen is None:
                 raise RuntimeError(
                     f"report {dimension}={value} of {site} refused a write"

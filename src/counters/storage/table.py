@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -101,6 +101,20 @@ class Table:
             # Full jitter, as the SDK's standard mode: 25 ms, 50 ms, 100 ms caps.
             time.sleep(random.uniform(0, 0.025 * 2 ** (attempt - 1)))
         raise AssertionError("unreachable")
+
+    def refused_item(self, refused: ClientError, key: Item) -> Item:
+        """The item a refused conditional write found ({} if none).
+
+        DynamoDB returns it with the refusal (ReturnValuesOnConditionCheckFailure);
+        engines that ignore that option answer without it, and it is read instead.
+        Callers decide on attributes that only ever grow (stream marks, `sealed_by`,
+        value tallies), so an item read a moment later tells them the same.
+        """
+        response = cast(dict[str, Any], refused.response)
+        if "Item" in response:
+            return cast(Item, response["Item"])
+        answer = self.send("get_item", TableName=self.name, Key=key, ConsistentRead=True)
+        return cast(Item, answer.get("Item") or {})
 
     def query_all(self, **kwargs: Any) -> Iterator[Item]:
         """Every item of a Query, page after page."""
