@@ -37,6 +37,7 @@ from typing import Any
 from counters.notes import BadNoteError, HitNote
 from counters.rollover import Metric
 from counters.storage import Guard, Increment
+from counters.storage.updates import SEQUENCE_DIGITS
 from counters.visitors import sighting
 
 # Reports: at most this many distinct values per dimension and day; the rest are "(other)".
@@ -95,8 +96,10 @@ def noted_hit(
 
 def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:
     """A record's shard name and sequence number, checked."""
-    if not sequence_number.isdigit() or len(sequence_number) > 38:
-        raise BadNoteError(f"not a sequence number DynamoDB can compare: {sequence_number[:50]!r}")
+    # DynamoDB Streams' sequence numbers have 21 to 40 digits.
+    digits = sequence_number.isascii() and sequence_number.isdigit()
+    if not digits or len(sequence_number) > SEQUENCE_DIGITS:
+        raise BadNoteError(f"not a sequence number: {sequence_number[:50]!r}")
     if shard_id is None:
         return "s", int(sequence_number)
     if not 0 < len(shard_id) <= _MAX_SHARD_ID:

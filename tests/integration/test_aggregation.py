@@ -476,3 +476,23 @@ def test_the_local_poller_sends_tumbling_window_events_as_lambda_does(
     assert final["Records"] == [] and final["isFinalInvokeForWindow"] is True
     assert final["window"] == delivered["window"] and final["shardId"] == delivered["shardId"]
     assert stats(api, site, NOON + timedelta(seconds=5))["today"] == 1
+
+
+def test_forty_digit_sequence_numbers_keep_exactly_once(
+    api: Api, site: str, streams: Streams
+) -> None:
+    """DynamoDB Streams' sequence numbers may have up to 40 digits, past the 38 a DynamoDB
+    number holds exactly: these differ in their last digit only, and still add once each."""
+    n = 30
+    for i in range(n):
+        hit(api, site, NOON + timedelta(seconds=i), ip=f"198.51.100.{i}", body={"path": "/a"})
+    for function, handler in (("DayAggregateFunction", DAYS), ("ReportAggregateFunction", REPORTS)):
+        batch = records(streams, function)
+        assert len(batch) == n
+        for i, record in enumerate(batch):
+            record["dynamodb"]["SequenceNumber"] = str(10**39 + i)
+        assert deliver(handler, batch[:10]) == []
+        assert deliver(handler, batch) == []  # the first 10 again, then the rest
+        assert deliver(handler, batch[5:25]) == []
+    assert stats(api, site, NOON + timedelta(minutes=1))["today"] == n
+    assert pages(api, site) == {"/a": n}

@@ -11,6 +11,7 @@ import pytest
 
 from counters.aggregation import noted_hit, shard_name
 from counters.notes import BadNoteError, HitNote
+from counters.storage.updates import mark
 
 NOTE = HitNote(
     token="abcdefgh1234",
@@ -97,13 +98,28 @@ def test_shards_name_the_lane_and_records_without_one_share_one() -> None:
         ({"pk": "SALT", "sk": "2025-06-15"}, "1", "shard"),
         ({"pk": "SITE#news", "sk": "CONFIG"}, "1", "shard"),
         (VISITOR, "12a", "shard"),
-        (VISITOR, "1" * 39, "shard"),
+        (VISITOR, "1" * 41, "shard"),  # DynamoDB Streams': 21 to 40 digits
+        (VISITOR, "１２", "shard"),  # digits, but not ASCII ones
+        (VISITOR, "", "shard"),
         (VISITOR, "1", "s" * 66),
     ],
 )
 def test_records_that_cannot_be_placed_are_bad(keys: Any, sequence: str, shard: str) -> None:
     with pytest.raises(BadNoteError):
         noted_hit(keys, {"seen": Decimal(T0), "h": NOTE.encode()}, None, sequence, shard)
+
+
+@pytest.mark.parametrize("sequence", ["9" * 40, "1" + "0" * 39, "000000000000000000001"])
+def test_sequence_numbers_of_up_to_40_digits_are_placed_exactly(sequence: str) -> None:
+    hit = noted_hit(VISITOR, {"seen": Decimal(T0), "h": NOTE.encode()}, None, sequence, "shard")
+    assert hit is not None and hit.sequence == int(sequence)
+
+
+def test_marks_order_as_their_sequence_numbers_do() -> None:
+    # DynamoDB compares the string marks byte by byte: zero-padded, that is numeric order.
+    sequences = [1, 9, 10, 10**20, 10**38 - 1, 10**38, 10**40 - 1]
+    assert sorted(sequences, key=mark) == sequences
+    assert all(len(mark(sequence)) == 40 for sequence in sequences)
 
 
 def test_a_visitor_note_without_its_timeout_or_sighting_is_bad() -> None:

@@ -49,7 +49,8 @@ own uses one of 128 lane items). The stream carries it to the aggregators, which
 add pages and breakdowns (and a high-traffic site's day counters) to their items.
 One shard's records arrive in order, so each item an aggregator writes keeps the
 last sequence number it added per shard (`w_{shard}`, `s` and 12 hex digits of
-the shard id's hash): a batch delivered again adds nothing twice. Report items
+the shard id's hash; the value a string of 40 digits): a batch delivered again adds
+nothing twice. Report items
 keep history (no TTL); at most
 `MAX_VALUES_PER_DAY` values per dimension and day, the rest counted as "(other)".
 

@@ -18,6 +18,11 @@ from counters.storage.table import Item, n
 
 # Attribute prefix of each metric on a day item.
 METRIC_ATTR: dict[Metric, str] = {"visits": "v", "pageviews": "p"}
+# A stream record's sequence number has up to 40 digits (DynamoDB Streams' API), more
+# than a DynamoDB number holds exactly (38): a mark is a string of 40 digits, zero-padded,
+# so that DynamoDB's order of strings is the numbers' order.
+SEQUENCE_DIGITS = 40
+
 # Online tallies older than the window before the current one are dropped as hits
 # come in, so that a day item stays well under 1 KB (one write unit per hit).
 STALE_WINDOWS = (2, 3, 4)
@@ -58,10 +63,19 @@ class AddedBefore:
     upto: Mapping[str, int]
 
 
+def mark(sequence: int) -> str:
+    """A sequence number as a mark stores it."""
+    return f"{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def _sequence(attr: Mapping[str, str]) -> int:
+    return int(attr["S"])
+
+
 def watermarks(item: Item) -> dict[str, int]:
     """How far an item has added each shard."""
     return {
-        name.removeprefix("w_"): int(value["N"])
+        name.removeprefix("w_"): _sequence(value)
         for name, value in item.items()
         if name.startswith("w_")
     }
@@ -72,8 +86,8 @@ def added_before(guard: Guard, old: Item) -> AddedBefore | None:
     upto = {}
     for shard, (first, _) in guard.ranges.items():
         attr = old.get(watermark_attr(shard))
-        if attr is not None and int(attr["N"]) >= first:
-            upto[shard] = int(attr["N"])
+        if attr is not None and _sequence(attr) >= first:
+            upto[shard] = _sequence(attr)
     return AddedBefore(upto) if upto else None
 
 
@@ -129,8 +143,10 @@ class UpdateExpression:
         for index, (shard, (first, last)) in enumerate(sorted(guard.ranges.items())):
             name = f"#w{index}"
             self.names[name] = watermark_attr(shard)
-            self.sets.append(f"{name} = {self.value(last)}")
-            conditions.append(f"(attribute_not_exists({name}) OR {name} < {self.value(first)})")
+            self.sets.append(f"{name} = {self.value(mark(last))}")
+            conditions.append(
+                f"(attribute_not_exists({name}) OR {name} < {self.value(mark(first))})"
+            )
         return " AND ".join(conditions)
 
     def text(self) -> str:
