@@ -90,18 +90,22 @@ class HitBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_form(cls, data: Any) -> Any:
-        """A form-encoded body (`navigator.sendBeacon(url, new URLSearchParams(...))`)
-        arrives as lists of values: one value each is taken, `utm_*` keys go into
-        `utm`; a repeated key stays a list, and is refused."""
-        if not isinstance(data, dict) or not data:
-            return data
-        if not all(isinstance(values, list) for values in data.values()):
-            return data
-        fields = {key: values[0] if len(values) == 1 else values for key, values in data.items()}
-        utm = {key: fields.pop(key) for key in list(fields) if str(key).startswith("utm_")}
-        if utm:
-            fields["utm"] = utm
-        return fields
+        return form_fields(data)
+
+
+def form_fields(data: Any) -> Any:
+    """A form-encoded body (`navigator.sendBeacon(url, new URLSearchParams(...))`)
+    arrives as lists of values: one value each is taken, `utm_*` keys go into
+    `utm`; a repeated key stays a list, and is refused. Anything else is left as is."""
+    if not isinstance(data, dict) or not data:
+        return data
+    if not all(isinstance(values, list) for values in data.values()):
+        return data
+    fields = {key: values[0] if len(values) == 1 else values for key, values in data.items()}
+    utm = {key: fields.pop(key) for key in list(fields) if str(key).startswith("utm_")}
+    if utm:
+        fields["utm"] = utm
+    return fields
 
 
 class Stats(BaseModel):

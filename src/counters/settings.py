@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +38,12 @@ class Settings(BaseModel):
     # New visitors from one address a warm function admits before it checks (and adds
     # to) the address's shared count: ordinary hits pay no extra request for the cap.
     unchecked_visitors_per_address: int = 20
+
+    # Behind a CloudFront distribution: the header naming the viewer's address (empty:
+    # the connection's address), trusted on requests whose X-Origin-Verify value hashes
+    # (SHA-256, hex) to proxy_verify_sha256.
+    client_address_header: Literal["", "CloudFront-Viewer-Address"] = ""
+    proxy_verify_sha256: str = Field("", pattern=r"^([0-9a-f]{64})?$")
 
     @classmethod
     def from_environment(cls) -> Settings:

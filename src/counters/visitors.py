@@ -94,6 +94,18 @@ def _address_key(client_ip: str) -> str:
     return str(address)
 
 
+def viewer_address(value: str) -> str | None:
+    """The address in a CloudFront-Viewer-Address value ("198.51.100.10:46532",
+    "2001:db8::1:46532": address, then the port), or None if it holds none."""
+    address, _, port = value.rpartition(":")
+    if not port.isdigit():
+        return None
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 def window(epoch_seconds: float) -> int:
     return int(epoch_seconds // WINDOW_SECONDS)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 from counters.models import HitBody, HitStats, Site
 from counters.service import ForbiddenOriginError, default_service
 from counters.settings import settings
-from counters.visitors import PageView
+from counters.visitors import PageView, viewer_address
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
 from handlers.limits import HEADER_LIMITS
 
@@ -63,7 +65,7 @@ def hit(
     event = cast(APIGatewayProxyEventV2, router.current_event)
     headers = event.headers
     view = PageView(
-        client_ip=event.request_context.http.source_ip,
+        client_ip=_client_address(event),
         user_agent=headers.get("user-agent", ""),
         origin=headers.get("origin"),
         prefetch="prefetch" in headers.get("sec-purpose", "")
@@ -91,6 +93,26 @@ def preflight(site: SiteIdPath) -> Response[str]:
     return Response(
         status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"}
     )
+
+
+def _client_address(event: APIGatewayProxyEventV2) -> str:
+    """The visitor's address: the connection's or, behind CloudFront, the viewer's.
+
+    The viewer's header is trusted only on requests that carry the distribution's
+    origin header (its SHA-256 configured); anyone can send the header itself.
+    """
+    source = event.request_context.http.source_ip
+    config = settings()
+    if not config.client_address_header or not config.proxy_verify_sha256:
+        return source
+    proof = event.headers.get("x-origin-verify")
+    if proof is None:
+        return source
+    digest = hashlib.sha256(proof.encode()).hexdigest()
+    if not hmac.compare_digest(digest, config.proxy_verify_sha256):
+        return source
+    viewer = event.headers.get(config.client_address_header.lower())
+    return (viewer_address(viewer) if viewer else None) or source
 
 
 def _registered(site_id: str) -> Site:

@@ -26,6 +26,8 @@ HEADER_LIMITS: dict[str, int] = {
     "content-type": 256,
     "access-control-request-method": 64,
     "access-control-request-headers": 512,
+    "cloudfront-viewer-address": 64,  # an IPv6 address (45) and a port
+    "x-origin-verify": 256,
 }
 # The largest valid body: a settings document with 50 origins, or a hit whose path
 # and referrer (2,048 characters each) are written entirely in \uXXXX escapes.
@@ -56,7 +58,9 @@ def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _long_header(event: dict[str, Any]) -> dict[str, Any] | None:
-    headers = event.get("headers") or {}
+    # Names as sent: API Gateway and Function URLs lower-case them, events written
+    # elsewhere may not, and the code reads them in any case.
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     for name, limit in HEADER_LIMITS.items():
         value = headers.get(name)
         if value is not None and len(value) > limit:

@@ -95,3 +95,12 @@ def test_the_first_part_over_its_bound_is_answered(
     parts: dict[str, Any], status: int, message: str
 ) -> None:
     assert refusal(event(**parts)) == answer(status, message)
+
+
+@pytest.mark.parametrize("name", ["Origin", "IDEMPOTENCY-KEY", "CloudFront-Viewer-Address"])
+def test_header_bounds_hold_whatever_the_case_of_the_name(name: str) -> None:
+    # API Gateway lower-cases header names; events written elsewhere may not, and the
+    # code reads headers in any case.
+    over = refusal(event(headers={name: "x" * 2000}))
+    assert over is not None and over["statusCode"] == 431
+    assert name.lower() in json.loads(over["body"])["message"]
