@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date as Date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -86,26 +86,6 @@ class HitBody(BaseModel):
         description="The page URL's utm_source, utm_medium and utm_campaign (no other query key).",
         examples=[{"utm_source": "zalo", "utm_medium": "social", "utm_campaign": "tet-2026"}],
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_form(cls, data: Any) -> Any:
-        return form_fields(data)
-
-
-def form_fields(data: Any) -> Any:
-    """A form-encoded body (`navigator.sendBeacon(url, new URLSearchParams(...))`)
-    arrives as lists of values: one value each is taken, `utm_*` keys go into
-    `utm`; a repeated key stays a list, and is refused. Anything else is left as is."""
-    if not isinstance(data, dict) or not data:
-        return data
-    if not all(isinstance(values, list) for values in data.values()):
-        return data
-    fields = {key: values[0] if len(values) == 1 else values for key, values in data.items()}
-    utm = {key: fields.pop(key) for key in list(fields) if str(key).startswith("utm_")}
-    if utm:
-        fields["utm"] = utm
-    return fields
 
 
 class Stats(BaseModel):

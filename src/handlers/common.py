@@ -84,14 +84,23 @@ def create_app(
     return app
 
 
-def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda handler of `app`, with logging context, metrics and (opt-in) tracing."""
+Event = dict[str, Any]
+
+
+def lambda_entry(
+    app: APIGatewayHttpResolver, prepare: Callable[[Event], Event] | None = None
+) -> Callable[[Event, Any], Event]:
+    """The Lambda handler of `app`, with logging context, metrics and (opt-in) tracing;
+    `prepare` turns a request (within its bounds) into the one `app` takes."""
 
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def handler(event: Event, context: Any) -> Event:
         try:
-            return refusal(event) or app.resolve(event, context)
+            refused = refusal(event)
+            if refused:
+                return refused
+            return app.resolve(prepare(event) if prepare else event, context)
         finally:
             end_cold_start()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, cast
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -115,6 +117,32 @@ def _client_address(event: APIGatewayProxyEventV2) -> str:
     return (viewer_address(viewer) if viewer else None) or source
 
 
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def form_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """A form-encoded hit body (`navigator.sendBeacon(url, new URLSearchParams(...))`,
+    which needs no CORS preflight) as the JSON body it stands for: one value a key,
+    `utm_*` keys as the tags. A repeated key stays a list, which the body model
+    refuses, as it refuses any key JSON may not have."""
+    request = APIGatewayProxyEventV2(event)
+    content_type = request.headers.get("content-type") or ""
+    if not content_type.lower().startswith(FORM_CONTENT_TYPE):
+        return event
+    try:
+        text = request.decoded_body or ""
+    except ValueError:  # not base64 or not UTF-8: answered by Powertools as it is
+        return event
+    form = parse_qs(text, keep_blank_values=True)
+    fields: dict[str, Any] = {key: v[0] if len(v) == 1 else v for key, v in form.items()}
+    utm = {key: fields.pop(key) for key in list(fields) if key.startswith("utm_")}
+    if utm:
+        fields["utm"] = utm
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    headers["content-type"] = "application/json"
+    return {**event, "headers": headers, "body": json.dumps(fields), "isBase64Encoded": False}
+
+
 def _registered(site_id: str) -> Site:
     site = default_service().site(site_id)
     _site_origins.set(tuple(site.allowed_origins))
@@ -188,7 +216,7 @@ def forbidden_origin(exc: ForbiddenOriginError) -> Response[dict[str, Any]]:
     return error(403, str(exc))
 
 
-_resolve = lambda_entry(app)
+_resolve = lambda_entry(app, prepare=form_as_json)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
 from counters.storage.keys import DAY_PREFIX, day_of_sk, day_sk, site_pk
-from counters.storage.table import Item, Table, int_of, n
+from counters.storage.table import Item, Table, int_of, n, refused_item
 from counters.storage.updates import (
     METRIC_ATTR,
     AddedBefore,
@@ -120,7 +120,8 @@ class DayItems:
         expression = UpdateExpression()
         expression.increment(increment)
         condition = "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
-        return self._update(site, day, expression, condition, note, guard)
+        # Refused, the item may not exist (a day not opened yet): it is not read then.
+        return self._update(site, day, expression, condition, note, guard, exists=False)
 
     def open(
         self,
@@ -155,7 +156,8 @@ class DayItems:
             )
             carried = {f"oa{w - 1}", f"oa{w}", f"ob{w}"}
         expression.increment(increment, frozenset(carried))
-        result = self._update(site, day, expression, "attribute_not_exists(sealed_by)", note, guard)
+        condition = "attribute_not_exists(sealed_by)"  # refused, the item exists
+        result = self._update(site, day, expression, condition, note, guard, exists=True)
         assert result is not None  # only a sealed or guarded item can refuse this write
         return result
 
@@ -167,7 +169,10 @@ class DayItems:
         condition: str,
         note: str | None,
         guard: Guard | None,
+        exists: bool,
     ) -> Added:
+        """The write; refused, what the item says (read if the engine did not answer it,
+        when `exists`: the condition passes on an absent item)."""
         if note is not None:
             expression.sets.append(f"h = {expression.value(note)}")
         if guard is not None:
@@ -184,7 +189,8 @@ class DayItems:
                 **expression.request(),
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            old = self.table.refused_item(refused, self._key(site, day))
+            key = self._key(site, day)
+            old = self.table.refused_item(refused, key) if exists else refused_item(refused)
             seen = added_before(guard, old) if guard is not None else None
             if seen is not None:
                 return seen

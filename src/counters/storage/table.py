@@ -79,6 +79,11 @@ def int_of(item: Item, name: str) -> int:
     return int(attr["N"]) if attr else 0
 
 
+def refused_item(refused: ClientError) -> Item:
+    """The item a refused conditional write answered, {} if none (or absent)."""
+    return cast(Item, cast(dict[str, Any], refused.response).get("Item") or {})
+
+
 class Table:
     def __init__(self, client: DynamoDBClient, name: str, attempts: int = 4) -> None:
         self.client = client
@@ -103,7 +108,8 @@ class Table:
         raise AssertionError("unreachable")
 
     def refused_item(self, refused: ClientError, key: Item) -> Item:
-        """The item a refused conditional write found ({} if none).
+        """The item a conditional write was refused by, when its condition passes on an
+        absent item (so the item exists).
 
         DynamoDB returns it with the refusal (ReturnValuesOnConditionCheckFailure);
         engines that ignore that option answer without it, and it is read instead.
