@@ -133,14 +133,19 @@ def form_as_json(event: dict[str, Any]) -> dict[str, Any]:
         text = request.decoded_body or ""
     except ValueError:  # not base64 or not UTF-8: answered by Powertools as it is
         return event
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    headers["content-type"] = "application/json"
+    body = json.dumps(_form_fields(text))
+    return {**event, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def _form_fields(text: str) -> dict[str, Any]:
     form = parse_qs(text, keep_blank_values=True)
     fields: dict[str, Any] = {key: v[0] if len(v) == 1 else v for key, v in form.items()}
     utm = {key: fields.pop(key) for key in list(fields) if key.startswith("utm_")}
     if utm:
         fields["utm"] = utm
-    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-    headers["content-type"] = "application/json"
-    return {**event, "headers": headers, "body": json.dumps(fields), "isBase64Encoded": False}
+    return fields
 
 
 def _registered(site_id: str) -> Site:
