@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.conftest import Api, Streams
 from tests.figures import figures
@@ -89,3 +89,43 @@ def test_redelivered_notes_add_once(
     assert deliver(DAYS, batch[2:]) == []  # and in part
     with time_machine.travel(noon, tick=False):
         assert api.stats("busy")["today"] == 6
+
+
+class LosesFirstVisitorAnswer(WithoutOldItem):
+    """...and the first visitor write lands, but its answer is lost (a read timeout)."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.lost = 0
+
+    def __getattr__(self, name: str) -> Any:
+        call = super().__getattr__(name)
+        if name != "update_item":
+            return call
+
+        def update_item(**request: Any) -> Any:
+            answer = call(**request)
+            if not self.lost and request["Key"]["pk"]["S"].startswith("VISITOR#"):
+                self.lost += 1
+                raise ReadTimeoutError(endpoint_url="http://dynamodb")
+            return answer
+
+        return update_item
+
+
+def test_a_visitor_write_whose_answer_was_lost_counts_once(api: Api) -> None:
+    from counters.service import default_service
+
+    api.register("lost", "UTC")
+    table = default_service().storage.table
+    original = table.client
+    table.client = LosesFirstVisitorAnswer(original)
+    try:
+        answer = hit_at(api, "lost", datetime(2025, 6, 15, 12, tzinfo=UTC))
+        assert table.client.lost == 1  # the write was re-sent, and refused as our own
+    finally:
+        table.client = original
+    assert answer["counted"] is True
+    assert figures(answer)["today"] == 1
+    again = hit_at(api, "lost", datetime(2025, 6, 15, 12, 1, tzinfo=UTC))
+    assert again["counted"] is False and figures(again)["today"] == 1

@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
-from counters.storage.table import Item, Table, n
+from counters.storage.table import Item, Table, n, refused_item
 
 # A visitor item is only read on the day it was written (its id changes daily).
 VISITOR_TTL_SECONDS = 26 * 3600
@@ -69,8 +69,10 @@ class VisitorItems:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            # Our own write, applied before its response was lost.
-            old = refused.response.get("Item")
+            # Our own write, applied before its response was lost (or, with
+            # `must_exist`, no item). Without `must_exist` the item surely exists: it
+            # is read if the engine did not answer it.
+            old = refused_item(refused) if must_exist else self.table.refused_item(refused, key)
             if not old:
                 return NOT_FOUND
             prev = float(old["prev"]["N"]) if isinstance(old, dict) and "prev" in old else 0.0
