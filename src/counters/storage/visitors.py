@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import Any
 
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
 from counters.storage.table import Item, Table, n, refused_item
@@ -69,16 +70,19 @@ class VisitorItems:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            # Our own write, applied before its response was lost (or, with
-            # `must_exist`, no item). Without `must_exist` the item surely exists: it
-            # is read if the engine did not answer it.
-            old = refused_item(refused) if must_exist else self.table.refused_item(refused, key)
-            if not old:
-                return NOT_FOUND
-            prev = float(old["prev"]["N"]) if isinstance(old, dict) and "prev" in old else 0.0
-            return prev or None
+            return self._own_write(refused, key, must_exist)
         seen = answer.get("Attributes", {}).get("seen")
         return float(seen["N"]) if seen else None
+
+    def _own_write(self, refused: Any, key: Item, must_exist: bool) -> float | None | NotFound:
+        """A refused sighting: our own write, applied before its response was lost (or,
+        with `must_exist`, no item). Without `must_exist` the item surely exists: it is
+        read if the engine did not answer it."""
+        old = refused_item(refused) if must_exist else self.table.refused_item(refused, key)
+        if not old:
+            return NOT_FOUND
+        prev = float(old["prev"]["N"]) if "prev" in old else 0.0
+        return prev or None
 
     def unsee(
         self, site: str, visitor: str, day: date, token: str, last_seen: float | None
