@@ -57,7 +57,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/v1/sites/<site>/hits", summary="Count a page view")
+@router.post(
+    "/v1/sites/<site>/hits",
+    summary="Count a page view",
+    description="The body (optional) may be JSON sent as application/json or text/plain "
+    "(no CORS preflight), or form-encoded with the keys path, referrer, utm_source, "
+    "utm_medium and utm_campaign (navigator.sendBeacon with URLSearchParams).",
+)
 def hit(
     site: SiteIdPath,
     body: Annotated[HitBody | None, Body()] = None,
