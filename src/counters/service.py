@@ -67,8 +67,9 @@ class CounterService:
         self.salts = DailySalts(storage.salts)
         self.address_cap = AddressCap(storage.visitors)
         self._sites: dict[str, tuple[float, Site | None]] = {}
-        # High-traffic sites: the last aggregated day record, per site, and until when to keep it.
-        self._aggregated: dict[str, tuple[float, DayRecord | None]] = {}
+        # High-traffic sites: the last aggregated day record, per site and day, and until when
+        # to keep it (another day, as a clock moved by a test or at midnight, reads anew).
+        self._aggregated: dict[str, tuple[float, date, DayRecord | None]] = {}
         # ...and the lane of the last hit: lanes are taken in turn from a random one.
         self._lane = secrets.randbelow(settings().lanes_per_site)
 
@@ -245,10 +246,11 @@ class CounterService:
     def _aggregated_day(self, site: Site, day: date) -> DayRecord | None:
         now = time.monotonic()
         cached = self._aggregated.get(site.id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached and cached[0] > now and cached[1] == day:
+            return cached[2]
         record = self.storage.days.latest(site.id, day)
-        self._aggregated[site.id] = (now + settings().buffered_figures_cache_seconds, record)
+        expires = now + settings().buffered_figures_cache_seconds
+        self._aggregated[site.id] = (expires, day, record)
         return record
 
     def import_baseline(self, site: Site, baseline: Baseline) -> Stats:

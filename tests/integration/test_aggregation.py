@@ -496,3 +496,19 @@ def test_forty_digit_sequence_numbers_keep_exactly_once(
         assert deliver(handler, batch[5:25]) == []
     assert stats(api, site, NOON + timedelta(minutes=1))["today"] == n
     assert pages(api, site) == {"/a": n}
+
+
+def test_a_high_traffic_answer_reads_the_figures_of_its_own_day(
+    api: Api, site: str, streams: Streams
+) -> None:
+    """A warm function keeps the last aggregated figures a moment; a hit of another day
+    (a clock set back, as tests and skewed instances do) reads that day's anew."""
+    api.register("clock", "UTC", mode="buffered")
+    tomorrow = datetime(2025, 6, 16, 12, tzinfo=UTC)
+    hit(api, "clock", tomorrow, ip="198.51.100.1")
+    streams.drain()
+    reset_warm_state()  # a function instance that has not read the figures yet
+    assert hit(api, "clock", tomorrow, ip="198.51.100.2")["today"] == 2  # 1 aggregated + this
+    today = hit(api, "clock", tomorrow - timedelta(days=1), ip="198.51.100.3")
+    assert today["date"] == "2025-06-15"
+    assert (today["today"], today["yesterday"], today["total"]) == (1, 0, 1)
