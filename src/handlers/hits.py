@@ -22,7 +22,6 @@ from counters.service import ForbiddenOriginError, default_service
 from counters.settings import settings
 from counters.visitors import PageView, viewer_address
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
-from handlers.limits import HEADER_LIMITS
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
@@ -126,23 +125,29 @@ def _client_address(event: APIGatewayProxyEventV2) -> str:
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
-def form_as_json(event: dict[str, Any]) -> dict[str, Any]:
-    """A form-encoded hit body (`navigator.sendBeacon(url, new URLSearchParams(...))`,
-    which needs no CORS preflight) as the JSON body it stands for: one value a key,
-    `utm_*` keys as the tags. A repeated key stays a list, which the body model
-    refuses, as it refuses any key JSON may not have."""
+def as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """A hit body sent as a "simple" request (no CORS preflight, so a page view stays one
+    request) as the JSON request it stands for. The widget posts its JSON as text/plain;
+    `navigator.sendBeacon(url, new URLSearchParams(...))` sends a form: one value a key,
+    `utm_*` keys as the tags (a repeated key stays a list, which the body model refuses,
+    as it refuses any key JSON may not have). Header names and media types in any case."""
     request = APIGatewayProxyEventV2(event)
-    content_type = request.headers.get("content-type") or ""
-    if not content_type.lower().startswith(FORM_CONTENT_TYPE):
+    content_type = (request.headers.get("content-type") or "").lower()
+    if content_type.startswith(("text/plain", "application/json")):  # media types: any case
+        return _with_json_type(event, event.get("body"), event.get("isBase64Encoded", False))
+    if not content_type.startswith(FORM_CONTENT_TYPE):
         return event
     try:
         text = request.decoded_body or ""
     except ValueError:  # not base64 or not UTF-8: answered by Powertools as it is
         return event
+    return _with_json_type(event, json.dumps(_form_fields(text)), False)
+
+
+def _with_json_type(event: dict[str, Any], body: Any, base64: Any) -> dict[str, Any]:
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
     headers["content-type"] = "application/json"
-    body = json.dumps(_form_fields(text))
-    return {**event, "headers": headers, "body": body, "isBase64Encoded": False}
+    return {**event, "headers": headers, "body": body, "isBase64Encoded": base64}
 
 
 def _form_fields(text: str) -> dict[str, Any]:
@@ -227,15 +232,9 @@ def forbidden_origin(exc: ForbiddenOriginError) -> Response[dict[str, Any]]:
     return error(403, str(exc))
 
 
-_resolve = lambda_entry(app, prepare=form_as_json)
+_resolve = lambda_entry(app, prepare=as_json)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _site_origins.set(())
-    # The widget posts its JSON as text/plain: a "simple" request, so browsers send
-    # no CORS preflight and a page view stays one request.
-    headers = event.get("headers") or {}
-    content_type = headers.get("content-type", "")
-    if content_type.startswith("text/plain") and len(content_type) <= HEADER_LIMITS["content-type"]:
-        event = {**event, "headers": {**headers, "content-type": "application/json"}}
     return _resolve(event, context)

@@ -58,3 +58,22 @@ def test_sam_sample_hit_with_a_browser_user_agent_counts_once(api: Api) -> None:
     assert json.loads(again["body"])["counted"] is False  # the same visitor, inside its visit
     assert api.stats("portal")["today"] == 1
     assert json.loads(base64.b64decode(HIT_SAMPLE["body"])) == {"path": "/tin-tuc/a"}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain;charset=UTF-8", '{"path": "/tin-tuc/b"}'),  # the widget's, or a beacon's
+        ("application/x-www-form-urlencoded", "path=%2Ftin-tuc%2Fb"),
+        ("Application/JSON", '{"path": "/tin-tuc/b"}'),
+    ],
+)
+def test_header_names_and_types_in_any_case_count(api: Api, content_type: str, body: str) -> None:
+    # API Gateway lower-cases header names; SAM CLI's samples (and `sam local`) need not.
+    api.register("portal")
+    event = copy.deepcopy(HIT_SAMPLE)
+    event["headers"].update({"User-Agent": api.user_agent, "Content-Type": content_type})
+    event["body"] = base64.b64encode(body.encode()).decode()
+    answer = import_handler(HITS)(event, LambdaContext())
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"])["counted"] is True
