@@ -131,14 +131,19 @@ def as_json(event: dict[str, Any]) -> dict[str, Any]:
     `navigator.sendBeacon(url, new URLSearchParams(...))` sends a form: one value a key,
     `utm_*` keys as the tags (a repeated key stays a list, which the body model refuses,
     as it refuses any key JSON may not have). Header names and media types in any case."""
-    request = APIGatewayProxyEventV2(event)
-    content_type = (request.headers.get("content-type") or "").lower()
+    headers: dict[str, str] = event.get("headers") or {}
+    sent = headers.get("content-type")
+    if sent is None:  # not as API Gateway sends it: a name in another case, or none
+        sent = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    elif sent.startswith("application/json"):
+        return event  # as Powertools takes it: most hits, at no cost
+    content_type = sent.lower()
     if content_type.startswith(("text/plain", "application/json")):  # media types: any case
         return _with_json_type(event, event.get("body"), event.get("isBase64Encoded", False))
     if not content_type.startswith(FORM_CONTENT_TYPE):
         return event
     try:
-        text = request.decoded_body or ""
+        text = APIGatewayProxyEventV2(event).decoded_body or ""
     except ValueError:  # not base64 or not UTF-8: answered by Powertools as it is
         return event
     return _with_json_type(event, json.dumps(_form_fields(text)), False)
