@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
-from counters import useragents
+from counters.reports import useragents
 
 MAX_UA = useragents.MAX_USER_AGENT
 # Matomo's names -> ours, for the few that differ only in naming.
@@ -214,7 +214,7 @@ def report() -> list[str]:
         fresh = CrawlerDetect()
         replaced = _cpu_ms(lambda ua: fresh._check_crawler(ua), today)
         out.append(f"    (crawlerdetect alone, replaced: distinct {replaced:.4f})")
-    from counters.breakdowns import facts_of
+    from counters.reports.breakdowns import facts_of
 
     def facts(agent: str, referrer: str, utm: dict[str, str], language: str) -> object:
         return facts_of(

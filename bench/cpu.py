@@ -72,7 +72,7 @@ def _day_item(site: str, day: str, n: int) -> dict[str, Any]:
 
 def _clear_per_agent_caches(keep: str) -> None:
     """Forget every User-Agent but `keep` (the repeated visitor's, which stays a cache hit)."""
-    from counters import useragents
+    from counters.reports import useragents
 
     for function in vars(useragents).values():
         if hasattr(function, "cache_info") and function.cache_info().maxsize:
@@ -84,8 +84,8 @@ def _clear_per_agent_caches(keep: str) -> None:
 def measure(iterations: int = 1500) -> CpuFigures:
     from botocore.stub import Stubber
 
+    from counters.counting.service import default_service
     from counters.models import Site
-    from counters.service import default_service
     from handlers.hits import lambda_handler
     from local.lambda_env import LambdaContext, api_event
 

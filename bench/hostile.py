@@ -118,8 +118,8 @@ def measure(rounds: int = 100) -> HostileFigures:
     use_template_environment()
     from botocore.awsrequest import AWSResponse
 
+    from counters.counting.service import default_service
     from counters.models import Site
-    from counters.service import default_service
     from handlers.hits import lambda_handler
 
     counter = default_service()

@@ -36,7 +36,7 @@ SRC = Path(os.environ.get("BENCH_SRC", REPO / "src")).resolve()
 
 BASELINE = "import boto3; boto3.client('dynamodb')"
 # The hit function's own first-call set-up, which a cold start pays before answering.
-FIRST_CALL = "from counters.service import default_service; default_service()"
+FIRST_CALL = "from counters.counting.service import default_service; default_service()"
 STACK_ALONE = (
     "from aws_lambda_powertools import Logger, Metrics; "
     "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; "

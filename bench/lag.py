@@ -28,7 +28,7 @@ def measure(seconds: float = 8.0, rate: float = 40.0) -> LagFigures:
     import boto3
     import requests
 
-    from counters.service import default_service
+    from counters.counting.service import default_service
     from local.server import start_local_api
 
     os.environ.pop("LOCAL_STREAM_WINDOW", None)  # the template's windows, as deployed

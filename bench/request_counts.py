@@ -146,7 +146,7 @@ def small_portal_batch() -> int:
 
 
 def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
-    from counters.service import default_service
+    from counters.counting.service import default_service
     from counters.settings import settings
     from local.lambda_env import InProcessApi
 

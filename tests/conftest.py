@@ -29,7 +29,7 @@ use_template_environment()
 
 def reset_warm_state() -> None:
     """Forget what a warm function instance keeps (clients, cached settings)."""
-    from counters import service
+    from counters.counting import service
 
     service.default_service.cache_clear()
 

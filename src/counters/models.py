@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from counters.periods import is_timezone
+from counters.counting.periods import is_timezone
 
 SITE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN, description="The site id.")]
@@ -211,7 +211,7 @@ class HistoryImported(BaseModel):
 
 
 class HistoryRow(BaseModel):
-    """A previous counter's period (documents the body; `counters.imported` parses it)."""
+    """A previous counter's period (documents the body; `counters.imported.rows` parses it)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -9,7 +9,7 @@ Powertools batch processing with partial failure reporting: a record that is no
 hit note, or a bad one, is skipped (logged, never retried forever); a group of
 hits whose write fails is reported by its records, and the stream delivers the
 batch again from the first of them. Items remember how far they added each
-shard (see `counters.aggregation`), so what they took before adds nothing twice.
+shard (see `counters.aggregation.batches`), so what they took before adds nothing twice.
 
 The event source mappings have a tumbling window only so that Lambda's events
 name their shard; no state is kept across invocations, and the
@@ -28,10 +28,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBStreamEvent,
 )
 
-from counters.aggregation import NotedHit, noted_hit
-from counters.aggregator import Outcome, StreamAggregator
-from counters.notes import BadNoteError
-from counters.service import default_service
+from counters.aggregation.aggregator import Outcome, StreamAggregator
+from counters.aggregation.batches import NotedHit, noted_hit
+from counters.aggregation.notes import BadNoteError
+from counters.counting.service import default_service
 from handlers import end_cold_start
 
 logger = Logger()

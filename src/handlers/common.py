@@ -17,8 +17,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
+from counters.counting.service import UnknownSiteError
 from counters.models import SITE_ID_PATTERN
-from counters.service import UnknownSiteError
 from counters.storage import OutcomeUnknownError
 from handlers import end_cold_start
 from handlers.limits import refusal

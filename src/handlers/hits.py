@@ -17,10 +17,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
+from counters.counting.service import ForbiddenOriginError, default_service
+from counters.counting.visits import PageView, viewer_address
 from counters.models import HitBody, HitStats, Site
-from counters.service import ForbiddenOriginError, default_service
 from counters.settings import settings
-from counters.visitors import PageView, viewer_address
 from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
 
 if TYPE_CHECKING:

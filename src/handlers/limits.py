@@ -6,8 +6,8 @@ would pay for every byte. Each header a handler or Powertools reads, the body,
 the path and the query string are bounded here; a request over a bound is
 answered 413/414/431 with a JSON message and reaches no handler. Referer and
 Accept-Language are left alone here: a real browser's may be long, and the code
-that reads them cuts them to their bound first (counters.breakdowns). The
-User-Agent is bounded apart (counters.visitors): a hit with a long one is answered
+that reads them cuts them to their bound first (counters.reports.breakdowns). The
+User-Agent is bounded apart (counters.counting.visits): a hit with a long one is answered
 but not counted.
 """
 

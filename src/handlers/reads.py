@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from counters import badge, breakdowns, history, pages, reports
+from counters.counting.service import default_service
 from counters.models import Breakdown, Series, Stats, TopPages
-from counters.service import default_service
+from counters.reports import badge, breakdowns, pages, queries
+from counters.reports import series as history
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 from handlers.report_access import answer_refused_reads, readable_site
 
@@ -44,7 +45,7 @@ def series(
     end: Annotated[str | None, Query(alias="to", max_length=10, description=PERIOD)] = None,
 ) -> Series:
     counter = default_service()
-    return reports.series(counter, readable_site(counter, router, site), granularity, start, end)
+    return queries.series(counter, readable_site(counter, router, site), granularity, start, end)
 
 
 @router.get(
@@ -60,7 +61,7 @@ def top_pages(
     limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT)] = pages.DEFAULT_LIMIT,
 ) -> TopPages:
     counter = default_service()
-    return reports.top_pages(counter, readable_site(counter, router, site), start, end, limit)
+    return queries.top_pages(counter, readable_site(counter, router, site), start, end, limit)
 
 
 @router.get(
@@ -109,7 +110,7 @@ def breakdown(
 ) -> Breakdown:
     counter = default_service()
     readable = readable_site(counter, router, site)
-    return reports.breakdown(counter, readable, dimension, start, end, limit)
+    return queries.breakdown(counter, readable, dimension, start, end, limit)
 
 
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))
@@ -122,7 +123,7 @@ def bad_range(exc: ValueError) -> Response[dict[str, Any]]:
     return error(400, str(exc))
 
 
-@app.exception_handler(reports.BreakdownRangeError)
+@app.exception_handler(queries.BreakdownRangeError)
 def bad_breakdown_range(exc: ValueError) -> Response[dict[str, Any]]:
     return error(400, str(exc))
 

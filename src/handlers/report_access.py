@@ -7,9 +7,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from counters.counting.service import CounterService
 from counters.models import Site
-from counters.report_tokens import InvalidTokenError, MissingTokenError, ReportTokens, bearer_token
-from counters.service import CounterService
+from counters.reports.read_tokens import (
+    InvalidTokenError,
+    MissingTokenError,
+    ReportTokens,
+    bearer_token,
+)
 from handlers.common import error
 
 

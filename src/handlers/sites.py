@@ -12,14 +12,20 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from counters import site_registry
-from counters.history_import import check_baseline, import_history
-from counters.import_checks import HistoryConflictError
-from counters.imported import MAX_ROWS, HistoryRowsError
+from counters.counting.service import BaselineConflictError, default_service
+from counters.imported.checks import HistoryConflictError
+from counters.imported.importer import check_baseline, import_history
+from counters.imported.rows import MAX_ROWS, HistoryRowsError
 from counters.models import Baseline, HistoryImported, Site, SiteSettings, Stats
-from counters.report_tokens import ID_PATTERN, IssuedToken, ReportTokens, TokenInfo, TokenRequest
-from counters.service import BaselineConflictError, default_service
-from counters.site_registry import SiteList
+from counters.reports.read_tokens import (
+    ID_PATTERN,
+    IssuedToken,
+    ReportTokens,
+    TokenInfo,
+    TokenRequest,
+)
+from counters.sites import registry as site_registry
+from counters.sites.registry import SiteList
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
 router = Router()

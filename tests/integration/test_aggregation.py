@@ -108,7 +108,7 @@ def test_high_traffic_hits_answer_at_once_and_count_once_aggregated(
 
 
 def api_client() -> Any:
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     return default_service().storage.client
 
@@ -267,7 +267,7 @@ def test_visits_and_online_through_the_visitor_notes(api: Api, streams: Streams)
 def test_values_past_the_days_cap_count_as_other(
     api: Api, streams: Streams, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from counters import aggregation
+    from counters.aggregation import batches as aggregation
 
     monkeypatch.setattr(aggregation, "MAX_PAGES_PER_DAY", 3)
     api.register("flood", "Asia/Ho_Chi_Minh", count="pageviews")

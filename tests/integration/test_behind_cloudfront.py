@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from counters.visitors import viewer_address
+from counters.counting.visits import viewer_address
 from tests.conftest import Api, load_template
 
 EDGE = "130.176.0.10"  # a CloudFront edge address

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from counters.breakdowns import HitFacts, dimension_values, facts_of
-from counters.service import default_service
+from counters.counting.service import default_service
+from counters.reports.breakdowns import HitFacts, dimension_values, facts_of
 from counters.storage.updates import mark
 from tests.conftest import Api, LambdaContext, handler_for, load_event, table_dump
 

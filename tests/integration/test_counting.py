@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from counters.periods import local_date
+from counters.counting.periods import local_date
 from counters.storage import Increment
 from tests.conftest import Api, table_dump
 from tests.figures import expected, figures
@@ -156,7 +156,7 @@ def test_stats_reads_count_nothing(api: Api, dynamodb: Any) -> None:
 def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) -> None:
     """A request that took its date before midnight but lands after the new day opened
     is counted on the new day, so yesterday's figures stay what the new day's bases say."""
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     api.register("race", "Asia/Ho_Chi_Minh", count="pageviews")
     hit_at(api, "race", at("Asia/Ho_Chi_Minh", 2025, 6, 14, 23, 59, 0))
@@ -172,7 +172,7 @@ def test_a_late_hit_from_before_midnight_is_not_lost(api: Api, dynamodb: Any) ->
 
 
 def test_a_day_sealed_by_an_opener_that_died_is_recovered(api: Api, dynamodb: Any) -> None:
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     api.register("crash", "UTC", count="pageviews")
     hit_at(api, "crash", datetime(2025, 6, 14, 12, tzinfo=UTC))

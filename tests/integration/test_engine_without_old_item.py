@@ -42,7 +42,7 @@ class WithoutOldItem:
 
 @pytest.fixture(params=[False, True], ids=["old item returned", "no old item"])
 def engine(request: pytest.FixtureRequest, api: Api) -> Iterator[WithoutOldItem | None]:
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     table = default_service().storage.table
     if not request.param:
@@ -114,7 +114,7 @@ class LosesFirstVisitorAnswer(WithoutOldItem):
 
 
 def test_a_visitor_write_whose_answer_was_lost_counts_once(api: Api) -> None:
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     api.register("lost", "UTC")
     table = default_service().storage.table

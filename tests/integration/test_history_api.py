@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from counters.service import default_service
+from counters.counting.service import default_service
 from counters.storage import Increment
 from tests.conftest import Api, Streams, table_dump
 

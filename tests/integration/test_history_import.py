@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from counters.imported import MAX_ROWS
+from counters.imported.rows import MAX_ROWS
 from tests.conftest import Api, table_dump
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -438,7 +438,7 @@ def test_bounds_content_types_and_auth_shape(api: Api, dynamodb: Any) -> None:
 
 def test_twenty_years_of_days_import_in_one_request(api: Api, dynamodb: Any) -> None:
     """At most one write per period, 25 to a request: the figures the README quotes."""
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     api.register("site", TZ)
     rows: list[dict[str, Any]] = []
@@ -509,7 +509,7 @@ def test_a_baseline_after_history_must_agree_with_it(api: Api, dynamodb: Any) ->
 
 
 def test_a_twenty_year_nukeviet_dump_costs_a_write_per_period(api: Api) -> None:
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     api.register("portal", TZ)
     calls: list[str] = []

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from counters import visitors
-from counters.visitors import MAX_USER_AGENT, PageView, skip_reason
+from counters.counting import visits as visitors
+from counters.counting.visits import MAX_USER_AGENT, PageView, skip_reason
 from handlers.limits import HEADER_LIMITS, MAX_BODY_CHARS
 from tests.conftest import Api, table_dump
 
@@ -118,7 +118,7 @@ def test_every_bounded_header_is_refused_on_every_route(api: Api, dynamodb: Any)
 
 def test_headers_no_code_reads_are_not_refused(api: Api, detector: DetectorSpy) -> None:
     """A browser's long Referer and Accept-Language still count (each is cut to its bound
-    before it is parsed, see counters.breakdowns)."""
+    before it is parsed, see counters.reports.breakdowns)."""
     api.register("portal")
     headers = {"referer": "https://x.vn/?" + "q" * 8_000, "accept-language": "vi," * 2_000}
     assert api.hit("portal", headers=headers)["counted"] is True

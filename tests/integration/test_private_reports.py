@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 import time_machine
 
-from counters.service import default_service
+from counters.counting.service import default_service
 from tests.conftest import Api, LambdaContext, handler_for, table_dump
 
 REPORTS = ["/series", "/pages", "/breakdown?dimension=source"]

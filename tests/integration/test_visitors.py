@@ -338,7 +338,7 @@ def test_a_visitor_is_new_each_day(api: Api, site: str) -> None:
 
 def test_request_budget(api: Api, site: str, dynamodb: Any) -> None:
     """Steady state: a counted hit is 2 requests (visitor, day counter), a repeat hit too, a stats read 1."""
-    from counters.service import default_service
+    from counters.counting.service import default_service
 
     calls: list[str] = []
     storage = default_service().storage

@@ -33,7 +33,7 @@ class RequestContext(threading.local):
 
 class Harness:
     def __init__(self, api: LocalApi) -> None:
-        from counters.service import default_service
+        from counters.counting.service import default_service
 
         self.api = api
         self.url = api.url

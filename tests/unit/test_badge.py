@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from counters.badge import group_digits, render
+from counters.reports.badge import group_digits, render
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from counters import sources, useragents
-from counters.breakdowns import (
+from counters.reports import sources, useragents
+from counters.reports.breakdowns import (
     OTHER,
     HitFacts,
     Row,

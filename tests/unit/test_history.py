@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counters.history import MAX_POINTS, PeriodRange, RangeError, period_range, series
-from counters.rollover import Bases, DayRecord, Tally
+from counters.counting.figures import Bases, DayRecord, Tally
+from counters.reports.series import MAX_POINTS, PeriodRange, RangeError, period_range, series
 from tests.unit.test_rollover import simulate
 
 TODAY = date(2025, 6, 15)

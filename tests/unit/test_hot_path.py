@@ -9,8 +9,8 @@ from importlib.resources import files
 
 import pytest
 
-from counters import useragents
-from counters.visitors import _address_key, address_id
+from counters.counting.visits import _address_key, address_id
+from counters.reports import useragents
 
 
 def _verdict_on_str(agent: str) -> bool:

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counters.history import period_range, series
-from counters.import_checks import HistoryConflictError, check_import
-from counters.imported import (
+from counters.counting.figures import Bases, DayRecord, Tally
+from counters.imported.checks import HistoryConflictError, check_import
+from counters.imported.nukeviet import convert
+from counters.imported.rows import (
     HistoryRowsError,
     ImportedHistory,
     ImportedPeriod,
@@ -20,8 +21,7 @@ from counters.imported import (
     rows_from_csv,
     rows_from_json,
 )
-from counters.nukeviet import convert
-from counters.rollover import Bases, DayRecord, Tally
+from counters.reports.series import period_range, series
 
 TODAY = date(2025, 6, 15)
 

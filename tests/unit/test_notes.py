@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from counters.aggregation import noted_hit, shard_name
-from counters.notes import BadNoteError, HitNote
+from counters.aggregation.batches import noted_hit, shard_name
+from counters.aggregation.notes import BadNoteError, HitNote
 from counters.storage.updates import mark
 
 NOTE = HitNote(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counters.pages import (
+from counters.reports.pages import (
     MAX_PATH_BYTES,
     MAX_PATH_CHARS,
     PageCount,

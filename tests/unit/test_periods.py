@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from counters.periods import days, is_timezone, local_date, months, next_month
+from counters.counting.periods import days, is_timezone, local_date, months, next_month
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counters.rollover import METRICS, DayRecord, Tally, figures_on, opening_bases
+from counters.counting.figures import METRICS, DayRecord, Tally, figures_on, opening_bases
 from tests.figures import expected
 
 START = date(2024, 12, 1)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from counters.storage.days import DayItems, Sealed
-from counters.storage.imported import ImportedItems
-from counters.storage.lanes import LaneItems
-from counters.storage.reports import ReportItems, ReportRow
-from counters.storage.salts import SaltItems
-from counters.storage.sites import SiteItems
+from counters.storage.day_items import DayItems, Sealed
+from counters.storage.imported_items import ImportedItems
+from counters.storage.lane_items import LaneItems
+from counters.storage.report_items import ReportItems, ReportRow
+from counters.storage.salt_items import SaltItems
+from counters.storage.site_items import SiteItems
 from counters.storage.table import OutcomeUnknownError, Table
 from counters.storage.updates import AddedBefore, Guard, Increment
-from counters.storage.visitors import VisitorItems
+from counters.storage.visitor_items import VisitorItems
 
 __all__ = [
     "AddedBefore",

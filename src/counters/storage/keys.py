@@ -1,7 +1,7 @@
 """The table's key layout: the one place every `pk` and `sk` is built.
 
 One table, string keys `pk` (partition) and `sk` (sort), TTL attribute `expires_at`,
-a stream of new and old images (read by the aggregators, `counters.aggregation`):
+a stream of new and old images (read by the aggregators, `counters.aggregation.batches`):
 
 | item           | pk                            | sk                   | attributes                                  |
 |----------------|-------------------------------|----------------------|---------------------------------------------|
@@ -10,7 +10,7 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 |                |                               |                      | {v,p}_yesterday/_month/_year/_total: bases; |
 |                |                               |                      | sealed_by: the next day, once it opened;    |
 |                |                               |                      | oa{W}, ob{W}: online tallies of 5-minute    |
-|                |                               |                      | window W (see counters.visitors);           |
+|                |                               |                      | window W (see counters.counting.visits);    |
 |                |                               |                      | h: the last direct hit's note (see below);  |
 |                |                               |                      | w_{shard}: added up to (high-traffic sites) |
 | visitor        | VISITOR#{site}#{id}           | {yyyy-mm-dd}         | seen (epoch seconds), expires_at;           |
@@ -31,7 +31,8 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 | imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |
 | imported day   | SITE#{site}                   | IMPORT#D#{yyyy-mm-dd}| Queries never meet them                     |
 | report token   | SITE#{site}                   | TOKEN#{sha256}       | id, label, created: a private site's read   |
-|                |                               |                      | token, by its hash (counters.report_tokens) |
+|                |                               |                      | token, by its hash                          |
+|                |                               |                      | (counters.reports.read_tokens)              |
 | site registry  | SITES                         | {site}               | timezone, count, reports, mode: sites are   |
 |                |                               |                      | listed without a Scan                       |
 | idempotency    | IDEMPOTENCY#{site}            | hash of the key      | Powertools Idempotency's record (hits with  |
@@ -40,9 +41,9 @@ a stream of new and old images (read by the aggregators, `counters.aggregation`)
 Day dates are the site's local dates. Visitor and address ids are keyed hashes that
 change with the daily salt; visitor items expire a day after they were last seen. A
 day item exists only for days with traffic (or an imported baseline): idle days cost
-nothing. Bases are the figures before the day began (see `counters.rollover`).
+nothing. Bases are the figures before the day began (see `counters.counting.figures`).
 
-A hit note (`h`, see `counters.notes.HitNote`) rides on an item the hit
+A hit note (`h`, see `counters.aggregation.notes.HitNote`) rides on an item the hit
 writes: the day item of a direct site (which it writes anyway), or the visitor
 item of a high-traffic site (its only write; a hit with no visitor item of its
 own uses one of 128 lane items). The stream carries it to the aggregators, which

@@ -2,7 +2,7 @@
 
 An `Increment` is what one write adds to a day item; a `Guard` makes an
 aggregator's write conditional on its stream records being new to the item
-(see `counters.aggregation`); `UpdateExpression` builds the SET / ADD / REMOVE
+(see `counters.aggregation.batches`); `UpdateExpression` builds the SET / ADD / REMOVE
 text with its values and names.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from counters.rollover import Metric
+from counters.counting.figures import Metric
 from counters.storage.keys import watermark_attr
 from counters.storage.table import Item, n
 
@@ -32,7 +32,7 @@ STALE_WINDOWS = (2, 3, 4)
 class Increment:
     """What one write adds to a day item: counts, and online tallies per 5-minute window.
 
-    `windows` maps a window to (first_in_window, new_since_previous) (see counters.visitors).
+    `windows` maps a window to (first_in_window, new_since_previous) (see counters.counting.visits).
     """
 
     counts: Mapping[Metric, int]
@@ -47,7 +47,7 @@ class Increment:
 class Guard:
     """A stream batch's contribution to an item: added only if the item has not seen it.
 
-    Stream records of one shard arrive in order (see `counters.aggregation`). An item
+    Stream records of one shard arrive in order (see `counters.aggregation.batches`). An item
     written by an aggregator keeps, per shard, the last sequence number it added
     (`w_{shard}`); `ranges` maps each shard of the batch to its (first, last) sequence
     numbers, and the write is refused if any shard's first is not new.

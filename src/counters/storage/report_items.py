@@ -1,6 +1,6 @@
 """Report items: visits and page views per day and value of a dimension (page, source, ...).
 
-Written only by the aggregator (`counters.aggregation`), one guarded write per item
+Written only by the aggregator (`counters.aggregation.batches`), one guarded write per item
 and stream batch; read by dashboards, one paginated Query per dimension and month.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from counters.periods import month_end, months
+from counters.counting.periods import month_end, months
 from counters.storage.keys import report_pk, report_sk, report_sk_range
 from counters.storage.table import Item, Table, int_of, n
 from counters.storage.updates import AddedBefore, Guard, UpdateExpression, added_before

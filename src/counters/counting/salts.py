@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 
-from counters.storage.salts import SaltItems
+from counters.storage.salt_items import SaltItems
 
 
 class DailySalts:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from counters.periods import month_end
-from counters.rollover import METRICS, Metric
+from counters.counting.figures import METRICS, Metric
+from counters.counting.periods import month_end
 
 Granularity = Literal["day", "month", "year"]
 MAX_ROWS = 8000  # 20 years of days, their months and years: 7,305 + 240 + 20

@@ -1,8 +1,8 @@
 """Importing a previous counter's history: rows in, checked, stored once per period.
 
 Parsing, NukeViet's table, the checks and the roll-up are pure
-(`counters.imported`, `counters.nukeviet`, `counters.import_checks`); storage
-is `counters.storage.imported`. An import reads the site's first day item and
+(`counters.imported.rows`, `counters.imported.nukeviet`, `counters.imported.checks`); storage
+is `counters.storage.imported_items`. An import reads the site's first day item and
 its earlier imports (two Queries), then writes only the periods that are new or
 changed, 25 to a request, and for NukeViet the baseline: nothing is stored
 unless every row passes.
@@ -13,8 +13,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from counters.import_checks import HistoryConflictError, check_import
-from counters.imported import (
+from counters.counting.figures import METRICS, Bases, DayRecord, Tally
+from counters.counting.periods import local_date
+from counters.counting.service import CounterService
+from counters.imported.checks import HistoryConflictError, check_import
+from counters.imported.nukeviet import convert
+from counters.imported.rows import (
     HistoryRowsError,
     ImportedPeriod,
     periods_from_rows,
@@ -22,10 +26,6 @@ from counters.imported import (
     rows_from_json,
 )
 from counters.models import Baseline, HistoryImported, Site, Stats
-from counters.nukeviet import convert
-from counters.periods import local_date
-from counters.rollover import METRICS, Bases, DayRecord, Tally
-from counters.service import CounterService
 
 Format = Literal["periods", "nukeviet"]
 

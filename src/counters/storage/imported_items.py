@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from counters.imported import Granularity, ImportedPeriod
-from counters.rollover import DayRecord
-from counters.storage.days import day_record
+from counters.counting.figures import DayRecord
+from counters.imported.rows import Granularity, ImportedPeriod
+from counters.storage.day_items import day_record
 from counters.storage.keys import DAY_PREFIX, IMPORT_PREFIX, site_pk
 from counters.storage.table import OutcomeUnknownError, Table
 

@@ -1,6 +1,6 @@
 """Hit notes: what one hit was, as a short JSON that rides on an item the hit writes.
 
-The stream carries a note to the aggregators (see `counters.aggregation`). A note
+The stream carries a note to the aggregators (see `counters.aggregation.batches`). A note
 holds a random token, the site's local day and hour, the visit and online flags,
 the normalised path and the breakdown categories; never a raw User-Agent, address
 or URL. `HitNote.decode` takes only what this code writes: a record whose note is
@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from counters.breakdowns import bot_family, dimension_values, facts_of, site_hosts
-from counters.pages import MAX_PATH_BYTES, normalise_path
-from counters.periods import zone
-from counters.visitors import window
+from counters.counting.periods import zone
+from counters.counting.visits import window
+from counters.reports.breakdowns import bot_family, dimension_values, facts_of, site_hosts
+from counters.reports.pages import MAX_PATH_BYTES, normalise_path
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from counters.counting.visits import PageView
     from counters.models import Site
-    from counters.visitors import PageView
 
 NOTE_VERSION = 1
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
@@ -46,7 +46,7 @@ class HitNote:
     hour: int  # local hour, 0-23
     visits: int  # 1 for the first hit of a visit
     pageviews: int  # 1 for a counted hit; 0 for a bot's note
-    window: int  # online window (see counters.visitors)
+    window: int  # online window (see counters.counting.visits)
     first_in_window: int
     new_since_previous: int
     path: str | None = None

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from counters.imported import Granularity, HistoryRowsError, ImportedHistory, ImportedPeriod
-from counters.rollover import METRICS, Bases, DayRecord, Metric
+from counters.counting.figures import METRICS, Bases, DayRecord, Metric
+from counters.imported.rows import Granularity, HistoryRowsError, ImportedHistory, ImportedPeriod
 
 
 class HistoryConflictError(ValueError):

@@ -6,7 +6,7 @@ window, path, breakdown facts). A direct site's note rides on its day item; a
 high-traffic site's on the visitor item (its only write), or, for a hit with
 no visitor item of its own (a bot, a capped address), on one of the site's
 lane items. DynamoDB Streams carries each write's new and old image to the
-aggregators (`counters.aggregator`), which add, per stream batch:
+aggregators (`counters.aggregation.aggregator`), which add, per stream batch:
 
 - page and breakdown counts (reports) of every hit;
 - a high-traffic site's day counters (figures lag by the batching window).
@@ -34,11 +34,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from counters.notes import BadNoteError, HitNote
-from counters.rollover import Metric
+from counters.aggregation.notes import BadNoteError, HitNote
+from counters.counting.figures import Metric
+from counters.counting.visits import sighting
 from counters.storage import Guard, Increment
 from counters.storage.updates import SEQUENCE_DIGITS
-from counters.visitors import sighting
 
 # Reports: at most this many distinct values per dimension and day; the rest are "(other)".
 OTHER = "(other)"

@@ -47,7 +47,7 @@ class PageView:
 def _crawler_detect() -> Callable[[str], bool]:
     # crawlerdetect's and crawler-user-agents' patterns on RE2 (linear time, ~0.05 ms
     # a distinct UA; crawlerdetect took ~0.36 ms): see docs/breakdowns.md.
-    from counters.useragents import is_bot
+    from counters.reports.useragents import is_bot
 
     return is_bot
 

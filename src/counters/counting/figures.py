@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from counters.periods import same_month, same_year
-from counters.visitors import online
+from counters.counting.periods import same_month, same_year
+from counters.counting.visits import online
 
 if TYPE_CHECKING:
     from counters.models import Site
@@ -49,7 +49,7 @@ class DayRecord:
     day: date
     tallies: dict[Metric, Tally] = field(default_factory=dict)
     sealed_by: date | None = None
-    # Online tallies by 5-minute window (see counters.visitors).
+    # Online tallies by 5-minute window (see counters.counting.visits).
     first_in_window: dict[int, int] = field(default_factory=dict)
     new_since_previous: dict[int, int] = field(default_factory=dict)
 

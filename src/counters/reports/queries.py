@@ -1,6 +1,6 @@
 """Read-only reports for dashboards: series of counts and most viewed pages.
 
-The arithmetic is pure (`counters.history`, `counters.pages`); this module
+The arithmetic is pure (`counters.reports.series`, `counters.reports.pages`); this module
 reads what it needs, in a bounded number of Queries (see `counters.storage`).
 """
 
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from counters import breakdowns, history, pages
-from counters.imported import ImportedHistory
+from counters.counting.periods import local_date
+from counters.counting.service import CounterService
+from counters.imported.rows import ImportedHistory
 from counters.models import Breakdown, BreakdownRow, PageViews, Series, SeriesPoint, Site, TopPages
-from counters.periods import local_date
-from counters.service import CounterService
+from counters.reports import breakdowns, pages
+from counters.reports import series as history
 
 
 def series(
@@ -27,7 +28,7 @@ def series(
     span = history.period_range(granularity, start, end, today)
     first, last = span.day_span()
     records = service.storage.days.records(site.id, first, last)
-    # One more Query: the imported history the range needs (see counters.storage.imported).
+    # One more Query: the imported history the range needs (see counters.storage.imported_items).
     imported = ImportedHistory(service.storage.imported.periods(site.id, first, last))
     points = history.series(records, span, imported)
     return Series(

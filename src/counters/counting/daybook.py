@@ -5,15 +5,15 @@ The first write of a day *opens* it: it finds the last active day (one Query),
 later increment), and writes the new day's bases with `if_not_exists`, so racing
 openers agree. A write that finds its day sealed goes to the day that sealed it:
 nothing is lost from the bases. An opener that dies between sealing and opening
-is finished by the next one. See `counters.rollover` for the arithmetic.
+is finished by the next one. See `counters.counting.figures` for the arithmetic.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from counters.counting.figures import METRICS, Bases, DayRecord
 from counters.models import Baseline
-from counters.rollover import METRICS, Bases, DayRecord
 from counters.storage import AddedBefore, Guard, Increment, Sealed, Storage
 
 # A write follows at most this many sealed days or openings before giving up; in

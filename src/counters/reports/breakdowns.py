@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 
-from counters import sources, useragents
-from counters.useragents import bot_family
+from counters.reports import sources, useragents
+from counters.reports.useragents import bot_family
 
 __all__ = [
     "DIMENSIONS",

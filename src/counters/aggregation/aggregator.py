@@ -1,6 +1,6 @@
 """The aggregation path, writing part: adds a stream batch's hits to their items, each once.
 
-Two consumers of the table's stream (see `counters.aggregation` for the notes),
+Two consumers of the table's stream (see `counters.aggregation.batches` for the notes),
 each with its own batching window:
 
 - `add_days`: high-traffic sites' day counters, one guarded write per (site, day)
@@ -22,7 +22,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from counters.aggregation import (
+from counters.aggregation.batches import (
     OTHER,
     NotedHit,
     ReportKey,
@@ -34,7 +34,7 @@ from counters.aggregation import (
     totals,
     value_cap,
 )
-from counters.daybook import DayBook
+from counters.counting.daybook import DayBook
 from counters.storage import AddedBefore, Storage
 from counters.storage.updates import watermarks
 

@@ -23,9 +23,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from counters.imported import MAX_COUNT, HistoryRowsError, ImportedPeriod, row_label
+from counters.counting.periods import local_date, month_end
+from counters.imported.rows import MAX_COUNT, HistoryRowsError, ImportedPeriod, row_label
 from counters.models import Baseline
-from counters.periods import local_date, month_end
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 COLUMNS = {"c_type", "c_val", "c_count"}

@@ -14,7 +14,7 @@ import threading
 from datetime import date
 
 from counters.settings import settings
-from counters.storage.visitors import VisitorItems
+from counters.storage.visitor_items import VisitorItems
 
 Key = tuple[str, date, str]  # site, day, address id
 

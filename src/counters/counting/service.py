@@ -17,19 +17,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
 
-from counters.admission import AddressCap
-from counters.admission import Key as AddressKey
-from counters.daybook import BaselineConflictError, DayBook
-from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
-from counters.notes import HitNote, bot_note, counted_note
-from counters.periods import local_date
-from counters.rollover import DayRecord, figures_answer
-from counters.salts import DailySalts
-from counters.settings import settings
-from counters.storage import Increment, OutcomeUnknownError, Storage
-from counters.storage.client import dynamodb_client
-from counters.storage.visitors import NotFound
-from counters.visitors import (
+from counters.aggregation.notes import HitNote, bot_note, counted_note
+from counters.counting.admission import AddressCap
+from counters.counting.admission import Key as AddressKey
+from counters.counting.daybook import BaselineConflictError, DayBook
+from counters.counting.figures import DayRecord, figures_answer
+from counters.counting.periods import local_date
+from counters.counting.salts import DailySalts
+from counters.counting.visits import (
     PageView,
     address_id,
     sighting,
@@ -37,6 +32,11 @@ from counters.visitors import (
     visitor_id,
     window,
 )
+from counters.models import Baseline, HitStats, Site, SiteSettings, Stats
+from counters.settings import settings
+from counters.storage import Increment, OutcomeUnknownError, Storage
+from counters.storage.client import dynamodb_client
+from counters.storage.visitor_items import NotFound
 
 __all__ = [
     "BaselineConflictError",
@@ -104,7 +104,7 @@ class CounterService:
         site (the visitor, with the hit's note) plus a read of the aggregated figures
         every few seconds per warm function; 1 to skip. The first hit of a day or
         after a settings change costs a few more, once, and so do new visitors from
-        an address that brought many (see `counters.admission`).
+        an address that brought many (see `counters.counting.admission`).
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")

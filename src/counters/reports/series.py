@@ -1,7 +1,7 @@
 """History of a site: counts per day, month or year over a range (pure logic).
 
 Day items only exist for active days, and each carries the bases it opened
-with (see `counters.rollover`), so:
+with (see `counters.counting.figures`), so:
 
 - a day's count is its item's count, or, with no item, the `yesterday` base of
   the next day's item (how an imported baseline's "yesterday" shows up);
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from counters.imported import ImportedHistory
-from counters.periods import days, month_end, month_start, months
-from counters.rollover import METRICS, DayRecord, Metric
+from counters.counting.figures import METRICS, DayRecord, Metric
+from counters.counting.periods import days, month_end, month_start, months
+from counters.imported.rows import ImportedHistory
 
 Granularity = Literal["day", "month", "year"]
 GRANULARITIES: tuple[Granularity, ...] = ("day", "month", "year")
@@ -160,7 +160,7 @@ def series(
     """Counts per period of `period_range`, zero-filled, oldest first, both metrics.
 
     Counted figures (day items, with their bases) come first, then imported history
-    (`counters.imported`: a period's own figures, its finer periods rolled up, or
+    (`counters.imported.rows`: a period's own figures, its finer periods rolled up, or
     unknown inside a coarser one imported as a total), then a baseline's `yesterday`.
     """
     by_day = {record.day: record for record in records}

@@ -1,7 +1,7 @@
 """Day items: the figures of a site's day and their bases (one request per counted hit).
 
 Keys in `counters.storage.keys`. Every write that adds to a day is conditional on
-the day being opened and not sealed (see `counters.daybook` for the rollover),
+the day being opened and not sealed (see `counters.counting.daybook` for the rollover),
 and, when an aggregator adds a stream batch, on the batch being new to the item.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from counters.rollover import Bases, DayRecord, Metric, Tally, opening_bases
+from counters.counting.figures import Bases, DayRecord, Metric, Tally, opening_bases
 from counters.storage.keys import DAY_PREFIX, day_of_sk, day_sk, site_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
 from counters.storage.updates import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import cast
 
+from counters.counting.figures import Metric
 from counters.models import Site
-from counters.rollover import Metric
 from counters.storage.keys import CONFIG_SK, site_pk
 from counters.storage.table import Item, Table
 

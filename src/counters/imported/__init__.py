@@ -1,0 +1,5 @@
+"""Imported history: the totals and history of the counter a site replaces.
+
+`rows` (imported periods and their reading), `nukeviet` (NukeViet counter dumps),
+`checks` (roll-up and consistency checks; pure), `importer` (the import operation).
+"""

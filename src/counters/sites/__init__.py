@@ -1,0 +1,1 @@
+"""Sites: registering a site and listing them (`registry`)."""
