@@ -55,7 +55,7 @@ $(TOOLS_STAMP): requirements-tools.txt
 	touch $@
 
 run: $(DEV)
-	LOCAL_STREAM_WINDOW=1 PYTHONPATH=src:. $(PY) -m local.server
+	PYTHONPATH=src:. $(PY) -m local.server
 
 bench: $(DEV)
 	PYTHONPATH=src:. $(PY) -m bench

@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 _port = 0  # reused by the next start in this process: warm handlers keep their clients
 
 
@@ -18,12 +19,13 @@ class MotoServer:
     real DynamoDB does not, so requests are serialized here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None) -> None:
+        """``middleware`` wraps moto's app: tests make it answer as another engine would."""
         global _port
         try:
-            self._server = _make_server(_port)
+            self._server = _make_server(_port, middleware)
         except OSError:  # the previous port was taken meanwhile
-            self._server = _make_server(0)
+            self._server = _make_server(0, middleware)
         _port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
@@ -38,7 +40,7 @@ class MotoServer:
         self._thread.join()
 
 
-def _make_server(port: int) -> Any:
+def _make_server(port: int, middleware: Callable[[WsgiApp], WsgiApp] | None) -> Any:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -47,7 +49,8 @@ def _make_server(port: int) -> Any:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app, lock = DomainDispatcherApplication(create_backend_app), threading.Lock()
+    app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+    app, lock = (middleware or (lambda wsgi: wsgi))(app), threading.Lock()
 
     def serialized(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with lock:

@@ -1,38 +1,39 @@
 """Serve the template's HTTP API locally, the way ``sam local start-api`` would, on moto.
 
-    python -m local.server [--host 127.0.0.1] [--port 3000] [--no-demo] [--trust-forwarded-for]
+    python -m local.server [--host 127.0.0.1] [--port 3000] [--no-demo] [--stream-window 1] ...
 
 Routes, handlers and environment come from ``template.yaml``; each request becomes
 an API Gateway HTTP API payload format 2.0 event (:mod:`local.http_api`) for the warm
 handler module (:mod:`local.functions`). DynamoDB is an in-process moto server
 (:mod:`local.moto_server`) unless ``AWS_ENDPOINT_URL_DYNAMODB`` is set; the template's
-stream consumers are fed by :mod:`local.streams`. Files under ``web/`` are served at
+stream consumers are fed by :mod:`local.streams`, on the tables with a stream
+(:mod:`local.table_streams`: any other engine still counts). Files under ``web/`` are served at
 ``/``, ``/dashboard`` and ``/static/...`` (:mod:`local.static_files`).
+The command line is :mod:`local.cli`.
 Tests: ``with start_local_api() as api: requests.post(api.url + "/v1/sites/demo/hits")``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from local import table_streams
 from local.ast_guard import serialize_ast_parse
 from local.cfn_template import PSEUDO_PARAMETERS, TEMPLATE_PATH, load_template
-from local.cloudformation import Route, create_tables, routes, stream_consumers
+from local.cloudformation import Route, create_tables, routes
 from local.functions import Functions, add_code_dirs, shared_environment
 from local.http_api import Response, http_api_event, json_message, match_route
 from local.http_server import HttpServer, from_loopback, source_ip_and_headers
 from local.moto_server import MotoServer
 from local.static_files import static_response
-from local.streams import StreamPoller, StreamPollers
+from local.streams import StreamPollers
 
 REGION = PSEUDO_PARAMETERS["AWS::Region"]
 DEMO_SITE, DEMO_TIMEZONE = "demo", "Asia/Ho_Chi_Minh"
@@ -51,8 +52,11 @@ class LocalApi:
         trust_forwarded_for: bool = False,
         template_path: str | Path = TEMPLATE_PATH,
         quiet: bool = False,
+        stream_window: float | None = None,
     ) -> None:
         self.host, self.port, self.demo, self.quiet = host, port, demo, quiet
+        self.stream_window = stream_window  # seconds, for every consumer; None: the template's
+        self.notices: list[str] = []  # what will not run on this engine, and why
         self.trust_forwarded_for = trust_forwarded_for
         self.template = load_template(template_path)
         self.template_dir = Path(template_path).resolve().parent
@@ -127,29 +131,22 @@ class LocalApi:
             pass
 
     def _stream_pollers(self, client: Any) -> StreamPollers:
-        """The template's stream consumers, fed like Lambda's pollers would (local.streams).
-
-        Batching windows are the template's unless LOCAL_STREAM_WINDOW (seconds) is set:
-        `make run` sets 1, so a local dashboard is not minutes behind.
-        """
+        """The template's stream consumers, fed like Lambda's pollers would (local.streams),
+        on the tables that have a stream (local.table_streams): a notice for the others."""
         import boto3
 
         endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS") or self.dynamodb_endpoint
         streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=REGION)
-        window = os.environ.get("LOCAL_STREAM_WINDOW")
-        pollers = []
-        for consumer in stream_consumers(self.template):
-            table = client.describe_table(TableName=self.table_names[consumer.table])["Table"]
-            pollers.append(
-                StreamPoller(
-                    consumer,
-                    self.functions.one_at_a_time(self.functions.handler(consumer.handler)),
-                    streams,
-                    table["LatestStreamArn"],
-                    window=float(window) if window else None,
-                )
-            )
-        return StreamPollers(pollers)
+        found, self.notices = table_streams.pollers(
+            self.template,
+            self.table_names,
+            (client, streams),
+            lambda consumer: self.functions.one_at_a_time(self.functions.handler(consumer.handler)),
+            self.stream_window,
+        )
+        for line in self.notices:
+            log.warning("%s", line)
+        return StreamPollers(found)
 
     def _register_demo(self) -> None:
         path = f"/v1/sites/{DEMO_SITE}"
@@ -248,51 +245,14 @@ def start_local_api(
     The :class:`LocalApi` has ``.url``, ``.dynamodb_endpoint``, ``.table_names`` and
     ``.stop()``, and is a context manager. One at a time per process: it sets
     ``os.environ`` (``stop()`` restores it), and handler modules stay imported (warm).
-    Options: ``template_path``, ``quiet`` (no request log).
+    Options: ``template_path``, ``quiet`` (no request log), ``stream_window`` (seconds for
+    every stream consumer's batching window; default: the template's).
     """
     serialize_ast_parse()  # its threads format tracebacks
     return LocalApi(host, port, demo, trust_forwarded_for, **options).start()
 
 
-def _flag(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
+if __name__ == "__main__":  # the command line is local.cli's
+    from local.cli import main
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser("python -m local.server", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    demo_help = f"register the site '{DEMO_SITE}' on start (default: on; env DEMO)"
-    parser.add_argument("--demo", action=argparse.BooleanOptionalAction, help=demo_help)
-    trust_help = "take sourceIp from X-Forwarded-For, to simulate many clients"
-    parser.add_argument("--trust-forwarded-for", action="store_true", help=trust_help)
-    parser.add_argument("--template", default=str(TEMPLATE_PATH))
-    parser.add_argument("--quiet", action="store_true", help="do not log each request")
-    parser.set_defaults(
-        demo=_flag("DEMO", True), trust_forwarded_for=_flag("TRUST_FORWARDED_FOR", False)
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    try:
-        options = {"template_path": args.template, "quiet": args.quiet}
-        api = start_local_api(args.host, args.port, args.demo, args.trust_forwarded_for, **options)
-    except OSError as exc:
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
-    print(f"Visit counter running at {api.url}/ (demo portal), API at {api.url}/v1/...")
-    for route in api.routes:
-        print(f"  {route.route_key:<32} {route.handler}{' (AWS_IAM)' if route.iam_auth else ''}")
-    print(f"DynamoDB at {api.dynamodb_endpoint}. Ctrl-C to stop.", flush=True)
-    while not stopping.wait(0.2):
-        pass
-    api.stop()
-    print("Stopped.")
-    return 0
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -15,7 +15,8 @@ from local.cloudformation import create_tables, load_template, routes, stream_co
 from local.functions import import_handler
 from local.lambda_env import InProcessApi, use_template_environment
 from local.lambda_env import LambdaContext as LambdaContext  # the tests' context
-from local.streams import StreamPoller, matches
+from local.stream_records import matches
+from local.streams import StreamPoller
 
 # moto servers and the local API run threads that format tracebacks; see local/ast_guard.py.
 serialize_ast_parse()
