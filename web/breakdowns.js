@@ -31,6 +31,7 @@
   var regions = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([lang], { type: "region" }) : null;
   var languages = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([lang], { type: "language" }) : null;
   var answers = {}; // panel -> rows shown, for CSV
+  var last = null; // the dashboard's last "dashboard:loaded" detail
   var $ = function (id) { return document.getElementById(id); };
 
   function fmt(n) { return n.toLocaleString(lang === "vi" ? "vi-VN" : "en-US"); }
@@ -112,11 +113,18 @@
     return node;
   }
 
+  // The text alternative of a chart: its title and every bar that is not zero.
+  function describe(id, labels, values) {
+    var bars = labels.map(function (name, i) { return (id === "hour" ? name + ":00" : name) + ": " + fmt(values[i]); })
+      .filter(function (text, i) { return values[i]; });
+    return T[id] + ". " + (bars.length ? bars.join(", ") : T.none);
+  }
+
   function drawBars(id, labels, values) {
     var box = $("chart-" + id);
     box.textContent = "";
     var width = Math.max(240, box.clientWidth || 480), height = 200, left = 40, bottom = 22;
-    var svg = el("svg", { viewBox: "0 0 " + width + " " + height, role: "img" });
+    var svg = el("svg", { viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": describe(id, labels, values) });
     var max = Math.max.apply(null, values.concat([0]));
     // Whole ticks: 0, half and top of a round top (at least 4).
     max = max <= 4 ? 4 : Math.ceil(max / Math.pow(10, Math.floor(Math.log10(max)) - 1)) *
@@ -144,19 +152,12 @@
     box.appendChild(svg);
   }
 
+  // The dashboard's saveCSV writes the file: one place escapes cells (formulas too).
   function download(id) {
     var rows = answers[id];
-    if (!rows) return;
-    var quote = function (s) { return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
-    var text = ["value,visits,pageviews"].concat(rows.map(function (r) {
-      return [quote(String(r.value)), r.visits, r.pageviews].join(",");
-    })).join("\r\n") + "\r\n";
-    var a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-    a.download = [answers.site, id, answers.from, answers.to].join("_") + ".csv";
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+    if (!rows || !last) return;
+    last.saveCSV([answers.site, id, answers.from, answers.to].join("_"), ["value", "visits", "pageviews"],
+      rows.map(function (r) { return [String(r.value), r.visits, r.pageviews]; }));
   }
 
   function load(detail) {
@@ -209,7 +210,6 @@
   }
 
   build();
-  var last = null;
   document.addEventListener("dashboard:loaded", function (e) { last = e.detail; load(last); });
   // The metric switch redraws the dashboard's charts; the panels follow it.
   document.getElementById("metric").addEventListener("change", function (e) {

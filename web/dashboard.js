@@ -33,6 +33,7 @@
       unknown: "không rõ", imported: "nhập từ bộ đếm cũ", counted: "đếm được",
       noPages: "Chưa có lượt xem nào trong khoảng này.", failed: "Không tải được số liệu: ",
       private: "báo cáo của trang này là riêng tư, cần liên kết chia sẻ hợp lệ",
+      dateFormat: "(dd/mm/yyyy)", badDate: "Nhập một ngày có thật theo dạng dd/mm/yyyy, ví dụ 30/04/2026.",
     },
     en: {
       title: "Visit statistics", from: "From", to: "To", range: "Range",
@@ -46,6 +47,7 @@
       unknown: "unknown", imported: "imported from the previous counter", counted: "counted",
       noPages: "No page views in this range yet.", failed: "Could not load the figures: ",
       private: "this site's reports are private and need a valid share link",
+      dateFormat: "(yyyy-mm-dd)", badDate: "Enter a real date as yyyy-mm-dd, e.g. 2026-04-30.",
     },
   }[lang];
 
@@ -62,6 +64,47 @@
     var d = new Date(text + "T00:00:00Z");
     d.setUTCDate(d.getUTCDate() + n);
     return iso(d);
+  }
+
+  // -- date fields -------------------------------------------------------------------------
+  // Text fields in the page's language (dd/mm/yyyy in Vietnamese, ISO in English), whatever
+  // the browser's locale; ISO is accepted in both, so a pasted API date works too.
+  var DATE_PATTERN = lang === "vi" ? "\\d{1,2}[\\/.\\-]\\d{1,2}[\\/.\\-]\\d{4}|\\d{4}-\\d{2}-\\d{2}" : "\\d{4}-\\d{2}-\\d{2}";
+
+  function showDate(text) {
+    return lang === "vi" && /^\d{4}-\d{2}-\d{2}$/.test(text) ? text.split("-").reverse().join("/") : text;
+  }
+
+  // The ISO date a field holds, or null (not in the format, or no such day: 31/02).
+  function readDate(id) {
+    var text = $(id).value.trim();
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m && lang === "vi") {
+      m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text);
+      m = m && [text, m[3], m[2], m[1]];
+    }
+    if (!m) return null;
+    var d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    var day = iso(d);
+    return d.getUTCFullYear() === Number(m[1]) && day === [m[1], ("0" + m[2]).slice(-2), ("0" + m[3]).slice(-2)].join("-")
+      ? day : null;
+  }
+
+  function setDate(id, text) {
+    $(id).value = showDate(text);
+    checkDate(id);
+  }
+
+  function checkDate(id) {
+    $(id).setCustomValidity(readDate(id) ? "" : T.badDate);
+  }
+
+  // Arrow keys step a day, as in a date field.
+  function stepDate(e) {
+    var day = (e.key === "ArrowUp" || e.key === "ArrowDown") && readDate(e.target.id);
+    if (!day) return;
+    e.preventDefault();
+    setDate(e.target.id, addDays(day, e.key === "ArrowUp" ? 1 : -1));
   }
 
   function getJSON(path, query) {
@@ -229,7 +272,13 @@
   }
 
   function load() {
-    var from = $("from").value, to = $("to").value;
+    var from = readDate("from"), to = readDate("to");
+    if (!from || !to) {
+      $("controls").reportValidity();
+      return Promise.resolve();
+    }
+    setDate("from", from);
+    setDate("to", to);
     status("");
     document.body.setAttribute("data-state", "loading");
     return Promise.all([
@@ -249,6 +298,7 @@
       // Breakdown panels (breakdowns.js) load for the same range and metric.
       document.dispatchEvent(new CustomEvent("dashboard:loaded", { detail: {
         site: site, from: from, to: to, metric: metric(), series: series.day, getJSON: getJSON,
+        saveCSV: saveCSV,
       } }));
     }, function (e) {
       status(T.failed + e.message);
@@ -256,18 +306,36 @@
     });
   }
 
-  function csv(granularity) {
-    var s = series[granularity];
-    if (!s) return;
-    var rows = ["period,visits,pageviews"].concat(s.points.map(function (p) {
-      return [p.period, p.visits, p.pageviews].join(",");
-    }));
+  // -- CSV -----------------------------------------------------------------------------------
+
+  // One cell: numbers as they are (null: unknown, empty); text quoted when it needs it, and a
+  // text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a campaign
+  // "=1+1") behind a single quote, the OWASP way, so it reads as text.
+  function csvCell(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "number") return String(value);
+    var text = String(value);
+    var formula = /^[=+\-@\t\r]/.test(text);
+    if (formula) text = "'" + text;
+    return formula || /[",;\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  // Every CSV of the dashboard (breakdowns.js's too: it comes with "dashboard:loaded").
+  function saveCSV(name, header, rows) {
+    var text = [header].concat(rows).map(function (row) { return row.map(csvCell).join(","); });
     var a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([rows.join("\r\n") + "\r\n"], { type: "text/csv" }));
-    a.download = [s.site, granularity, s.from, s.to].join("_") + ".csv";
+    a.href = URL.createObjectURL(new Blob([text.join("\r\n") + "\r\n"], { type: "text/csv" }));
+    a.download = name + ".csv";
     document.body.appendChild(a);
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+
+  function csv(granularity) {
+    var s = series[granularity];
+    if (!s) return;
+    saveCSV([s.site, granularity, s.from, s.to].join("_"), ["period", "visits", "pageviews"],
+      s.points.map(function (p) { return [p.period, p.visits, p.pageviews]; }));
   }
 
   // -- wiring ------------------------------------------------------------------------------
@@ -281,11 +349,20 @@
   });
   $("site-name").textContent = site;
   document.title = T.title + " – " + site;
+  ["from", "to"].forEach(function (id) {
+    var field = $(id);
+    field.pattern = DATE_PATTERN;
+    field.placeholder = lang === "vi" ? "dd/mm/yyyy" : "yyyy-mm-dd";
+    field.addEventListener("input", function () { checkDate(id); });
+    field.addEventListener("keydown", stepDate);
+  });
   $("controls").addEventListener("submit", function (e) { e.preventDefault(); load(); });
   $("metric").addEventListener("change", drawAll);
   document.querySelectorAll("[data-days]").forEach(function (button) {
     button.addEventListener("click", function () {
-      $("from").value = addDays($("to").value, 1 - Number(button.getAttribute("data-days")));
+      var to = readDate("to");
+      if (!to) return $("controls").reportValidity();
+      setDate("from", addDays(to, 1 - Number(button.getAttribute("data-days"))));
       load();
     });
   });
@@ -300,8 +377,8 @@
 
   // Start: the site's own today (from the figures) ends the default 30-day range.
   loadFigures().then(function (f) {
-    $("to").value = params.get("to") || f.date;
-    $("from").value = params.get("from") || addDays($("to").value, -29);
+    setDate("to", params.get("to") || f.date);
+    setDate("from", params.get("from") || addDays(readDate("to") || f.date, -29));
     if (params.get("metric")) $("metric").value = params.get("metric");
     return load();
   }).catch(function (e) {
