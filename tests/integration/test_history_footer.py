@@ -261,3 +261,29 @@ def test_a_first_hit_racing_an_import(api: Api, monkeypatch: Any) -> None:
     answer = imports(api, "race", ROWS, at(2025, 6, 15, 11))
     assert answer["written"] == len(ROWS) + 1  # the rows, and the day's bases
     assert stats(api, "race", at(2025, 6, 15, 12)) == (1, 140, 1051, 7051, 12351)
+
+
+def test_a_failed_second_read_of_the_history_leaves_the_first_hit_counted(
+    api: Api, monkeypatch: Any
+) -> None:
+    """The first hit has counted once its day is open: a failure after that answers its
+    figures, as read before opening, and the next import of the rows sets them again."""
+    from botocore.exceptions import ClientError
+
+    from counters.storage.imported_items import ImportedItems
+
+    api.register("faulty", TZ)
+    imports(api, "faulty", ROWS)
+    real_periods = ImportedItems.periods
+    reads: list[str] = []
+
+    def second_read_fails(self: ImportedItems, *args: Any, **kwargs: Any) -> Any:
+        reads.append("periods")
+        if len(reads) == 2:
+            raise ClientError({"Error": {"Code": "InternalServerError"}}, "Query")
+        return real_periods(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImportedItems, "periods", second_read_fails)
+    assert hit(api, "faulty", at(2025, 6, 15, 12)) == (1, 140, 1051, 7051, 12351)
+    assert reads == ["periods", "periods"]
+    assert hit(api, "faulty", at(2025, 6, 15, 12, 1)) == (1, 140, 1051, 7051, 12351)  # one visit

@@ -105,9 +105,15 @@ class DayBook:
         """
         carried = carried_bases(self.imported.periods(site), day)
         opened = self.days.open(site, day, None, increment, note, guard, from_history=carried)
-        if isinstance(opened, DayRecord):
+        if not isinstance(opened, DayRecord):
+            return opened
+        try:
             return self.carry_history(site, opened) or opened
-        return opened
+        except Exception:
+            # The hit has counted: nothing after its ADD may fail it (its visitor would be
+            # un-seen, and its next hit counted as a new visit). The bases stay those read
+            # first; the next import of history sets them again.
+            return opened
 
     def carry_history(self, site: str, first: DayRecord) -> DayRecord | None:
         """Sets the first day's bases to what the imported history gives now, if they follow
