@@ -203,7 +203,10 @@ class HistoryImported(BaseModel):
 
     site: str
     periods: int = Field(description="Imported periods in the request (years, months, days).")
-    written: int = Field(description="Items written: periods new or changed, and the baseline.")
+    written: int = Field(
+        description="Items written: periods new or changed, and the baseline or the bases of "
+        "the first day (without a baseline, imported history gives the figures their bases)."
+    )
     unchanged: int = Field(description="Periods imported before with the same figures.")
     baseline: Stats | None = Field(
         None, description="format=nukeviet: the figures on the dump's date, imported as a baseline."

@@ -6,13 +6,18 @@ later increment), and writes the new day's bases with `if_not_exists`, so racing
 openers agree. A write that finds its day sealed goes to the day that sealed it:
 nothing is lost from the bases. An opener that dies between sealing and opening
 is finished by the next one. See `counters.counting.figures` for the arithmetic.
+
+The site's first day has no day before it: its bases come from the history imported
+before it (`counters.imported.carried`), read when it opens and again after (an import
+storing rows meanwhile sets them anew; so does an import while it is the only day).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from counters.counting.figures import METRICS, Bases, DayRecord
+from counters.counting.figures import METRICS, Bases, DayRecord, Tally
+from counters.imported.carried import carried_bases
 from counters.models import Baseline
 from counters.storage import AddedBefore, Guard, Increment, Sealed, Storage
 
@@ -28,6 +33,7 @@ class BaselineConflictError(ValueError):
 class DayBook:
     def __init__(self, storage: Storage) -> None:
         self.days = storage.days
+        self.imported = storage.imported
 
     def add(
         self,
@@ -79,8 +85,54 @@ class DayBook:
                 later = self.days.latest(site, date.max, consistent=True)
                 if later is not None and later.day > day:
                     return Sealed(by=later.day)
+                return self._open_first(site, day, increment, note, guard)
             return self.days.open(site, day, previous, increment, note, guard)
         raise RuntimeError(f"could not open {day} for {site}")
+
+    def _open_first(
+        self,
+        site: str,
+        day: date,
+        increment: Increment,
+        note: str | None = None,
+        guard: Guard | None = None,
+    ) -> DayRecord | Sealed | AddedBefore:
+        """Opens the site's first day with the bases its imported history gives.
+
+        Two Queries more, once in a site's life: the history, then again after opening, so
+        that rows an import stored between the two count (the import itself only sees this
+        day once it is written).
+        """
+        carried = carried_bases(self.imported.periods(site), day)
+        opened = self.days.open(site, day, None, increment, note, guard, from_history=carried)
+        if not isinstance(opened, DayRecord):
+            return opened
+        try:
+            return self.carry_history(site, opened) or opened
+        except Exception:
+            # The hit has counted: nothing after its ADD may fail it (its visitor would be
+            # un-seen, and its next hit counted as a new visit). The bases stay those read
+            # first; the next import of history sets them again.
+            return opened
+
+    def carry_history(self, site: str, first: DayRecord) -> DayRecord | None:
+        """Sets the first day's bases to what the imported history gives now, if they follow
+        it (opened from history, and still the only day); the new record, or None."""
+        if not first.from_history or first.sealed_by is not None:
+            return None
+        carried = carried_bases(self.imported.periods(site), first.day)
+        if all(first.tally(metric).bases == carried[metric] for metric in METRICS):
+            return None
+        return self.days.rebase_first(site, first.day, carried)
+
+    def history_record(self, site: str, today: date) -> DayRecord | None:
+        """A site with no day item yet: `today` as its imported history makes it (one Query),
+        or None with no history."""
+        periods = self.imported.periods(site)
+        if not periods:
+            return None
+        carried = carried_bases(periods, today)
+        return DayRecord(day=today, tallies={m: Tally(bases=carried[m]) for m in METRICS})
 
     def import_baseline(self, site: str, baseline: Baseline, today: date) -> DayRecord:
         """Makes the figures on `baseline.date` exactly the imported ones.

@@ -49,6 +49,10 @@ class DayRecord:
     day: date
     tallies: dict[Metric, Tally] = field(default_factory=dict)
     sealed_by: date | None = None
+    # The site's first day item, opened without a baseline: its bases are what the imported
+    # history gives (see counters.imported.carried), and follow that history while no later
+    # day has taken them over.
+    from_history: bool = False
     # Online tallies by 5-minute window (see counters.counting.visits).
     first_in_window: dict[int, int] = field(default_factory=dict)
     new_since_previous: dict[int, int] = field(default_factory=dict)

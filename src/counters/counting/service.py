@@ -248,7 +248,7 @@ class CounterService:
         cached = self._aggregated.get(site.id)
         if cached and cached[0] > now and cached[1] == day:
             return cached[2]
-        record = self.storage.days.latest(site.id, day)
+        record = self.latest_record(site, day)
         expires = now + settings().buffered_figures_cache_seconds
         self._aggregated[site.id] = (expires, day, record)
         return record
@@ -268,7 +268,13 @@ class CounterService:
     def _latest(self, site: Site, instant: datetime) -> tuple[DayRecord | None, date, float]:
         """The newest day item on or before the site's today, today, and now."""
         today = local_date(site.timezone, instant)
-        return self.storage.days.latest(site.id, today), today, instant.timestamp()
+        return self.latest_record(site, today), today, instant.timestamp()
+
+    def latest_record(self, site: Site, today: date) -> DayRecord | None:
+        """The newest day item on or before `today`: one Query. A site with none yet reads
+        its imported history instead (one more), so that its figures agree with its series."""
+        record = self.storage.days.latest(site.id, today)
+        return record if record is not None else self.daybook.history_record(site.id, today)
 
     def stats_of(
         self, site: Site, record: DayRecord | None, today: date, now: float | None = None

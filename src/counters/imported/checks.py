@@ -12,7 +12,9 @@ the earlier import of its period):
 - where history meets the anchor, they agree: the day before it is its
   `yesterday`, the days of its month before it sum to no more than its month
   base, its year's earlier months to no more than its year base less its month
-  base, earlier years to no more than its total base less its year base.
+  base, earlier years to no more than its total base less its year base. Not
+  when the anchor's bases follow the history (`agree=False`: the site's only day,
+  opened from history with no baseline): they are set to what it gives instead.
 
 Each problem names the row at fault (a row of this request, or "imported earlier").
 """
@@ -35,6 +37,7 @@ def check_import(
     stored: Iterable[ImportedPeriod],
     today: date,
     anchor: DayRecord | None,
+    agree: bool = True,
 ) -> list[ImportedPeriod]:
     """The merged history (stored, then new); raises for any problem, storing nothing."""
     _refuse_open_periods(new, today)
@@ -44,7 +47,7 @@ def check_import(
     merged = {period.key: period for period in stored} | {p.key: p for _, p in new}
     periods = list(merged.values())
     problems = _over_their_parent(periods, labels)
-    if anchor is not None:
+    if anchor is not None and agree:
         problems += _disagreements(periods, labels, anchor)
     if problems:
         raise HistoryRowsError(problems)

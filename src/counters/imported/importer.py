@@ -16,6 +16,7 @@ from typing import Any, Literal
 from counters.counting.figures import METRICS, Bases, DayRecord, Tally
 from counters.counting.periods import local_date
 from counters.counting.service import CounterService
+from counters.imported.carried import carried_bases
 from counters.imported.checks import HistoryConflictError, check_import
 from counters.imported.nukeviet import convert
 from counters.imported.rows import (
@@ -47,17 +48,19 @@ def import_history(
     anchor = first
     baseline: Baseline | None = None
     if format == "nukeviet":
-        new, baseline = _convert_dump(counter, site, rows, dump_date, today)
-        if first is None or first.day >= baseline.date:
-            anchor = baseline_record(baseline)
+        new, baseline, anchor = _read_dump(counter, site, rows, dump_date, today, first)
     else:
         new = periods_from_rows(rows)
     stored = {period.key: period for period in store.periods(site.id)}
-    check_import(new, stored.values(), today, anchor)
+    # Without a baseline, the site's only day (if any) takes its bases from the rows.
+    follows = baseline is None and first is not None and _follows_history(first)
+    merged = check_import(new, stored.values(), today, anchor, agree=not follows)
     changed = [period for _, period in new if stored.get(period.key) != period]
-    written = store.put(site.id, changed)
     figures: Stats | None = None
-    if baseline is not None:
+    if baseline is None:
+        written = _store_rows(counter, site.id, first, merged, changed)
+    else:
+        written = store.put(site.id, changed)
         figures, baseline_written = _import_dump_baseline(counter, site, first, baseline)
         written += baseline_written
     return HistoryImported(
@@ -67,6 +70,68 @@ def import_history(
         unchanged=len(new) - len(changed),
         baseline=figures,
     )
+
+
+def _read_dump(
+    counter: CounterService,
+    site: Site,
+    rows: list[dict[str, Any]],
+    dump_date: date | None,
+    today: date,
+    first: DayRecord | None,
+) -> tuple[list[tuple[str, ImportedPeriod]], Baseline, DayRecord | None]:
+    """A dump's periods, its baseline, and the day item they must agree with."""
+    new, baseline = _convert_dump(counter, site, rows, dump_date, today)
+    if first is None or first.day >= baseline.date:
+        return new, baseline, baseline_record(baseline)
+    return new, baseline, first
+
+
+def _follows_history(first: DayRecord) -> bool:
+    return first.from_history and first.sealed_by is None
+
+
+def _store_rows(
+    counter: CounterService,
+    site_id: str,
+    first: DayRecord | None,
+    merged: list[ImportedPeriod],
+    changed: list[ImportedPeriod],
+) -> int:
+    """Stores rows imported without a baseline, which the site's only day (if any) follows:
+    the items written."""
+    written = 0
+    if first is not None and _follows_history(first):
+        # The figures first: if storing the rows fails, importing them again stores them.
+        written += _carry_into(counter, site_id, first, merged)
+    written += counter.storage.imported.put(site_id, changed)
+    if first is None:
+        written += _carry_into_opened(counter, site_id)
+    return written
+
+
+def _carry_into(
+    counter: CounterService, site_id: str, first: DayRecord, periods: list[ImportedPeriod]
+) -> int:
+    """Sets the first day's bases to what the merged history gives: the items written."""
+    carried = carried_bases(periods, first.day)
+    if all(first.tally(metric).bases == carried[metric] for metric in METRICS):
+        return 0
+    if counter.storage.days.rebase_first(site_id, first.day, carried) is None:
+        raise HistoryConflictError(
+            f"the figures of {first.day} changed during the import (a new day began, or a "
+            "baseline was imported): import again"
+        )
+    return 1
+
+
+def _carry_into_opened(counter: CounterService, site_id: str) -> int:
+    """The site's first hit may have opened its first day during the import, from the rows
+    stored before: its bases follow the rows now stored (a Query, and a write if needed)."""
+    first = counter.storage.imported.first_day(site_id)
+    if first is None:
+        return 0
+    return 1 if counter.daybook.carry_history(site_id, first) is not None else 0
 
 
 def _convert_dump(

@@ -89,7 +89,7 @@ def list_sites(counter: CounterService) -> SiteList:
     records = _days_today(counter, today)
     overviews = []
     for site in sites:
-        record = records.get(site.id) or counter.storage.days.latest(site.id, today[site.id])
+        record = records.get(site.id) or counter.latest_record(site, today[site.id])
         stats = counter.stats_of(site, record, today[site.id], instant.timestamp())
         overviews.append(
             SiteOverview(

@@ -7,6 +7,7 @@ and, when an aggregator adds a stream batch, on the batch being new to the item.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +24,9 @@ from counters.storage.updates import (
 )
 
 BASE_FIELDS = ("yesterday", "month", "year", "total")
+# On the site's first day item opened without a baseline: its bases come from imported
+# history (`DayRecord.from_history`). A baseline's Put replaces the item, and the mark.
+HISTORY_ATTR = "hb"
 # What a series needs of a day item: counts and bases, not the online tallies.
 SERIES_ATTRS = ", ".join(
     ["sk", *METRIC_ATTR.values()]
@@ -46,6 +50,7 @@ def day_record(item: Item) -> DayRecord:
         day=day_of_sk(item["sk"]["S"]),
         tallies=tallies,
         sealed_by=date.fromisoformat(sealed["S"]) if sealed else None,
+        from_history=HISTORY_ATTR in item,
         first_in_window=first_in_window,
         new_since_previous=new_since_previous,
     )
@@ -131,17 +136,24 @@ class DayItems:
         increment: Increment,
         note: str | None = None,
         guard: Guard | None = None,
+        from_history: Mapping[Metric, Bases] | None = None,
     ) -> DayRecord | Sealed | AddedBefore:
         """Opens a day item with its bases from the sealed previous day, and adds.
 
-        Whatever another request opening the same day wrote first is kept: both
-        computed the same bases from the same sealed day.
+        With no previous day (the site's first), the bases are those its imported history
+        gives (`from_history`), and the item is marked so. Whatever another request opening the same
+        day wrote first is kept: both computed the same bases from the same sealed day.
         """
         expression = UpdateExpression()
         for metric, prefix in METRIC_ATTR.items():
-            bases = opening_bases(previous, day, metric)
+            if previous is None and from_history is not None:
+                bases = from_history[metric]
+            else:
+                bases = opening_bases(previous, day, metric)
             for name in BASE_FIELDS:
                 expression.set_if_absent(f"{prefix}_{name}", getattr(bases, name))
+        if previous is None:
+            expression.set_if_absent(HISTORY_ATTR, 1)
         carried: set[str] = set()
         w = increment.latest_window
         if previous is not None and w is not None:
@@ -221,6 +233,33 @@ class DayItems:
             if "sealed_by" not in current:
                 raise RuntimeError(f"day {day} of {site} vanished while sealing") from refused
             return Sealed(by=date.fromisoformat(current["sealed_by"]["S"]))
+        return day_record(answer["Attributes"])
+
+    def rebase_first(self, site: str, day: date, bases: Mapping[Metric, Bases]) -> DayRecord | None:
+        """Sets the bases of the site's first day item to what imported history now gives.
+
+        Only while it is marked as opened from history (no baseline replaced it) and
+        unsealed (no later day took its figures over); else None. Hits add to its counts,
+        not its bases: none is lost.
+        """
+        values = {":one": n(1)}
+        sets = []
+        for metric, prefix in METRIC_ATTR.items():
+            for name in BASE_FIELDS:
+                values[f":{prefix}_{name}"] = n(getattr(bases[metric], name))
+                sets.append(f"{prefix}_{name} = :{prefix}_{name}")
+        try:
+            answer = self.table.send(
+                "update_item",
+                TableName=self.table.name,
+                Key=self._key(site, day),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=f"{HISTORY_ATTR} = :one AND attribute_not_exists(sealed_by)",
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException:
+            return None
         return day_record(answer["Attributes"])
 
     def put_baseline(self, site: str, day: date, count: int, bases: Bases) -> DayRecord:

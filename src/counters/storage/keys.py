@@ -9,6 +9,8 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 | day counters   | SITE#{site}                   | DAY#{yyyy-mm-dd}     | v, p: the day's visits and page views;      |
 |                |                               |                      | {v,p}_yesterday/_month/_year/_total: bases; |
 |                |                               |                      | sealed_by: the next day, once it opened;    |
+|                |                               |                      | hb: the site's first day, opened with no    |
+|                |                               |                      | baseline: its bases are imported history's  |
 |                |                               |                      | oa{W}, ob{W}: online tallies of 5-minute    |
 |                |                               |                      | window W (see counters.counting.visits);    |
 |                |                               |                      | h: the last direct hit's note (see below);  |
