@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import os
 import warnings
 from collections.abc import Callable
@@ -63,6 +64,11 @@ def create_app(
         # A body that is not UTF-8 arrives base64-encoded; decoding it fails inside Powertools.
         return error(400, "the request body is not valid UTF-8")
 
+    @app.exception_handler(binascii.Error)
+    def not_base64(exc: binascii.Error) -> Response[dict[str, Any]]:
+        # isBase64Encoded with a body that is not base64 (API Gateway never sends one).
+        return error(400, "the request body is not valid base64")
+
     @app.exception_handler(RecursionError)
     def too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
         # json.loads gives up on a few thousand nested brackets.
@@ -88,7 +94,11 @@ def create_app(
 def _problem(error: Any) -> str:
     # A JSON decode error's reason is in its context ("JSON decode error" alone says little).
     reason = (error.get("ctx") or {}).get("error")
-    return f"{error['msg']}: {reason}" if error.get("type") == "json_invalid" and reason else str(error["msg"])
+    return (
+        f"{error['msg']}: {reason}"
+        if error.get("type") == "json_invalid" and reason
+        else str(error["msg"])
+    )
 
 
 Event = dict[str, Any]

@@ -63,19 +63,30 @@ def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     return _long_header(event) or _large_body(event) or _long_url(event)
 
 
+class _LongNumberError(ValueError):
+    pass
+
+
+def _bounded(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(token: str) -> Any:
+        if len(token) > MAX_NUMBER_CHARS:
+            raise _LongNumberError(token)
+        return convert(token)
+
+    return parse
+
+
+# Built once: json.loads with hooks would build a decoder per call, on every hit.
+_DECODER = json.JSONDecoder(parse_int=_bounded(int), parse_float=_bounded(float))
+
+
 def loads(text: str) -> Any:
     """`json.loads` that refuses (as a decode error: 422) a number longer than MAX_NUMBER_CHARS."""
-
-    def bounded(convert: Callable[[str], Any]) -> Callable[[str], Any]:
-        def parse(token: str) -> Any:
-            if len(token) > MAX_NUMBER_CHARS:
-                message = f"a number longer than {MAX_NUMBER_CHARS} characters"
-                raise json.JSONDecodeError(message, text, max(text.find(token), 0))
-            return convert(token)
-
-        return parse
-
-    return json.loads(text, parse_int=bounded(int), parse_float=bounded(float))
+    try:
+        return _DECODER.decode(text)
+    except _LongNumberError as long:
+        message = f"a number longer than {MAX_NUMBER_CHARS} characters"
+        raise json.JSONDecodeError(message, text, max(text.find(long.args[0]), 0)) from None
 
 
 def _long_header(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -343,7 +343,10 @@ def test_hostile_requests_leave_the_error_alarms_metrics_at_zero(
         cases: list[tuple[dict[str, str], bytes | None, str | None]] = []
         if op.takes_body:
             for text in NUMBER_BODIES:
-                cases += [({}, text.encode(), "application/json"), ({}, text.encode(), "text/plain")]
+                cases += [
+                    ({}, text.encode(), "application/json"),
+                    ({}, text.encode(), "text/plain"),
+                ]
             cases.append(({}, NUMBER_BODIES[0].encode("utf-16"), "application/json"))
         for query in QUERIES:
             if set(query) <= set(op.query):
