@@ -285,3 +285,27 @@ def test_stream_consumers_get_their_shard_and_one_batch_at_a_time() -> None:
         assert mapping["ParallelizationFactor"] == 1
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
+
+
+def test_the_function_url_may_invoke_the_hit_function_and_nothing_else_may() -> None:
+    """Since October 2025 a public function URL needs both permissions (Lambda's "Control
+    access to Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction granted only
+    to calls through the URL. Without the second, every request to the URL is 403."""
+    url = RESOURCES["HitUrl"]
+    function = url["Properties"]["TargetFunctionArn"]
+    grants = {
+        name: resource["Properties"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Lambda::Permission"
+        and resource["Properties"]["FunctionName"] == function
+    }
+    by_action = {props["Action"]: props for props in grants.values()}
+    assert set(by_action) == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}, grants
+    assert by_action["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    invoke = by_action["lambda:InvokeFunction"]
+    # Public, but only through the URL: never a direct Invoke by anyone.
+    assert invoke["Principal"] == "*"
+    assert invoke["InvokedViaFunctionUrl"] is True
+    assert not {"SourceArn", "SourceAccount", "FunctionUrlAuthType"} & set(invoke)
+    for name in grants:
+        assert RESOURCES[name].get("Condition") == url["Condition"] == "HasHitFunctionUrl"
