@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from local.cfn_template import parameter_defaults, resolve
 from local.cloudformation import load_template, routes
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
@@ -16,6 +17,7 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 TABLE_ARN = {"Fn::GetAtt": ["CountersTable", "Arn"]}
+DEFAULTS = parameter_defaults(TEMPLATE)
 
 # The only routes anyone may call anonymously; every other route must be AWS_IAM.
 PUBLIC_ROUTES = {
@@ -128,7 +130,30 @@ def test_public_routes_are_throttled_and_logged() -> None:
     assert "userAgent" not in api["AccessLogSettings"]["Format"]
     for resource in RESOURCES.values():
         if resource["Type"] == "AWS::Logs::LogGroup":
-            assert resource["Properties"]["RetentionInDays"] <= 400
+            assert 0 < int(resolve(resource["Properties"]["RetentionInDays"], DEFAULTS)) <= 400
+
+
+def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
+    """Lambda's own log groups keep logs forever: each function names a group of the
+    stack's, kept LogRetentionDays (30 by default)."""
+    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] == 30
+    groups = []
+    for name, function in FUNCTIONS.items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        props = RESOURCES[group]["Properties"]
+        assert RESOURCES[group]["Type"] == "AWS::Logs::LogGroup"
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
+        groups.append(group)
+    assert len(set(groups)) == len(FUNCTIONS) == 7
+
+
+def test_tracing_is_off_unless_asked_for() -> None:
+    """X-Ray's list price per trace is more than a hit's own cost: PassThrough (no trace
+    of the functions' own) unless TracingMode says Active, for every function."""
+    assert TEMPLATE["Parameters"]["TracingMode"]["Default"] == "PassThrough"
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == {"Ref": "TracingMode"}
+    assert all("Tracing" not in f["Properties"] for f in FUNCTIONS.values())
 
 
 def test_every_checkov_suppression_says_why() -> None:
