@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -64,6 +65,43 @@ ALLOWED = {
 }
 
 
+def partition_keys(params: dict[str, Any]) -> list[str]:
+    """The partition key values a DynamoDB request names (as the service sees them)."""
+    found: list[str] = []
+    for key in (params.get("Key"), params.get("Item")):
+        if key:
+            found.append(key["pk"]["S"])
+    values = params.get("ExpressionAttributeValues") or {}
+    condition = params.get("KeyConditionExpression")
+    if condition:  # "pk = :pk AND ...": the value bound to pk
+        name = condition.split("=", 1)[1].split()[0]
+        found.append(values[name]["S"])
+    for request in (params.get("RequestItems") or {}).values():
+        entries = request["Keys"] if isinstance(request, dict) else request
+        for entry in entries:
+            item = entry.get("PutRequest", {}).get("Item") or entry.get("DeleteRequest", {}).get(
+                "Key"
+            )
+            found.append((item or entry)["pk"]["S"])
+    return found
+
+
+def leading_keys(statement: dict[str, Any]) -> list[str]:
+    """The partition key patterns a statement is limited to (["*"]: any)."""
+    condition = statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+    return list(condition.get("dynamodb:LeadingKeys", ["*"]))
+
+
+def may(function: str, action: str, pk: str) -> bool:
+    """Whether the function's statements allow `action` on the partition `pk`."""
+    return any(
+        action in statement["Action"]
+        and any(fnmatch.fnmatchcase(pk, pattern) for pattern in leading_keys(statement))
+        for policy in FUNCTIONS[function]["Properties"].get("Policies") or []
+        for statement in policy["Statement"]
+    )
+
+
 def granted(function: str) -> set[str]:
     """The actions a function's inline policies grant on the table."""
     actions: set[str] = set()
@@ -107,6 +145,51 @@ def test_each_function_is_granted_only_what_it_needs_on_the_table(function: str)
 
 def test_the_read_only_function_cannot_write() -> None:
     assert granted("StatsFunction") <= READS
+
+
+# (function, action, partition key, allowed): by key prefix (src/counters/storage/keys.py).
+PREFIX_CASES = [
+    ("HitFunction", "dynamodb:UpdateItem", "SITE#portal", True),  # the day item
+    ("HitFunction", "dynamodb:UpdateItem", "VISITOR#portal#ab12", True),
+    ("HitFunction", "dynamodb:PutItem", "SALT", True),
+    ("HitFunction", "dynamodb:PutItem", "IDEMPOTENCY#portal", True),
+    ("HitFunction", "dynamodb:DeleteItem", "IDEMPOTENCY#portal", True),
+    ("HitFunction", "dynamodb:PutItem", "SITE#portal", False),  # site settings, read tokens
+    ("HitFunction", "dynamodb:DeleteItem", "SITE#portal", False),
+    ("HitFunction", "dynamodb:PutItem", "SITES", False),  # the registry
+    ("HitFunction", "dynamodb:UpdateItem", "SITES", False),
+    ("HitFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", False),
+    ("HitFunction", "dynamodb:GetItem", "REPORT#portal#page#2025-06", False),
+    ("StatsFunction", "dynamodb:Query", "SITE#portal", True),
+    ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("StatsFunction", "dynamodb:Query", "SALT", False),  # the daily salts
+    ("StatsFunction", "dynamodb:GetItem", "SALT", False),
+    ("StatsFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
+    ("StatsFunction", "dynamodb:Query", "IDEMPOTENCY#portal", False),
+    ("DayAggregateFunction", "dynamodb:UpdateItem", "SITE#portal", True),
+    ("DayAggregateFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", False),
+    ("DayAggregateFunction", "dynamodb:Query", "SALT", False),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", True),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "SITE#portal", False),
+    ("SitesFunction", "dynamodb:PutItem", "SITES", True),
+    ("SitesFunction", "dynamodb:DeleteItem", "SITE#portal", True),
+    ("SitesFunction", "dynamodb:GetItem", "SALT", False),
+    ("SitesFunction", "dynamodb:Query", "VISITOR#portal#ab12", False),
+]
+
+
+@pytest.mark.parametrize(("function", "action", "pk", "allowed"), PREFIX_CASES)
+def test_each_function_reaches_only_its_key_prefixes(
+    function: str, action: str, pk: str, allowed: bool
+) -> None:
+    assert may(function, action, pk) is allowed
+
+
+def test_every_table_statement_names_its_leading_keys() -> None:
+    for function in FUNCTIONS:
+        for policy in FUNCTIONS[function]["Properties"].get("Policies") or []:
+            for statement in policy["Statement"]:
+                assert "*" not in leading_keys(statement), (function, statement)
 
 
 def test_table_is_retained_recoverable_and_encrypted() -> None:
@@ -170,12 +253,20 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     used: dict[str, set[str]] = defaultdict(set)
     storage = local_api.counter.storage
 
+    keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
     def record(model: Any, **_: Any) -> None:
         if local_api.context.function:
             used[local_api.context.function].add(f"dynamodb:{model.name}")
 
+    def record_keys(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if local_api.context.function:
+            for pk in partition_keys(params):
+                keys[local_api.context.function].add((f"dynamodb:{model.name}", pk))
+
     for client in (storage.client,):
         client.meta.events.register("before-call.dynamodb", record)
+        client.meta.events.register("before-parameter-build.dynamodb", record_keys)
     url, site = local_api.url, f"{local_api.url}/v1/sites/portal"
     assert requests.put(site, json={"timezone": "UTC"}, timeout=10).status_code == 200
     baseline = {"date": "2025-06-11", "today": 1, "yesterday": 1, "month": 3, "year": 9, "total": 9}
@@ -245,6 +336,11 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     for function in ALLOWED:
         table_actions = {a for a in granted(function) if a.startswith("dynamodb:")}
         assert used.get(function, set()) == table_actions, function
+    # Every item each function touched is within its statements' leading keys.
+    assert {"HitFunction", "StatsFunction", "ReportAggregateFunction"} <= set(keys)
+    for function, touched in keys.items():
+        for action, pk in touched:
+            assert may(function, action, pk), (function, action, pk)
 
 
 def test_alarms_watch_errors_throttles_and_5xx() -> None:
