@@ -201,6 +201,7 @@ def test_table_is_retained_recoverable_and_encrypted() -> None:
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["DeletionProtectionEnabled"] is True
 
 
 def test_public_routes_are_throttled_and_logged() -> None:
@@ -362,6 +363,32 @@ def test_alarms_watch_errors_throttles_and_5xx() -> None:
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "VisitCounter"
     assert env["POWERTOOLS_SERVICE_NAME"] == "visit-counter"
+
+
+def test_alarms_watch_the_aggregation_path() -> None:
+    """Each aggregator's iterator age (its figures' lag) and the queue of the batches
+    they gave up on (hits missing until replayed)."""
+    alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    ages = {
+        a["Dimensions"][0]["Value"]["Ref"]: a
+        for a in alarms
+        if (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "IteratorAge")
+    }
+    assert set(ages) == {"DayAggregateFunction", "ReportAggregateFunction"}
+    # Above what each normally lags (1 s; the report window, at most 300 s), in ms.
+    window = TEMPLATE["Parameters"]["ReportsBatchingWindow"]["MaxValue"]
+    assert 5_000 < ages["DayAggregateFunction"]["Threshold"] <= 120_000
+    assert 2 * window * 1000 <= ages["ReportAggregateFunction"]["Threshold"] <= 3_600_000
+    assert all(a["Statistic"] == "Maximum" for a in ages.values())
+    [failures] = [a for a in alarms if a["Namespace"] == "AWS/SQS"]
+    assert failures["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert failures["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["AggregateFailures", "QueueName"]}}
+    ]
+    assert (failures["Threshold"], failures["ComparisonOperator"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
 
 
 def test_each_function_reserves_its_own_concurrency() -> None:
