@@ -14,8 +14,8 @@ import platform
 import sys
 import warnings
 
-from bench import breakdown_accuracy, cpu, hostile, imports, lag, request_counts
-from bench.cost import HitCosts, cost_per_million, price_lines
+from bench import breakdown_accuracy, cpu, hostile, imports, lag, log_bytes, request_counts
+from bench.cost import HitCosts, cost_per_million, logs_lines, price_lines
 from local.lambda_env import use_template_environment
 
 HOT_KEY_LIMIT = 1000  # writes/s one partition (one item) takes
@@ -44,6 +44,7 @@ def main() -> None:
         calls = request_counts.measure(args.hits, args.hot_hits)
         timing = cpu.measure(args.iterations)
         delay = lag.measure(args.lag_seconds)
+        logs = log_bytes.measure()
 
     out.append(
         f"DynamoDB requests, write units and reads per operation ({args.hits} each, moto, "
@@ -107,7 +108,8 @@ def main() -> None:
     out.append("")
 
     out.extend(price_lines())
-    costs = cost_per_million(calls, timing)
+    out.extend(logs_lines(logs))
+    costs = cost_per_million(calls, timing, logs)
     out.append(
         "cost per million counted hits, all in (SPEC: <= $2.0 HTTP API, <= $1.2 Function URL)"
     )

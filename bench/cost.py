@@ -6,6 +6,11 @@ fetched by this run: re-check them before quoting. Free tiers are ignored.
 
 What is measured and what is assumed:
 - requests per hit and the day item's size: measured (bench.request_counts);
+- CloudWatch Logs: the bytes the hit handler prints per hit (measured,
+  bench.log_bytes: the EMF metrics line) plus Lambda's START/END/REPORT lines
+  (their documented shape: assumed), and an aggregator invocation's lines per batch;
+- X-Ray: a trace per invocation when the template's TracingMode default is Active
+  (PassThrough records none); `tracing_line` prices turning it on;
 - Lambda duration: the measured handler CPU per warm hit (bench.cpu, on this
   machine's full core) stretched to the CPU share of the template's memory
   (Lambda gives 1 vCPU at 1,769 MB), plus an ASSUMED round trip per request
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.log_bytes import LogBytes
 from bench.request_counts import small_portal_batch
 
 PRICES_AS_OF = "2025 (us-east-1 list prices; not fetched by this run)"
@@ -46,6 +52,16 @@ PRICES: dict[str, tuple[float, str, str]] = {
         "DynamoDB on-demand read request unit (4 KB strongly, 8 KB eventually consistent)",
         "https://aws.amazon.com/dynamodb/pricing/on-demand/",
     ),
+    "logs_ingested_byte": (
+        0.50 / 1e9,
+        "CloudWatch Logs ingestion (standard class), $0.50 a GB: per million bytes",
+        "https://aws.amazon.com/cloudwatch/pricing/",
+    ),
+    "xray_trace": (
+        5.00 / 1e6,
+        "X-Ray trace recorded (past the free 100,000 a month)",
+        "https://aws.amazon.com/xray/pricing/",
+    ),
 }
 ROUND_TRIP_MS = {"dynamodb": 4.0}  # ASSUMED in-region p50 per request
 FULL_VCPU_MB = 1769
@@ -59,6 +75,13 @@ def template_memory_mb() -> int:
     text = (Path(__file__).resolve().parent.parent / "template.yaml").read_text()
     found = re.search(r"^\s+MemorySize:\s*(\d+)", text, re.MULTILINE)
     return int(found.group(1)) if found else 128
+
+
+def template_traces() -> bool:
+    """Whether the template's default records a trace per invocation."""
+    from local.cfn_template import load_template, parameter_defaults
+
+    return parameter_defaults(load_template()).get("TracingMode", "Active") == "Active"
 
 
 def price_lines() -> list[str]:
@@ -114,14 +137,16 @@ SCENARIOS = (
 )
 
 
-def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
+def cost_per_million(calls: Any, timing: Any, logs: LogBytes) -> dict[str, HitCosts]:
     """USD per million counted hits, by mode and by front door, all in.
 
     A counted hit's DynamoDB: its own writes (mixed for PAGES_PER_VISIT), its share of
     the aggregators' writes and reads (measured on the same hits), and the occasional
     read of the figures (high-traffic). Lambda: the hit function's billed duration
     (measured CPU stretched to the memory's CPU share, plus a round trip per request),
-    and one aggregator invocation per batch.
+    and one aggregator invocation per batch. Logs: what a hit writes (`logs`) and an
+    aggregator invocation's platform lines per batch; X-Ray: a trace per invocation
+    when the template traces by default.
     """
     costs: dict[str, HitCosts] = {}
     for mode, label, aggregator_label, batch in SCENARIOS:
@@ -137,6 +162,10 @@ def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
         rru = 0.5 * (mixed("reads") + sum(c.reads for c in aggregated))
         duration = _billed_ms(timing.ours_cpu_ms, mixed("requests"))
         invocations = len(aggregated) / batch
+        traced = template_traces()
+        platform = logs.platform_traced if traced else logs.platform
+        log_bytes = logs.printed + platform + invocations * platform
+        traces = (1 + invocations) if traced else 0.0
         for door, door_price in (("HTTP API", price("http_api_request")), ("Function URL", 0.0)):
             costs[f"{mode}, {door}"] = HitCosts(
                 parts={
@@ -144,8 +173,26 @@ def cost_per_million(calls: Any, timing: Any) -> dict[str, HitCosts]:
                     "Lambda": _lambda(duration),
                     "DynamoDB": 1e6 * (wru * price("dynamodb_wru") + rru * price("dynamodb_rru")),
                     "aggregators": 1e6 * invocations * price("lambda_request"),
+                    "Logs": 1e6 * log_bytes * price("logs_ingested_byte"),
+                    "X-Ray": 1e6 * traces * price("xray_trace"),
                 },
                 duration_ms=duration,
                 wru=wru,
             )
     return costs
+
+
+def logs_lines(logs: LogBytes) -> list[str]:
+    """What a hit logs and what tracing would add, for the report."""
+    per_million = 1e6 * price("logs_ingested_byte")
+    xray = 1e6 * price("xray_trace")
+    return [
+        f"CloudWatch Logs per hit: {logs.printed:.0f} bytes printed by the hit handler "
+        f"(measured: the EMF metrics line) + {logs.platform} of Lambda's START/END/REPORT "
+        f"(assumed shape) = {logs.per_hit:.0f} bytes, "
+        f"${logs.per_hit * per_million:.3f} per million hits",
+        f"  the handler's lines: {logs.sample[:160]}",
+        f"  TracingMode=Active (default {'on' if template_traces() else 'off'}): "
+        f"+${xray:.2f} per million hits (a trace each) and "
+        f"+{logs.platform_traced - logs.platform} bytes of REPORT a hit",
+    ]

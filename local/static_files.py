@@ -34,6 +34,13 @@ def static_response(method: str, path: str) -> Response | None:
         return None
     content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
     headers = [("Content-Type", content_type), ("Cache-Control", "no-cache")]
+    # Imported here: the functions' code is on the path once the server has loaded them.
+    from handlers.static import DASHBOARD_SECURITY, DEMO_PAGE_SECURITY
+
+    if file.name == "index.html":  # the demo page: the headers a portal's page should send
+        headers += list(DEMO_PAGE_SECURITY.items())
+    elif file.name == "dashboard.html":
+        headers += list(DASHBOARD_SECURITY.items())
     return Response(200, headers, file.read_bytes())
 
 

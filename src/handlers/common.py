@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import os
 import warnings
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from counters.counting.service import UnknownSiteError
 from counters.models import SITE_ID_PATTERN
 from counters.storage import OutcomeUnknownError
 from handlers import end_cold_start
-from handlers.limits import refusal
+from handlers.limits import loads, refusal
 
 logger = Logger()
 metrics = Metrics()
@@ -41,12 +42,13 @@ def create_app(
     cors: CORSConfig | None = None, resolver: type[APIGatewayHttpResolver] = APIGatewayHttpResolver
 ) -> APIGatewayHttpResolver:
     """An HTTP API resolver that validates with pydantic and answers every error as JSON."""
-    app = resolver(enable_validation=True, cors=cors)
+    # Bodies are parsed with bounded numbers: a 4,301-digit integer is a 422, not a 500.
+    app = resolver(enable_validation=True, cors=cors, json_body_deserializer=loads)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
         problems = [
-            {"field": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
+            {"field": ".".join(str(part) for part in e["loc"]), "problem": _problem(e)}
             for e in exc.errors()
         ]
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
@@ -61,6 +63,11 @@ def create_app(
     def not_utf8(exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
         # A body that is not UTF-8 arrives base64-encoded; decoding it fails inside Powertools.
         return error(400, "the request body is not valid UTF-8")
+
+    @app.exception_handler(binascii.Error)
+    def not_base64(exc: binascii.Error) -> Response[dict[str, Any]]:
+        # isBase64Encoded with a body that is not base64 (API Gateway never sends one).
+        return error(400, "the request body is not valid base64")
 
     @app.exception_handler(RecursionError)
     def too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
@@ -82,6 +89,16 @@ def create_app(
         return error(503, "the counter's storage is unavailable; retry shortly")
 
     return app
+
+
+def _problem(error: Any) -> str:
+    # A JSON decode error's reason is in its context ("JSON decode error" alone says little).
+    reason = (error.get("ctx") or {}).get("error")
+    return (
+        f"{error['msg']}: {reason}"
+        if error.get("type") == "json_invalid" and reason
+        else str(error["msg"])
+    )
 
 
 Event = dict[str, Any]

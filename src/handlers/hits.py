@@ -71,8 +71,9 @@ def hit(
     registered = _registered(site)
     event = cast(APIGatewayProxyEventV2, router.current_event)
     headers = event.headers
+    through_proxy = _through_proxy(event)
     view = PageView(
-        client_ip=_client_address(event),
+        client_ip=_client_address(event, through_proxy),
         user_agent=headers.get("user-agent", ""),
         origin=headers.get("origin"),
         prefetch="prefetch" in headers.get("sec-purpose", "")
@@ -81,7 +82,8 @@ def hit(
         referrer=body.referrer if body else None,
         utm={str(key): value for key, value in body.utm.items()} if body and body.utm else None,
         accept_language=headers.get("accept-language"),
-        viewer_country=headers.get("cloudfront-viewer-country"),
+        # Like the address, the country is CloudFront's only on its proven requests.
+        viewer_country=headers.get("cloudfront-viewer-country") if through_proxy else None,
     )
     if idempotency_key is None:
         answer = default_service().record_hit(registered, view)
@@ -102,23 +104,26 @@ def preflight(site: SiteIdPath) -> Response[str]:
     )
 
 
-def _client_address(event: APIGatewayProxyEventV2) -> str:
-    """The visitor's address: the connection's or, behind CloudFront, the viewer's.
+def _through_proxy(event: APIGatewayProxyEventV2) -> bool:
+    """Whether the request carries the distribution's origin header (its SHA-256 configured).
 
-    The viewer's header is trusted only on requests that carry the distribution's
-    origin header (its SHA-256 configured); anyone can send the header itself.
+    Anyone can send CloudFront's viewer headers to the API's own URL: they are trusted
+    only on requests that prove they came through the distribution.
     """
-    source = event.request_context.http.source_ip
-    config = settings()
-    if not config.client_address_header or not config.proxy_verify_sha256:
-        return source
+    expected = settings().proxy_verify_sha256
     proof = event.headers.get("x-origin-verify")
-    if proof is None:
+    if not expected or proof is None:
+        return False
+    return hmac.compare_digest(hashlib.sha256(proof.encode()).hexdigest(), expected)
+
+
+def _client_address(event: APIGatewayProxyEventV2, through_proxy: bool) -> str:
+    """The visitor's address: the connection's or, behind CloudFront, the viewer's."""
+    source = event.request_context.http.source_ip
+    header = settings().client_address_header
+    if not header or not through_proxy:
         return source
-    digest = hashlib.sha256(proof.encode()).hexdigest()
-    if not hmac.compare_digest(digest, config.proxy_verify_sha256):
-        return source
-    viewer = event.headers.get(config.client_address_header.lower())
+    viewer = event.headers.get(header.lower())
     return (viewer_address(viewer) if viewer else None) or source
 
 

@@ -36,6 +36,25 @@ YEAR = 365 * 24 * 3600
 WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
 PAGE_CACHE = "no-cache"
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
+# The dashboard runs only its own hashed script and style (no inline code, so an injected
+# tag runs nothing) and reads the API: its own origin, or the one `?api=` or its meta tag
+# names. No Referer: a `?token=` in its address must not leak to another site.
+DASHBOARD_SECURITY = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self' https:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+# The demo portal page (served by the local run only): inline style, as a portal's, and
+# the widget's injected style. The browser's default referrer policy, stated: a stricter
+# one would send `Origin: null` with the widget's beacons, which a site with
+# allowed_origins refuses.
+DEMO_PAGE_SECURITY = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
 _HASHED_NAME = re.compile(r"^([a-z]+)\.([0-9a-f]{10})\.(js|css)$")
 
 
@@ -74,11 +93,14 @@ def assets() -> dict[str, Asset]:
 app = APIGatewayHttpResolver()
 
 
-def _serve(asset: Asset, cache_control: str) -> Response[str]:
+def _serve(
+    asset: Asset, cache_control: str, security: dict[str, str] | None = None
+) -> Response[str]:
     headers = {
         "Cache-Control": cache_control,
         "ETag": asset.etag,
         "X-Content-Type-Options": "nosniff",
+        **(security or {}),
     }
     if app.current_event.headers.get("if-none-match", "")[:200] == asset.etag:
         return Response(status_code=304, headers=headers, body="")
@@ -92,7 +114,7 @@ def widget() -> Response[str]:
 
 @app.get("/dashboard", compress=True)
 def dashboard() -> Response[str]:
-    return _serve(assets()["dashboard.html"], PAGE_CACHE)
+    return _serve(assets()["dashboard.html"], PAGE_CACHE, DASHBOARD_SECURITY)
 
 
 @app.get("/static/<file>", compress=True)

@@ -1,7 +1,8 @@
 """Behind a CloudFront distribution every request comes from an edge address. With
 ClientAddressHeader=CloudFront-Viewer-Address the visitor's address is the viewer's,
 but only on requests carrying the distribution's origin header (its SHA-256 set in
-ProxyVerifySha256): anyone can send the viewer header itself."""
+ProxyVerifySha256): anyone can send the viewer header itself. CloudFront-Viewer-Country
+(the country breakdown) is trusted on those requests only, too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import time_machine
 
 from counters.counting.visits import viewer_address
-from tests.conftest import Api, load_template
+from tests.conftest import Api, Streams, load_template
 
 EDGE = "130.176.0.10"  # a CloudFront edge address
 SECRET = "k3J8-origin-verify-value"
@@ -33,8 +34,16 @@ def behind_cloudfront(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings.cache_clear()
 
 
-def hit(api: Api, site: str, viewer: str | None, verify: str | None = SECRET) -> dict[str, Any]:
+def hit(
+    api: Api,
+    site: str,
+    viewer: str | None,
+    verify: str | None = SECRET,
+    country: str | None = None,
+) -> dict[str, Any]:
     headers = {}
+    if country is not None:
+        headers["cloudfront-viewer-country"] = country
     if viewer is not None:
         headers["cloudfront-viewer-address"] = viewer
     if verify is not None:
@@ -74,6 +83,64 @@ def test_by_default_the_connection_address_counts(api: Api) -> None:
     api.register("cf", "UTC")
     answers = [hit(api, "cf", f"198.51.100.{i}:443") for i in range(3)]
     assert [a["counted"] for a in answers] == [True, False, False]
+
+
+def countries(api: Api, streams: Streams, site: str) -> dict[str, int]:
+    streams.drain()
+    with time_machine.travel(NOW, tick=False):
+        status, answer = api.call(
+            "GET", f"/v1/sites/{site}/breakdown", query={"dimension": "country"}
+        )
+    assert status == 200, answer
+    return {row["value"]: row["visits"] for row in answer["rows"]}
+
+
+@pytest.fixture
+def verify_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The origin header's hash set, but no ClientAddressHeader (the country alone)."""
+    from counters.settings import settings
+
+    monkeypatch.setenv("PROXY_VERIFY_SHA256", hashlib.sha256(SECRET.encode()).hexdigest())
+    settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_the_viewer_country_is_not_trusted_without_the_origin_header(
+    api: Api, streams: Streams, request: pytest.FixtureRequest, configured: bool
+) -> None:
+    if configured:
+        request.getfixturevalue("verify_only")
+    api.register("cf", "UTC")
+    # Three visitors (three User-Agents) forge the header: no proof, a wrong one, and
+    # (when no hash is configured) the right one, which then proves nothing.
+    for i, verify in enumerate([None, "a guess", None if configured else SECRET]):
+        api.user_agent = (
+            f"Mozilla/5.0 (X11; Linux x86_64; rv:13{i}.0) Gecko/20100101 Firefox/13{i}.0"
+        )
+        assert hit(api, "cf", None, verify, country="KP")["counted"]
+    # Counted by the connection's address: a CloudFront edge's, in the US.
+    assert countries(api, streams, "cf") == {"US": 3}
+
+
+def test_the_viewer_country_counts_on_requests_through_the_distribution(
+    api: Api, streams: Streams, behind_cloudfront: None
+) -> None:
+    api.register("cf", "UTC")
+    hit(api, "cf", "198.51.100.1:443", country="VN")
+    hit(api, "cf", "198.51.100.2:443", country="LA")
+    hit(api, "cf", "198.51.100.3:443", verify=None, country="KP")  # forged: the edge's
+    assert countries(api, streams, "cf") == {"VN": 1, "LA": 1, "US": 1}
+
+
+def test_the_origin_header_alone_makes_the_country_trusted(
+    api: Api, streams: Streams, verify_only: None
+) -> None:
+    api.register("cf", "UTC")
+    hit(api, "cf", None, country="VN")
+    assert countries(api, streams, "cf") == {"VN": 1}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from local.cfn_template import parameter_defaults, resolve
 from local.cloudformation import load_template, routes
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
@@ -16,6 +18,7 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
 TABLE_ARN = {"Fn::GetAtt": ["CountersTable", "Arn"]}
+DEFAULTS = parameter_defaults(TEMPLATE)
 
 # The only routes anyone may call anonymously; every other route must be AWS_IAM.
 PUBLIC_ROUTES = {
@@ -60,6 +63,43 @@ ALLOWED = {
     "DocsFunction": set(),
     "StaticFunction": set(),
 }
+
+
+def partition_keys(params: dict[str, Any]) -> list[str]:
+    """The partition key values a DynamoDB request names (as the service sees them)."""
+    found: list[str] = []
+    for key in (params.get("Key"), params.get("Item")):
+        if key:
+            found.append(key["pk"]["S"])
+    values = params.get("ExpressionAttributeValues") or {}
+    condition = params.get("KeyConditionExpression")
+    if condition:  # "pk = :pk AND ...": the value bound to pk
+        name = condition.split("=", 1)[1].split()[0]
+        found.append(values[name]["S"])
+    for request in (params.get("RequestItems") or {}).values():
+        entries = request["Keys"] if isinstance(request, dict) else request
+        for entry in entries:
+            item = entry.get("PutRequest", {}).get("Item") or entry.get("DeleteRequest", {}).get(
+                "Key"
+            )
+            found.append((item or entry)["pk"]["S"])
+    return found
+
+
+def leading_keys(statement: dict[str, Any]) -> list[str]:
+    """The partition key patterns a statement is limited to (["*"]: any)."""
+    condition = statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+    return list(condition.get("dynamodb:LeadingKeys", ["*"]))
+
+
+def may(function: str, action: str, pk: str) -> bool:
+    """Whether the function's statements allow `action` on the partition `pk`."""
+    return any(
+        action in statement["Action"]
+        and any(fnmatch.fnmatchcase(pk, pattern) for pattern in leading_keys(statement))
+        for policy in FUNCTIONS[function]["Properties"].get("Policies") or []
+        for statement in policy["Statement"]
+    )
 
 
 def granted(function: str) -> set[str]:
@@ -107,6 +147,51 @@ def test_the_read_only_function_cannot_write() -> None:
     assert granted("StatsFunction") <= READS
 
 
+# (function, action, partition key, allowed): by key prefix (src/counters/storage/keys.py).
+PREFIX_CASES = [
+    ("HitFunction", "dynamodb:UpdateItem", "SITE#portal", True),  # the day item
+    ("HitFunction", "dynamodb:UpdateItem", "VISITOR#portal#ab12", True),
+    ("HitFunction", "dynamodb:PutItem", "SALT", True),
+    ("HitFunction", "dynamodb:PutItem", "IDEMPOTENCY#portal", True),
+    ("HitFunction", "dynamodb:DeleteItem", "IDEMPOTENCY#portal", True),
+    ("HitFunction", "dynamodb:PutItem", "SITE#portal", False),  # site settings, read tokens
+    ("HitFunction", "dynamodb:DeleteItem", "SITE#portal", False),
+    ("HitFunction", "dynamodb:PutItem", "SITES", False),  # the registry
+    ("HitFunction", "dynamodb:UpdateItem", "SITES", False),
+    ("HitFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", False),
+    ("HitFunction", "dynamodb:GetItem", "REPORT#portal#page#2025-06", False),
+    ("StatsFunction", "dynamodb:Query", "SITE#portal", True),
+    ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("StatsFunction", "dynamodb:Query", "SALT", False),  # the daily salts
+    ("StatsFunction", "dynamodb:GetItem", "SALT", False),
+    ("StatsFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
+    ("StatsFunction", "dynamodb:Query", "IDEMPOTENCY#portal", False),
+    ("DayAggregateFunction", "dynamodb:UpdateItem", "SITE#portal", True),
+    ("DayAggregateFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", False),
+    ("DayAggregateFunction", "dynamodb:Query", "SALT", False),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", True),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "SITE#portal", False),
+    ("SitesFunction", "dynamodb:PutItem", "SITES", True),
+    ("SitesFunction", "dynamodb:DeleteItem", "SITE#portal", True),
+    ("SitesFunction", "dynamodb:GetItem", "SALT", False),
+    ("SitesFunction", "dynamodb:Query", "VISITOR#portal#ab12", False),
+]
+
+
+@pytest.mark.parametrize(("function", "action", "pk", "allowed"), PREFIX_CASES)
+def test_each_function_reaches_only_its_key_prefixes(
+    function: str, action: str, pk: str, allowed: bool
+) -> None:
+    assert may(function, action, pk) is allowed
+
+
+def test_every_table_statement_names_its_leading_keys() -> None:
+    for function in FUNCTIONS:
+        for policy in FUNCTIONS[function]["Properties"].get("Policies") or []:
+            for statement in policy["Statement"]:
+                assert "*" not in leading_keys(statement), (function, statement)
+
+
 def test_table_is_retained_recoverable_and_encrypted() -> None:
     table = RESOURCES["CountersTable"]
     assert table["DeletionPolicy"] == "Retain"
@@ -116,6 +201,7 @@ def test_table_is_retained_recoverable_and_encrypted() -> None:
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["DeletionProtectionEnabled"] is True
 
 
 def test_public_routes_are_throttled_and_logged() -> None:
@@ -128,7 +214,30 @@ def test_public_routes_are_throttled_and_logged() -> None:
     assert "userAgent" not in api["AccessLogSettings"]["Format"]
     for resource in RESOURCES.values():
         if resource["Type"] == "AWS::Logs::LogGroup":
-            assert resource["Properties"]["RetentionInDays"] <= 400
+            assert 0 < int(resolve(resource["Properties"]["RetentionInDays"], DEFAULTS)) <= 400
+
+
+def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
+    """Lambda's own log groups keep logs forever: each function names a group of the
+    stack's, kept LogRetentionDays (30 by default)."""
+    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] == 30
+    groups = []
+    for name, function in FUNCTIONS.items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        props = RESOURCES[group]["Properties"]
+        assert RESOURCES[group]["Type"] == "AWS::Logs::LogGroup"
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
+        groups.append(group)
+    assert len(set(groups)) == len(FUNCTIONS) == 7
+
+
+def test_tracing_is_off_unless_asked_for() -> None:
+    """X-Ray's list price per trace is more than a hit's own cost: PassThrough (no trace
+    of the functions' own) unless TracingMode says Active, for every function."""
+    assert TEMPLATE["Parameters"]["TracingMode"]["Default"] == "PassThrough"
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == {"Ref": "TracingMode"}
+    assert all("Tracing" not in f["Properties"] for f in FUNCTIONS.values())
 
 
 def test_every_checkov_suppression_says_why() -> None:
@@ -145,12 +254,20 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     used: dict[str, set[str]] = defaultdict(set)
     storage = local_api.counter.storage
 
+    keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
     def record(model: Any, **_: Any) -> None:
         if local_api.context.function:
             used[local_api.context.function].add(f"dynamodb:{model.name}")
 
+    def record_keys(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if local_api.context.function:
+            for pk in partition_keys(params):
+                keys[local_api.context.function].add((f"dynamodb:{model.name}", pk))
+
     for client in (storage.client,):
         client.meta.events.register("before-call.dynamodb", record)
+        client.meta.events.register("before-parameter-build.dynamodb", record_keys)
     url, site = local_api.url, f"{local_api.url}/v1/sites/portal"
     assert requests.put(site, json={"timezone": "UTC"}, timeout=10).status_code == 200
     baseline = {"date": "2025-06-11", "today": 1, "yesterday": 1, "month": 3, "year": 9, "total": 9}
@@ -220,6 +337,11 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     for function in ALLOWED:
         table_actions = {a for a in granted(function) if a.startswith("dynamodb:")}
         assert used.get(function, set()) == table_actions, function
+    # Every item each function touched is within its statements' leading keys.
+    assert {"HitFunction", "StatsFunction", "ReportAggregateFunction"} <= set(keys)
+    for function, touched in keys.items():
+        for action, pk in touched:
+            assert may(function, action, pk), (function, action, pk)
 
 
 def test_alarms_watch_errors_throttles_and_5xx() -> None:
@@ -241,6 +363,32 @@ def test_alarms_watch_errors_throttles_and_5xx() -> None:
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "VisitCounter"
     assert env["POWERTOOLS_SERVICE_NAME"] == "visit-counter"
+
+
+def test_alarms_watch_the_aggregation_path() -> None:
+    """Each aggregator's iterator age (its figures' lag) and the queue of the batches
+    they gave up on (hits missing until replayed)."""
+    alarms = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    ages = {
+        a["Dimensions"][0]["Value"]["Ref"]: a
+        for a in alarms
+        if (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "IteratorAge")
+    }
+    assert set(ages) == {"DayAggregateFunction", "ReportAggregateFunction"}
+    # Above what each normally lags (1 s; the report window, at most 300 s), in ms.
+    window = TEMPLATE["Parameters"]["ReportsBatchingWindow"]["MaxValue"]
+    assert 5_000 < ages["DayAggregateFunction"]["Threshold"] <= 120_000
+    assert 2 * window * 1000 <= ages["ReportAggregateFunction"]["Threshold"] <= 3_600_000
+    assert all(a["Statistic"] == "Maximum" for a in ages.values())
+    [failures] = [a for a in alarms if a["Namespace"] == "AWS/SQS"]
+    assert failures["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert failures["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["AggregateFailures", "QueueName"]}}
+    ]
+    assert (failures["Threshold"], failures["ComparisonOperator"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
 
 
 def test_each_function_reserves_its_own_concurrency() -> None:
@@ -285,3 +433,27 @@ def test_stream_consumers_get_their_shard_and_one_batch_at_a_time() -> None:
         assert mapping["ParallelizationFactor"] == 1
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
+
+
+def test_the_function_url_may_invoke_the_hit_function_and_nothing_else_may() -> None:
+    """Since October 2025 a public function URL needs both permissions (Lambda's "Control
+    access to Lambda function URLs"): InvokeFunctionUrl, and InvokeFunction granted only
+    to calls through the URL. Without the second, every request to the URL is 403."""
+    url = RESOURCES["HitUrl"]
+    function = url["Properties"]["TargetFunctionArn"]
+    grants = {
+        name: resource["Properties"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Lambda::Permission"
+        and resource["Properties"]["FunctionName"] == function
+    }
+    by_action = {props["Action"]: props for props in grants.values()}
+    assert set(by_action) == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}, grants
+    assert by_action["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    invoke = by_action["lambda:InvokeFunction"]
+    # Public, but only through the URL: never a direct Invoke by anyone.
+    assert invoke["Principal"] == "*"
+    assert invoke["InvokedViaFunctionUrl"] is True
+    assert not {"SourceArn", "SourceAccount", "FunctionUrlAuthType"} & set(invoke)
+    for name in grants:
+        assert RESOURCES[name].get("Condition") == url["Condition"] == "HasHitFunctionUrl"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handlers.limits import HEADER_LIMITS, MAX_BODY_CHARS, refusal
+from handlers.limits import HEADER_LIMITS, MAX_BODY_CHARS, loads, refusal
 
 HISTORY_ROUTE = "POST /v1/sites/{site}/history"
 
@@ -104,3 +104,32 @@ def test_header_bounds_hold_whatever_the_case_of_the_name(name: str) -> None:
     over = refusal(event(headers={name: "x" * 2000}))
     assert over is not None and over["statusCode"] == 431
     assert name.lower() in json.loads(over["body"])["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"total": 1000000000000000, "rate": 0.5}', {"total": 10**15, "rate": 0.5}),
+        ("[" + "9" * 32 + "]", [int("9" * 32)]),
+        ('{"path": "/' + "1" * 5_000 + '"}', {"path": "/" + "1" * 5_000}),  # digits in a string
+    ],
+)
+def test_loads_reads_numbers_up_to_their_bound(text: str, value: Any) -> None:
+    assert loads(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ('{"path": ' + "1" * 4_301 + "}", 9),  # over Python's int-string limit: a ValueError
+        ('{"path": ' + "1" * 4_300 + "}", 9),
+        ("[1, " + "9" * 33 + "]", 4),
+        ("[-" + "9" * 32 + "]", 1),
+        ("1." + "0" * 40, 0),
+        ("1e" + "9" * 40, 0),
+    ],
+)
+def test_loads_refuses_a_longer_number_as_a_decode_error(text: str, position: int) -> None:
+    with pytest.raises(json.JSONDecodeError, match="a number longer than 32 characters") as refused:
+        loads(text)
+    assert refused.value.pos == position
