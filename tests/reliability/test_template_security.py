@@ -54,6 +54,7 @@ READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 ALLOWED = {
     "HitFunction": READS | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "StatsFunction": READS,
+    "HistoryFunction": READS,
     # Imported history: Puts in batches; revoking a report token deletes its item.
     "SitesFunction": READS
     | {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"},
@@ -145,6 +146,25 @@ def test_each_function_is_granted_only_what_it_needs_on_the_table(function: str)
 
 def test_the_read_only_function_cannot_write() -> None:
     assert granted("StatsFunction") <= READS
+    assert granted("HistoryFunction") <= READS
+
+
+def test_the_footers_reads_do_not_share_executions_with_history_reads() -> None:
+    """Dashboards' range reads cannot use up the executions the footer's stats and badge need."""
+    routes = {
+        (event["Properties"]["Method"], event["Properties"]["Path"]): name
+        for name, function in FUNCTIONS.items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    }
+    assert routes[("GET", "/v1/sites/{site}/stats")] == "StatsFunction"
+    assert routes[("GET", "/v1/sites/{site}/badge.svg")] == "StatsFunction"
+    for path in ("series", "pages", "breakdown"):
+        assert routes[("GET", f"/v1/sites/{{site}}/{path}")] == "HistoryFunction"
+    assert [r for r, name in routes.items() if name == "StatsFunction"] == [
+        ("GET", "/v1/sites/{site}/stats"),
+        ("GET", "/v1/sites/{site}/badge.svg"),
+    ]
 
 
 # (function, action, partition key, allowed): by key prefix (src/counters/storage/keys.py).
@@ -404,6 +424,7 @@ def test_each_function_reserves_its_own_concurrency() -> None:
     groups = {
         "HitFunction": "HitConcurrency",
         "StatsFunction": "ReadConcurrency",
+        "HistoryFunction": "ReadConcurrency",
         "SitesFunction": "OperatorConcurrency",
     }
     for name, parameter in groups.items():
