@@ -181,7 +181,11 @@ PREFIX_CASES = [
     ("HitFunction", "dynamodb:UpdateItem", "REPORT#portal#page#2025-06", False),
     ("HitFunction", "dynamodb:GetItem", "REPORT#portal#page#2025-06", False),
     ("StatsFunction", "dynamodb:Query", "SITE#portal", True),
-    ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", False),  # history's
+    ("HistoryFunction", "dynamodb:Query", "SITE#portal", True),
+    ("HistoryFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("HistoryFunction", "dynamodb:GetItem", "SALT", False),
+    ("HistoryFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
     ("StatsFunction", "dynamodb:Query", "SALT", False),  # the daily salts
     ("StatsFunction", "dynamodb:GetItem", "SALT", False),
     ("StatsFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
@@ -249,7 +253,7 @@ def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
         groups.append(group)
-    assert len(set(groups)) == len(FUNCTIONS) == 7
+    assert len(set(groups)) == len(FUNCTIONS) == 8
 
 
 def test_tracing_is_off_unless_asked_for() -> None:
