@@ -31,7 +31,9 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
-HASHED_ASSETS = ("dashboard.js", "dashboard.css", "widget.js")
+# The dashboard page names the first three by content hash; the widget is also served so.
+PAGE_ASSETS = ("dashboard.css", "breakdowns.js", "dashboard.js")
+HASHED_ASSETS = (*PAGE_ASSETS, "widget.js")
 YEAR = 365 * 24 * 3600
 WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
 PAGE_CACHE = "no-cache"
@@ -81,7 +83,7 @@ def hashed_name(name: str) -> str:
 def assets() -> dict[str, Asset]:
     found = {name: _asset(name) for name in HASHED_ASSETS}
     page = (WEB_DIR / "dashboard.html").read_text("utf-8")
-    for name in ("dashboard.css", "dashboard.js"):
+    for name in PAGE_ASSETS:
         stem, suffix = name.rsplit(".", 1)
         digest = found[name].etag.strip('"')
         # Relative, so the page also works under a custom domain's base path.
