@@ -84,6 +84,14 @@ def template_traces() -> bool:
     return parameter_defaults(load_template()).get("TracingMode", "Active") == "Active"
 
 
+def hit_system_logs() -> bool:
+    """Whether the hit function sends Lambda's START/END/REPORT lines (INFO system logs)."""
+    from local.cfn_template import load_template
+
+    function = load_template()["Resources"]["HitFunction"]["Properties"]
+    return function.get("LoggingConfig", {}).get("SystemLogLevel", "INFO") != "WARN"
+
+
 def price_lines() -> list[str]:
     lines = [f"price table, {PRICES_AS_OF}"]
     for usd, what, source in PRICES.values():
@@ -164,7 +172,8 @@ def cost_per_million(calls: Any, timing: Any, logs: LogBytes) -> dict[str, HitCo
         invocations = len(aggregated) / batch
         traced = template_traces()
         platform = logs.platform_traced if traced else logs.platform
-        log_bytes = logs.printed + platform + invocations * platform
+        hit_platform = platform if hit_system_logs() else 0
+        log_bytes = logs.printed + hit_platform + invocations * platform
         traces = (1 + invocations) if traced else 0.0
         for door, door_price in (("HTTP API", price("http_api_request")), ("Function URL", 0.0)):
             costs[f"{mode}, {door}"] = HitCosts(
@@ -186,11 +195,13 @@ def logs_lines(logs: LogBytes) -> list[str]:
     """What a hit logs and what tracing would add, for the report."""
     per_million = 1e6 * price("logs_ingested_byte")
     xray = 1e6 * price("xray_trace")
+    hit_platform = logs.platform if hit_system_logs() else 0
+    per_hit = logs.printed + hit_platform
     return [
         f"CloudWatch Logs per hit: {logs.printed:.0f} bytes printed by the hit handler "
-        f"(measured: the EMF metrics line) + {logs.platform} of Lambda's START/END/REPORT "
-        f"(assumed shape) = {logs.per_hit:.0f} bytes, "
-        f"${logs.per_hit * per_million:.3f} per million hits",
+        f"(measured) + {hit_platform} of Lambda's START/END/REPORT (assumed shape; 0 when "
+        f"the template sends the hit function's system logs at WARN) = {per_hit:.0f} bytes, "
+        f"${per_hit * per_million:.3f} per million hits",
         f"  the handler's lines: {logs.sample[:160]}",
         f"  TracingMode=Active (default {'on' if template_traces() else 'off'}): "
         f"+${xray:.2f} per million hits (a trace each) and "

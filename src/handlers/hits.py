@@ -21,7 +21,7 @@ from counters.counting.service import ForbiddenOriginError, default_service
 from counters.counting.visits import PageView, viewer_address
 from counters.models import HitBody, HitStats, Site
 from counters.settings import settings
-from handlers.common import SiteIdPath, create_app, error, lambda_entry, metrics
+from handlers.common import SiteIdPath, create_app, error, lambda_entry
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
@@ -90,9 +90,8 @@ def hit(
     else:
         request = IdempotentHit(site=site, key=idempotency_key)
         answer = _record_once(request=request, site=registered, view=view)
-    metrics.add_metric(
-        name="CountedHits" if answer.counted else "SkippedHits", unit="Count", value=1
-    )
+    # No metric line per hit: a log line a page view would cost more than its DynamoDB
+    # write; the aggregators publish the hits they add, per batch (AggregatedHits).
     return answer
 
 

@@ -256,6 +256,14 @@ def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
     assert len(set(groups)) == len(FUNCTIONS) == 8
 
 
+def test_the_hit_function_sends_no_system_lines_per_hit() -> None:
+    """A page view is an invocation: Lambda's START/END/REPORT lines (INFO system logs,
+    ~260 bytes) would cost more than the hit's DynamoDB write. JSON format, system logs
+    at WARN, so they are not sent (and log-level filtering applies to the Logger)."""
+    config = FUNCTIONS["HitFunction"]["Properties"]["LoggingConfig"]
+    assert config["LogFormat"] == "JSON" and config["SystemLogLevel"] == "WARN"
+
+
 def test_tracing_is_off_unless_asked_for() -> None:
     """X-Ray's list price per trace is more than a hit's own cost: PassThrough (no trace
     of the functions' own) unless TracingMode says Active, for every function."""
