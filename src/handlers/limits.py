@@ -60,7 +60,7 @@ def _answer(status: int, message: str) -> dict[str, Any]:
 
 def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     """The answer to a request over a bound, or None when every part is within its bound."""
-    return _long_header(event) or _large_body(event) or _long_url(event)
+    return _long_header(event) or _large_body(event) or _long_url(event) or _multipart(event)
 
 
 class _LongNumberError(ValueError):
@@ -105,6 +105,18 @@ def _large_body(event: dict[str, Any]) -> dict[str, Any] | None:
     limit = BODY_LIMITS.get(str(event.get("routeKey")), MAX_BODY_CHARS)
     if body is not None and len(body) > limit:
         return _answer(413, f"the request body is too large (at most {limit} bytes)")
+    return None
+
+
+def _multipart(event: dict[str, Any]) -> dict[str, Any] | None:
+    # No route takes a multipart body, and Powertools' multipart parser fails (a 500) on
+    # a body that is not Latin-1: refused before any parser sees it.
+    headers = event.get("headers") or {}
+    sent = headers.get("content-type")
+    if sent is None:  # a name in another case (events written elsewhere), or none
+        sent = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if str(sent).lstrip().lower().startswith("multipart/"):
+        return _answer(415, "unsupported content type: no route takes a multipart body")
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import USER_AGENT, Operator, screenshot
 
@@ -146,7 +147,8 @@ def test_vietnamese_date_fields_read_dd_mm_yyyy_in_an_english_browser(
     week = seeded - timedelta(days=6)
     page.fill("#from", f"{week:%d/%m/%Y}")
     page.press("#from", "Enter")
-    page.wait_for_function("document.querySelectorAll('#chart-day rect.bar').length === 7")
+    # Not wait_for_function: its polling evaluates a string, which the page's CSP forbids.
+    expect(page.locator("#chart-day rect.bar")).to_have_count(7)
     periods = page.eval_on_selector_all("#chart-day rect.bar", "r => r.map(x => x.dataset.period)")
     assert periods[0] == week.isoformat() and periods[-1] == seeded.isoformat()
 

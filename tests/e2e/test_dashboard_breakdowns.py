@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from playwright.sync_api import expect
 
 from counters.storage.keys import report_pk, report_sk
 from tests.e2e.conftest import USER_AGENT, Operator, screenshot
@@ -124,7 +125,6 @@ def test_panels_follow_the_metric_switch(page: Any, local_api: Any, seeded: date
     open_dashboard(page, local_api)
     assert page.inner_text("#rows-source li:first-child .views") == "80"
     page.select_option("#metric", "pageviews")
-    page.wait_for_function(
-        "document.querySelector('#rows-source li:first-child .views').textContent === '180'"
-    )
+    # Not wait_for_function: its polling evaluates a string, which the page's CSP forbids.
+    expect(page.locator("#rows-source li:first-child .views")).to_have_text("180")
     assert page.inner_text("#rows-source li:nth-child(2) .path") == "Zalo"

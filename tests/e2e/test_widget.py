@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Operator, screenshot
 
@@ -103,7 +104,8 @@ def test_the_tag_twice_still_counts_once(page: Any, local_api: Any, operator: Op
     fake_page(page, url, f'<!doctype html><meta charset="utf-8"><body>{tag}<hr>{tag}')
     methods = hit_requests(page)
     page.goto(url)
-    page.wait_for_function("document.querySelectorAll('.vc-widget[data-state=ready]').length == 2")
+    # Not wait_for_function: its polling evaluates a string, which the page's CSP forbids.
+    expect(page.locator(".vc-widget[data-state=ready]")).to_have_count(2)
     assert methods == ["POST"]
     assert page.locator('.vc-widget [data-figure="total"]').all_inner_texts() == ["1", "1"]
 

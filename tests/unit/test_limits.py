@@ -133,3 +133,25 @@ def test_loads_refuses_a_longer_number_as_a_decode_error(text: str, position: in
     with pytest.raises(json.JSONDecodeError, match="a number longer than 32 characters") as refused:
         loads(text)
     assert refused.value.pos == position
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "multipart/form-data; boundary=x"},
+        {"Content-Type": " Multipart/Form-Data; boundary=x"},
+        {"content-type": "multipart/mixed"},
+    ],
+)
+def test_a_multipart_body_is_refused_before_any_parser(headers: dict[str, str]) -> None:
+    """Powertools' multipart parser answered 500 on a body that is not Latin-1 ('\\ufeff9')."""
+    event = {"routeKey": "POST /v1/sites/{site}/hits", "headers": headers, "body": "\ufeff9"}
+    answer = refusal(event)
+    assert answer is not None and answer["statusCode"] == 415
+    assert "multipart" in json.loads(answer["body"])["message"]
+
+
+def test_json_text_and_form_bodies_are_not_refused_for_their_type() -> None:
+    for content_type in ("application/json", "text/plain", "application/x-www-form-urlencoded"):
+        event = {"headers": {"content-type": content_type}, "body": '{"path": "/"}'}
+        assert refusal(event) is None, content_type
