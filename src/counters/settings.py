@@ -32,11 +32,13 @@ class Settings(BaseModel):
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 4
-    # Visitor items one client address (IPv6: /64) may create per site and day; past
-    # it, its hits count as page views but not visits, so a flood cannot grow storage.
-    max_visitors_per_address: int = 2000
-    # New visitors from one address a warm function admits before it checks (and adds
-    # to) the address's shared count: ordinary hits pay no extra request for the cap.
+    # New visitors (visitor items) one client address (IPv6: /56) may bring to a site per
+    # minute; past it, that minute's new visitors count as page views but not visits, so a
+    # flood cannot grow storage, and a carrier NAT's thousands of people still count
+    # (counters.counting.admission).
+    new_visitors_per_address_minute: int = Field(20, ge=1)
+    # New visitors from one address a warm function admits (per site and day) before it
+    # checks the address's shared count: ordinary hits pay no extra request for the cap.
     unchecked_visitors_per_address: int = 20
 
     # Behind a CloudFront distribution: the header naming the viewer's address (empty:

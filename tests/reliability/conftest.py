@@ -89,11 +89,11 @@ class Harness:
 
 @pytest.fixture
 def visitor_caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Sets max_visitors_per_address and unchecked_visitors_per_address for one test."""
+    """Sets new_visitors_per_address_minute and unchecked_visitors_per_address for one test."""
     from counters.settings import settings
 
     def set_caps(cap: int, unchecked: int) -> None:
-        monkeypatch.setenv("MAX_VISITORS_PER_ADDRESS", str(cap))
+        monkeypatch.setenv("NEW_VISITORS_PER_ADDRESS_MINUTE", str(cap))
         monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", str(unchecked))
         settings.cache_clear()
 

@@ -83,7 +83,7 @@ def test_an_address_is_keyed_as_parsing_would_key_it(client_ip: str) -> None:
         parsed = client_ip
     else:
         if isinstance(address, ipaddress.IPv6Address):
-            network = ipaddress.IPv6Network((address, 64), strict=False)
+            network = ipaddress.IPv6Network((address, 56), strict=False)
             parsed = str(address.ipv4_mapped or network)
         else:
             parsed = str(address)
@@ -101,10 +101,14 @@ def test_every_ipv4_spelling_keys_as_its_parsed_form() -> None:
         assert _address_key(text) == expected
 
 
-def test_an_ipv6_client_is_keyed_by_its_64_network() -> None:
+def test_an_ipv6_client_is_keyed_by_its_56_network() -> None:
+    """A home's /56 (256 /64s) is one address for the cap; the next /56 is another."""
     salt = b"s" * 32
-    same = address_id(salt, "site", "2001:db8:1:2::a"), address_id(salt, "site", "2001:db8:1:2::b")
-    assert same[0] == same[1] != address_id(salt, "site", "2001:db8:1:3::a")
+    home = ["2001:db8:1:2::a", "2001:db8:1:2::b", "2001:db8:1:ff::1", "2001:db8:1::9"]
+    keys = {address_id(salt, "site", ip) for ip in home}
+    assert len(keys) == 1
+    assert address_id(salt, "site", "2001:db8:1:100::a") not in keys
+    assert address_id(salt, "site", "2001:db8:2:2::a") not in keys
 
 
 def test_every_other_device_the_expression_finds_holds_one_of_the_cheap_tokens() -> None:

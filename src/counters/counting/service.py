@@ -104,7 +104,7 @@ class CounterService:
         site (the visitor, with the hit's note) plus a read of the aggregated figures
         every few seconds per warm function; 1 to skip. The first hit of a day or
         after a settings change costs a few more, once, and so do new visitors from
-        an address that brought many (see `counters.counting.admission`).
+        an address that brought many today (see `counters.counting.admission`).
         """
         if view.origin and site.allowed_origins and view.origin not in site.allowed_origins:
             raise ForbiddenOriginError(f"origin {view.origin!r} may not count hits on {site.id!r}")
@@ -123,15 +123,13 @@ class CounterService:
         note = counted_note(site, view, instant)
         salt = self.salts.of(note.day)
         key = (site.id, note.day, address_id(salt, site.id, view.client_ip))
-        if self.address_cap.is_capped(key):
-            return self._count_page_view_only(site, note, now)
         buffered = site.mode == "buffered"
         # A high-traffic hit reads first: after its one write nothing may fail.
         aggregated = self._aggregated_day(site, note.day) if buffered else None
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
         last_seen = self._see(key, visitor, note, now, note.encode() if buffered else None)
         if isinstance(last_seen, NotFound):
-            # A flood of new visitors from one address: no item for this one.
+            # A new visitor in a minute its address is full: no item for this one.
             return self._count_page_view_only(site, note, now)
         seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
         increment = Increment(
@@ -163,7 +161,7 @@ class CounterService:
     ) -> float | None | NotFound:
         """Writes the visitor's sighting (with the note, if any); when it was last seen.
 
-        `NOT_FOUND` when it is new and its address may bring no more new visitors today.
+        `NOT_FOUND` when it is new and its address may bring no more new visitors this minute.
         """
         site_id, day = key[0], key[1]
         unchecked = self.address_cap.reserve(key)
@@ -182,7 +180,7 @@ class CounterService:
         return last_seen
 
     def _count_page_view_only(self, site: Site, note: HitNote, now: float) -> HitStats:
-        """A hit of a capped address: a page view, no visit, and no visitor item of its own."""
+        """A refused new visitor's hit: a page view, no visit, and no visitor item of its own."""
         note = replace(note, visit_timeout=None)  # its flags are its own: no visit
         increment = Increment({"visits": 0, "pageviews": 1}, windows={note.window: (0, 0)})
         if site.mode == "buffered":

@@ -73,7 +73,13 @@ def visitor_id(salt: bytes, site: str, client_ip: str, user_agent: str) -> str:
 
 
 def address_id(salt: bytes, site: str, client_ip: str) -> str:
-    """A keyed hash of site and client address; IPv6 by /64, which one client can rotate within."""
+    """A keyed hash of site and client address, whose new visitors are capped per minute.
+
+    IPv6 by /56: a home is delegated a /56 (or a /48) and can rotate through its 256
+    /64s, so a /64 key gave one home 256 caps; a mobile device gets a /64, and a /56
+    of a carrier's holds at most 256 of them, fewer people than one IPv4 behind its
+    NAT. A /48 would take a home's /48 too, but put up to 65,536 devices under one cap.
+    """
     key = _address_key(client_ip)
     digest = hmac.new(salt, f"{site}\x1faddress\x1f{key}".encode(), hashlib.sha256).digest()[:16]
     return urlsafe_b64encode(digest).decode().rstrip("=")
@@ -90,7 +96,7 @@ def _address_key(client_ip: str) -> str:
         return client_ip
     if isinstance(address, ipaddress.IPv6Address):
         mapped = address.ipv4_mapped
-        return str(mapped or ipaddress.IPv6Network((address, 64), strict=False))
+        return str(mapped or ipaddress.IPv6Network((address, 56), strict=False))
     return str(address)
 
 

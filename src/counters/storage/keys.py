@@ -21,9 +21,10 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 |                |                               |                      | h: a high-traffic site's last hit's note    |
 | hit lane       | LANE#{site}#{0..127}          | NOTE                 | h: the note of a high-traffic site's hit    |
 |                |                               |                      | with no visitor item (a bot, capped address)|
-| client address | ADDRESS#{site}#{id}           | {yyyy-mm-dd}         | visitors: visitor items made from one IP    |
-|                |                               |                      | (IPv6: /64) that day, once it brought many, |
-|                |                               |                      | expires_at                                  |
+| client address | ADDRESS#{site}#{id}           | {yyyy-mm-dd}         | win_at, win_new: a minute (epoch minutes)   |
+|                |                               |                      | and the new visitors one IP (IPv6: /56)     |
+|                |                               |                      | brought in it; visitors: that day's checked |
+|                |                               |                      | ones (once it brought many); expires_at     |
 | daily salt     | SALT                          | {yyyy-mm-dd}         | salt (32 random bytes), expires_at          |
 | report value   | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#{value} | v, p: visits and page views of one value of |
 |                |                               |                      | a dimension (page, source, browser, ...)    |

@@ -1,4 +1,5 @@
-"""Visitor and client-address items: who was seen today, and how many visitors an address brought."""
+"""Visitor and client-address items: who was seen today, and how many new visitors an
+address brought in the current minute."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
-from counters.storage.table import Item, Table, n, refused_item
+from counters.storage.table import Item, Table, int_of, n, refused_item
 
 # A visitor item is only read on the day it was written (its id changes daily).
 VISITOR_TTL_SECONDS = 26 * 3600
@@ -113,17 +114,57 @@ class VisitorItems:
         except self.table.client.exceptions.ConditionalCheckFailedException:
             pass  # a later hit of the same visitor wrote since: it stands
 
-    def count_address(self, site: str, address: str, day: date, now: float, added: int = 1) -> int:
-        """Adds new visitors to a client address's count for the day; returns the count."""
-        answer = self.table.send(
-            "update_item",
-            TableName=self.table.name,
-            Key={"pk": {"S": address_pk(site, address)}, "sk": {"S": dated_sk(day)}},
-            UpdateExpression="ADD visitors :one SET expires_at = :expires",
-            ExpressionAttributeValues={
-                ":one": n(added),
-                ":expires": n(int(now) + VISITOR_TTL_SECONDS),
+    def admit_new(
+        self, site: str, address: str, day: date, now: float, per_minute: int, opening: bool
+    ) -> bool:
+        """Takes one of a client address's `per_minute` places for new visitors in the
+        current minute (a fixed window kept on the address's day item); whether one was left.
+
+        One request while the minute's window is open; its first admission opens it (one
+        more, unless the caller says it is `opening`: a first try), and a race to open it
+        costs one more. A write re-sent after a lost answer may
+        take a place twice: that only refuses one visitor sooner, never admits one more.
+        """
+        key = {"pk": {"S": address_pk(site, address)}, "sk": {"S": dated_sk(day)}}
+        minute, one, expires = n(int(now // 60)), n(1), n(int(now) + VISITOR_TTL_SECONDS)
+        take: dict[str, Any] = {
+            "UpdateExpression": "ADD win_new :one, visitors :one SET expires_at = :expires",
+            "ConditionExpression": "win_at >= :minute AND win_new < :cap",
+            "ExpressionAttributeValues": {
+                ":minute": minute,
+                ":one": one,
+                ":cap": n(per_minute),
+                ":expires": expires,
             },
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(answer["Attributes"]["visitors"]["N"])
+        }
+        start = {
+            "UpdateExpression": (
+                "SET win_at = :minute, win_new = :one, expires_at = :expires ADD visitors :one"
+            ),
+            "ConditionExpression": "attribute_not_exists(win_at) OR win_at < :minute",
+            "ExpressionAttributeValues": {":minute": minute, ":one": one, ":expires": expires},
+        }
+        if not opening:
+            old = self._update(key, take)
+            if old is None:
+                return True
+            if int_of(old, "win_at") >= int(now // 60):
+                return False  # this minute's places are taken
+            # No window yet, or an older minute's (or the engine did not say): open this one.
+        # Refused: another hit opened it, so a place is taken as above, if one is left.
+        return self._update(key, start) is None or self._update(key, take) is None
+
+    def _update(self, key: Item, request: dict[str, Any]) -> Item | None:
+        """None if the conditional update applied; else the item that refused it ({} if
+        none, or if the engine did not return it)."""
+        try:
+            self.table.send(
+                "update_item",
+                TableName=self.table.name,
+                Key=key,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **request,
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+            return refused_item(refused)
+        return None
