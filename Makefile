@@ -60,8 +60,17 @@ run: $(DEV)
 bench: $(DEV)
 	PYTHONPATH=src:. $(PY) -m bench
 
-test: e2e-deps lint check-build $(DEV)
-	$(PYTEST) $(PYTEST_ARGS)
+# sam build is mostly downloads (the functions' arm64 wheels): it runs beside the tests,
+# its output shown after theirs, and both must pass (~1.5 min off the wall time).
+test: e2e-deps lint $(DEV)
+	@mkdir -p artifacts
+	@$(MAKE) --no-print-directory check-build > artifacts/check-build.log 2>&1 & build=$$!; \
+	$(PYTEST) $(PYTEST_ARGS) | tee artifacts/pytest.log; tests=$${PIPESTATUS[0]}; \
+	wait $$build; built=$$?; \
+	if [ $$built -ne 0 ]; then cat artifacts/check-build.log; echo "make check-build failed"; \
+	else echo "make check-build passed beside the tests (artifacts/check-build.log)"; fi; \
+	tail -n 1 artifacts/pytest.log; \
+	[ $$tests -eq 0 ] && [ $$built -eq 0 ]
 
 unit integration reliability: $(DEV)
 	$(PYTEST) tests/$@ $(PYTEST_ARGS)
