@@ -7,7 +7,6 @@ installs it with `make e2e-deps`), unless ALLOW_NO_BROWSER=1 says to skip them.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import REPO, reset_warm_state
+from tests.zones import midday_timezone as midday_timezone  # for the e2e modules
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -72,17 +72,6 @@ def local_api() -> Iterator[Any]:
     with start_local_api(port=0, demo=True, quiet=True) as api:
         yield api
     reset_warm_state()
-
-
-def midday_timezone() -> str:
-    """A fixed-offset zone (no DST) in which it is now between 11:30 and 12:30.
-
-    The local API and the browser run in real time: a site in this zone is at least
-    11 hours from its local midnight, so a module that reads the site's today once
-    (from the API) and asserts on it for minutes holds on any day, at any hour.
-    """
-    offset = round((12 * 3600 - time.time() % 86_400) / 3600)  # -12..+12 hours from UTC
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # Etc/GMT-7 is UTC+7
 
 
 def screenshot(page: Any, name: str, **options: Any) -> Path:
