@@ -76,8 +76,12 @@ e2e: e2e-deps $(DEV)
 DATES ?= 2026-12-31T23:58:00 2027-01-01T00:02:00 2028-02-29T12:00:00 2028-03-01T00:01:00 \
 	2027-03-28T00:59:00 2027-03-28T02:00:00 2027-10-31T00:59:00 2027-10-31T02:00:00 \
 	2027-12-31T16:59:00
+# libfaketime 0.9.10 fakes CLOCK_MONOTONIC but not sem_clockwait: a Python thread's
+# Event.wait(timeout) never returns (FAKETIME_DONT_FAKE_MONOTONIC=1 mends that but makes
+# time.sleep fail with EINVAL). The local API's stream pollers wait so: they never tick on
+# their own, which is all test_local_run checks there (it holds at any date: midday zone).
 DATES_SUITES ?= tests/e2e tests/integration tests/reliability tests/unit
-DATES_ARGS ?= -m "not slow"
+DATES_ARGS ?= -m "not slow" --ignore=tests/reliability/test_local_run.py
 test-dates: e2e-deps $(DEV)
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p artifacts/test-dates; failed=0; \
