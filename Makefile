@@ -89,7 +89,7 @@ test-dates: e2e-deps $(DEV)
 	  log=artifacts/test-dates/$$when.log; \
 	  TZ=UTC faketime -f "@$${when/T/ }" $(PYTEST) -q $(DATES_ARGS) $(DATES_SUITES) $(PYTEST_ARGS) >$$log 2>&1 \
 	    && result=ok || { result=FAILED; failed=1; }; \
-	  echo "$$when UTC  $$result  $$(grep -E '^=* .*(passed|failed|error).* in ' $$log | tail -1 | tr -d =)"; \
+	  echo "$$when UTC  $$result  $$(grep -E '(passed|failed|error).* in [0-9.]+s' $$log | tail -1 | tr -d =)"; \
 	done; exit $$failed
 
 lint: $(DEV) $(TOOLS_STAMP) complexity
