@@ -31,12 +31,13 @@ SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
 PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
 BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help run test unit integration reliability e2e lint complexity build check-build bench e2e-deps clean distclean
+.PHONY: help run test unit integration reliability e2e test-dates lint complexity build check-build bench e2e-deps clean distclean
 
 help:
 	@echo "make run          run the local server (python -m local.server)"
 	@echo "make test         lint, check-build, then the whole pytest suite (what CI runs)"
 	@echo "make unit | integration | reliability | e2e   one suite (PYTEST_ARGS=... to narrow)"
+	@echo "make test-dates   the date-sensitive suites under faketime on each of DATES (year end, leap day, DST)"
 	@echo "make lint         ruff, mypy, sam validate --lint, cfn-lint, checkov"
 	@echo "make complexity   fail if a function or class is over radon grade B (part of lint)"
 	@echo "make build        sam build (into .aws-sam/)"
@@ -77,6 +78,29 @@ unit integration reliability: $(DEV)
 
 e2e: e2e-deps $(DEV)
 	$(PYTEST) tests/e2e $(PYTEST_ARGS)
+
+# No test may depend on the day it runs: pytest, the local API (in-process) and Chromium
+# (a child) run under Debian's faketime, its clock starting at each of DATES (UTC) and
+# running on. One line per date; fails if any date fails. Logs in artifacts/test-dates/.
+DATES ?= 2026-12-31T23:58:00 2027-01-01T00:02:00 2028-02-29T12:00:00 2028-03-01T00:01:00 \
+	2027-03-28T00:59:00 2027-03-28T02:00:00 2027-10-31T00:59:00 2027-10-31T02:00:00 \
+	2027-12-31T16:59:00
+# libfaketime 0.9.10 fakes CLOCK_MONOTONIC but not sem_clockwait: a Python thread's
+# Event.wait(timeout) never returns (FAKETIME_DONT_FAKE_MONOTONIC=1 mends that but makes
+# time.sleep fail with EINVAL). The local API's stream pollers wait so: they never tick on
+# their own, which is all test_local_run checks there (it holds at any date: midday zone).
+DATES_SUITES ?= tests/e2e tests/integration tests/reliability tests/unit
+DATES_ARGS ?= -m "not slow" \
+	--deselect tests/reliability/test_local_run.py::test_a_high_traffic_site_counts_end_to_end_and_no_call_leaves_the_machine
+test-dates: e2e-deps $(DEV)
+	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
+	@mkdir -p artifacts/test-dates; failed=0; \
+	for when in $(DATES); do \
+	  log=artifacts/test-dates/$$when.log; \
+	  TZ=UTC faketime -f "@$${when/T/ }" $(PYTEST) -q $(DATES_ARGS) $(DATES_SUITES) $(PYTEST_ARGS) >$$log 2>&1 \
+	    && result=ok || { result=FAILED; failed=1; }; \
+	  echo "$$when UTC  $$result  $$(grep -E '(passed|failed|error).* in [0-9.]+s' $$log | tail -1 | tr -d =)"; \
+	done; exit $$failed
 
 lint: $(DEV) $(TOOLS_STAMP) complexity
 	$(VENV)/bin/ruff check src tests local bench

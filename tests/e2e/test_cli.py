@@ -1,4 +1,5 @@
-"""The operators' command line (`visit-counter`) against the local API, a stub and moto."""
+"""The operators' command line (`visit-counter`) against the local API (through a recording
+proxy where what it sends matters) and moto."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import requests
 
 from counters_cli.main import main
+from tests.e2e.conftest import midday_timezone
 
 
 def run(capsys: Any, url: str, *argv: str) -> tuple[int, str, str]:
@@ -34,6 +36,7 @@ def test_register_update_show_and_list_sites(capsys: Any, local_api: Any) -> Non
     url = local_api.url
     code, _, err = run(capsys, url, "site", "set", "cli-new")
     assert code == 2 and "--timezone is required" in err
+    zone = midday_timezone()  # the site's today cannot turn between reading and using it
     site = run_json(
         capsys,
         url,
@@ -41,7 +44,7 @@ def test_register_update_show_and_list_sites(capsys: Any, local_api: Any) -> Non
         "set",
         "cli-site",
         "--timezone",
-        "Asia/Ho_Chi_Minh",
+        zone,
         "--origin",
         "https://laichau.gov.vn",
         "--count",
@@ -50,11 +53,7 @@ def test_register_update_show_and_list_sites(capsys: Any, local_api: Any) -> Non
     assert site["allowed_origins"] == ["https://laichau.gov.vn"] and site["count"] == "pageviews"
     # An update changes only what it names.
     site = run_json(capsys, url, "site", "set", "cli-site", "--reports", "private")
-    assert (site["reports"], site["count"], site["timezone"]) == (
-        "private",
-        "pageviews",
-        "Asia/Ho_Chi_Minh",
-    )
+    assert (site["reports"], site["count"], site["timezone"]) == ("private", "pageviews", zone)
     assert run_json(capsys, url, "site", "show", "cli-site") == site
 
     today = requests.get(f"{url}/v1/sites/cli-site/stats", timeout=10).json()["date"]
@@ -108,26 +107,35 @@ def test_api_errors_are_reported_with_their_message(capsys: Any, local_api: Any)
 
 
 class _Recorder(BaseHTTPRequestHandler):
+    """Records each request as the command line sent it, then passes it to the local API."""
+
     seen: list[dict[str, Any]] = []
+    api = ""
 
     def do_POST(self) -> None:  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.seen.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        answer = json.dumps({"site": "laichau", "imported": 3}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
+        # The local API takes loopback calls as signed (it checks no signature).
+        passed = requests.post(
+            self.api + self.path,
+            data=body,
+            headers={"Content-Type": self.headers["Content-Type"]},
+            timeout=30,
+        )
+        self.send_response(passed.status_code)
+        self.send_header("Content-Type", passed.headers["Content-Type"])
+        self.send_header("Content-Length", str(len(passed.content)))
         self.end_headers()
-        self.wfile.write(answer)
+        self.wfile.write(passed.content)
 
     def log_message(self, *args: Any) -> None:
         pass
 
 
 @pytest.fixture
-def stub() -> Iterator[str]:
-    """A stand-in for `POST /v1/sites/{site}/history` (built on another branch)."""
-    _Recorder.seen = []
+def recorder(local_api: Any) -> Iterator[str]:
+    """A recording proxy in front of the local API's `POST /v1/sites/{site}/history`."""
+    _Recorder.seen, _Recorder.api = [], local_api.url
     server = HTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -136,20 +144,30 @@ def stub() -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "content_type"),
+    ("name", "content", "content_type", "written"),
     [
-        ("history.csv", b"period,visits\n2024,1200\n2024-05,300\n", "text/csv"),
-        ("history.json", b'{"years": {"2024": 1200}}', "application/json"),
+        ("history.csv", b"period,visits\n2024,1200\n2024-05,300\n", "text/csv", 2),
+        ("history.json", b'{"rows": [{"period": "2024", "visits": 1200}]}', "application/json", 1),
     ],
 )
 def test_history_file_is_sent_as_is_and_signed(
-    capsys: Any, stub: str, tmp_path: Path, name: str, content: bytes, content_type: str
+    capsys: Any,
+    local_api: Any,
+    recorder: str,
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+    content_type: str,
+    written: int,
 ) -> None:
+    site = "cli-" + name.replace(".", "-")
+    run_json(capsys, local_api.url, "site", "set", site, "--timezone", "Asia/Ho_Chi_Minh")
     file = tmp_path / name
     file.write_bytes(content)
-    assert run_json(capsys, stub, "--region", "ap-southeast-1", "history", "laichau", str(file))
+    answer = run_json(capsys, recorder, "--region", "ap-southeast-1", "history", site, str(file))
+    assert (answer["periods"], answer["written"], answer["unchanged"]) == (written, written, 0)
     (request,) = _Recorder.seen
-    assert request["path"] == "/v1/sites/laichau/history"
+    assert request["path"] == f"/v1/sites/{site}/history"
     assert request["body"] == content
     assert request["headers"]["Content-Type"] == content_type
     # SigV4 for execute-api from the environment's credentials (the tests' fake ones).
@@ -157,18 +175,29 @@ def test_history_file_is_sent_as_is_and_signed(
     assert authorization.startswith("AWS4-HMAC-SHA256 Credential=testing/")
     assert "/ap-southeast-1/execute-api/aws4_request" in authorization
     assert "X-Amz-Date" in request["headers"]
+    years = requests.get(
+        f"{local_api.url}/v1/sites/{site}/series",
+        params={"granularity": "year", "from": "2024", "to": "2024"},
+        timeout=10,
+    ).json()["points"]
+    assert [(p["period"], p["visits"]) for p in years] == [("2024", 1200)]
 
 
 def test_a_nukeviet_dump_is_sent_with_its_format_and_date(
-    capsys: Any, stub: str, tmp_path: Path
+    capsys: Any, local_api: Any, recorder: str, tmp_path: Path
 ) -> None:
+    # A zone at midday: the site's today cannot turn while the test runs.
+    run_json(capsys, local_api.url, "site", "set", "cli-dump", "--timezone", midday_timezone())
+    # The site's today, from the API: a dump is of the day its day rows count.
+    today = requests.get(f"{local_api.url}/v1/sites/cli-dump/stats", timeout=10).json()["date"]
     dump = tmp_path / "counter.tsv"
     dump.write_bytes(b"c_type\tc_val\tc_count\ntotal\thits\t5\n")
-    assert run_json(capsys, stub, "history", "laichau", str(dump), "--nukeviet", "2025-06-15")
+    answer = run_json(capsys, recorder, "history", "cli-dump", str(dump), "--nukeviet", today)
     (request,) = _Recorder.seen
-    assert request["path"] == "/v1/sites/laichau/history?format=nukeviet&date=2025-06-15"
+    assert request["path"] == f"/v1/sites/cli-dump/history?format=nukeviet&date={today}"
     assert request["headers"]["Content-Type"] == "text/csv"
     assert request["body"] == dump.read_bytes()
+    assert (answer["baseline"]["date"], answer["baseline"]["total"]) == (today, 5)
 
 
 def test_stack_name_finds_the_api_url(monkeypatch: Any) -> None:

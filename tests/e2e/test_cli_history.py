@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.e2e.conftest import midday_timezone
 from tests.e2e.test_cli import run, run_json
 
 pytestmark = pytest.mark.e2e
 
-TZ = "Asia/Ho_Chi_Minh"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -30,14 +29,22 @@ def series(url: str, site: str, granularity: str, start: str, end: str) -> dict[
     return {p["period"]: p for p in answer.json()["points"]}
 
 
+def site_today(url: str, site: str) -> date:
+    """The site's today, from the API (which runs in real time)."""
+    answer = requests.get(f"{url}/v1/sites/{site}/stats", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return date.fromisoformat(answer.json()["date"])
+
+
 def figures(points: dict[str, Any], metric: str = "visits") -> dict[str, Any]:
     return {period: point[metric] for period, point in points.items()}
 
 
 def test_json_and_csv_history_files(capsys: Any, local_api: Any, tmp_path: Path) -> None:
     url = local_api.url
-    run_json(capsys, url, "site", "set", "cli-history", "--timezone", TZ)
-    old, then = date.today().year - 3, date.today().year - 2
+    run_json(capsys, url, "site", "set", "cli-history", "--timezone", midday_timezone())
+    year = site_today(url, "cli-history").year
+    old, then = year - 3, year - 2
     periods = tmp_path / "history.json"
     periods.write_text(
         json.dumps(
@@ -104,9 +111,13 @@ def nukeviet_dump(today: date, last_request: int) -> tuple[str, dict[tuple[str, 
 
 def test_nukeviet_dump(capsys: Any, local_api: Any, tmp_path: Path) -> None:
     url = local_api.url
-    run_json(capsys, url, "site", "set", "cli-nukeviet", "--timezone", TZ)
-    last_request = int(time.time()) - 60
-    today = datetime.fromtimestamp(last_request, UTC).astimezone(ZoneInfo(TZ)).date()
+    # A zone at midday: the site's today cannot turn while the test runs.
+    timezone = midday_timezone()
+    run_json(capsys, url, "site", "set", "cli-nukeviet", "--timezone", timezone)
+    today = site_today(url, "cli-nukeviet")
+    # The dump's last counted request: today, a minute past the site's midnight (a dump's
+    # day rows are of that request's local date, which the import checks).
+    last_request = int(datetime.combine(today, time(0, 1), ZoneInfo(timezone)).timestamp())
     text, table = nukeviet_dump(today, last_request)
     dump = tmp_path / "counter.tsv"
     dump.write_text(text)

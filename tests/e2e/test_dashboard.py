@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import USER_AGENT, Operator, screenshot
+from tests.e2e.conftest import USER_AGENT, Operator, midday_timezone, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ PAGES = {"/tin-tuc/chuyen-doi-so": 5, "/dich-vu-cong": 3, "/": 2, "/lien-he?ref=
 def seeded(local_api: Any) -> dict[str, Any]:
     """A site with a baseline 10 days ago and some visitors today, on several pages."""
     operator = Operator(local_api.url)
-    operator.register("e2e-dash")
+    operator.register("e2e-dash", timezone=midday_timezone())  # hours from its midnight
     today = date.fromisoformat(operator.today("e2e-dash"))
     then = today - timedelta(days=10)
     operator.baseline(
@@ -154,9 +154,16 @@ def test_readable_on_a_phone(browser: Any, local_api: Any, seeded: dict[str, Any
 def test_imported_history_is_drawn_as_imported_and_unknown_as_unknown(
     page: Any, local_api: Any
 ) -> None:
-    """Imported periods are lighter bars; a period known only inside a total is an outline."""
+    """Imported periods are lighter bars; a period known only inside a total is an outline.
+
+    Imported relative to the site's today, by rules that hold in any month: last year as a
+    total, the month before last as a total, last month as a total and all its days but its
+    last two. The month chart of the default range (the 12 months to today) is checked
+    against that model whole; a range ending on last year's December always shows months
+    known only inside last year's total, even when the default range holds none (December).
+    """
     operator = Operator(local_api.url)
-    operator.register("e2e-history")
+    operator.register("e2e-history", timezone=midday_timezone())
     today = date.fromisoformat(operator.today("e2e-history"))
     month = today.replace(day=1)
     previous = (month - timedelta(days=1)).replace(day=1)  # imported as a total and most days
@@ -175,9 +182,10 @@ def test_imported_history_is_drawn_as_imported_and_unknown_as_unknown(
     assert answer.status_code == 200, answer.text
     operator.hit("e2e-history", "/")
 
-    page.goto(local_api.url + "/dashboard?site=e2e-history")
-    page.wait_for_selector("body[data-state=ready], body[data-state=error]", timeout=45_000)
-    assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
+    def open_history(query: str = "") -> None:
+        page.goto(local_api.url + "/dashboard?site=e2e-history" + query)
+        page.wait_for_selector("body[data-state=ready], body[data-state=error]", timeout=45_000)
+        assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
 
     def drawn(chart: str) -> dict[str, tuple[str, str]]:
         found = page.eval_on_selector_all(
@@ -195,34 +203,47 @@ def test_imported_history_is_drawn_as_imported_and_unknown_as_unknown(
             return ("bar unknown", "")
         return ("bar", "0")
 
+    def expected_month(period: str) -> tuple[str, str]:
+        imported = {previous.isoformat()[:7]: "31000", before.isoformat()[:7]: "25000"}
+        if period in imported:
+            return ("bar imported", imported[period])
+        if period == today.isoformat()[:7]:
+            return ("bar", "1")
+        if period.startswith(f"{today.year - 1}-"):  # known only inside last year's total
+            return ("bar unknown", "")
+        return ("bar", "0")  # this year, before anything imported: counted, nothing
+
+    open_history()
     days = drawn("day")
+    assert len(days) == 30 and max(days) == today.isoformat()
     assert days == {p: expected_day(date.fromisoformat(p)) for p in days}
     months = drawn("month")
-    assert months[previous.isoformat()[:7]] == ("bar imported", "31000")
-    assert months[before.isoformat()[:7]] == ("bar imported", "25000")
-    assert months[today.isoformat()[:7]] == ("bar", "1")
-    # Months of last year not imported themselves are unknown: the year came as a total.
-    for period, drawn_as in months.items():
-        if period.startswith(str(today.year - 1)) and period not in (
-            previous.isoformat()[:7],
-            before.isoformat()[:7],
-        ):
-            assert drawn_as == ("bar unknown", ""), period
+    assert len(months) == 12 and max(months) == today.isoformat()[:7]
+    assert months == {p: expected_month(p) for p in months}
     years = drawn("year")
     assert years[str(today.year - 1)] == ("bar imported", "700000")
-    assert years[str(today.year)][0] == "bar"
-    assert page.locator("#chart-day .legend").count() == 1
+    assert years[str(today.year)] == ("bar", "1")
+    # A legend where the chart has imported or unknown bars (none late in a month).
+    legend = any(kind != "bar" for kind, _ in days.values())
+    assert page.locator("#chart-day .legend").count() == int(legend)
+    assert page.locator("#chart-month .legend").count() == 1
     assert page.locator("#chart-year .legend").inner_text().startswith("đếm được")
     screenshot(page, "dashboard-history.png", full_page=True)
 
-    page.goto(local_api.url + "/dashboard?site=e2e-history&lang=en")
-    page.wait_for_selector("body[data-state=ready], body[data-state=error]", timeout=45_000)
-    assert page.get_attribute("body", "data-state") == "ready", page.text_content("#status")
+    open_history("&lang=en")
     legend = " ".join(page.locator("#chart-year .legend").inner_text().split())
     assert legend == "counted imported from the previous counter unknown"
     titles = page.eval_on_selector_all("#chart-month svg title", "t => t.map(x => x.textContent)")
     assert f"{previous.isoformat()[:7]}: 31,000 (imported from the previous counter)" in titles
-    assert any(": unknown" in title for title in titles)
+
+    # The 12 months of last year: each known only inside its total, unless imported itself.
+    open_history(f"&lang=en&to={today.year - 1}-12-31")
+    months = drawn("month")
+    assert sorted(months) == [f"{today.year - 1}-{m:02d}" for m in range(1, 13)]
+    assert months == {p: expected_month(p) for p in months}
+    titles = page.eval_on_selector_all("#chart-month svg title", "t => t.map(x => x.textContent)")
+    # January of last year is never imported by the rules above.
+    assert f"{today.year - 1}-01: unknown (imported from the previous counter)" in titles
 
 
 VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùýỳ")

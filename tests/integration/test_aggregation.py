@@ -330,7 +330,7 @@ def test_hit_path_requests_direct_and_high_traffic(api: Api, streams: Streams) -
             api, "busy", NOON + timedelta(seconds=1), ip="198.51.100.1", body={"path": "/x"}
         )
     )
-    assert busy == ["UpdateItem"]  # the visitor, with the note (figures read every 2 s)
+    assert busy == ["UpdateItem"]  # the visitor, with the note (figures read once a window)
 
 
 def breakdown(api: Api, site: str, dimension: str) -> dict[str, tuple[int, int]]:

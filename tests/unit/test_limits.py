@@ -7,9 +7,23 @@ from typing import Any
 
 import pytest
 
-from handlers.limits import HEADER_LIMITS, MAX_BODY_CHARS, loads, refusal
+from handlers.limits import loads, refusal
 
 HISTORY_ROUTE = "POST /v1/sites/{site}/history"
+# The bounds, written out (not read from the code they test): header (lower-case) -> the
+# most characters it may have; a body's most characters (32 KiB), a history import's.
+HEADERS_AT_THEIR_BOUND = {
+    "origin": 512,
+    "sec-purpose": 128,
+    "purpose": 128,
+    "idempotency-key": 1024,
+    "content-type": 256,
+    "access-control-request-method": 64,
+    "access-control-request-headers": 512,
+    "cloudfront-viewer-address": 64,
+    "x-origin-verify": 256,
+}
+BODY_BOUND = 32_768
 
 
 def answer(status: int, message: str) -> dict[str, Any]:
@@ -30,9 +44,9 @@ def event(**parts: Any) -> dict[str, Any]:
     [
         {},
         {"headers": None, "body": None, "rawPath": None, "rawQueryString": None},
-        {"headers": {name: "x" * limit for name, limit in HEADER_LIMITS.items()}},
+        {"headers": {name: "x" * limit for name, limit in HEADERS_AT_THEIR_BOUND.items()}},
         {"headers": {"referer": "x" * 10_000, "user-agent": "x" * 10_000}},
-        {"body": "x" * MAX_BODY_CHARS},
+        {"body": "x" * BODY_BOUND},
         {"routeKey": HISTORY_ROUTE, "body": "x" * 1_333_337},
         {"rawPath": "/" * 1024, "rawQueryString": "q" * 1024},
     ],
@@ -60,7 +74,7 @@ def test_requests_within_every_bound_pass(parts: dict[str, Any]) -> None:
             "the origin header is too long (at most 512 characters)",
         ),
         (
-            {"body": "x" * (MAX_BODY_CHARS + 1)},
+            {"body": "x" * (BODY_BOUND + 1)},
             413,
             "the request body is too large (at most 32768 bytes)",
         ),
@@ -95,6 +109,13 @@ def test_the_first_part_over_its_bound_is_answered(
     parts: dict[str, Any], status: int, message: str
 ) -> None:
     assert refusal(event(**parts)) == answer(status, message)
+
+
+@pytest.mark.parametrize(("name", "bound"), HEADERS_AT_THEIR_BOUND.items())
+def test_each_header_one_character_over_its_bound_is_refused(name: str, bound: int) -> None:
+    assert refusal(event(headers={name: "x" * (bound + 1)})) == answer(
+        431, f"the {name} header is too long (at most {bound} characters)"
+    )
 
 
 @pytest.mark.parametrize("name", ["Origin", "IDEMPOTENCY-KEY", "CloudFront-Viewer-Address"])
