@@ -93,6 +93,8 @@ DATES_SUITES ?= tests/e2e tests/integration tests/reliability tests/unit
 DATES_ARGS ?= -m "not slow" \
 	--deselect tests/reliability/test_local_run.py::test_a_high_traffic_site_counts_end_to_end_and_no_call_leaves_the_machine
 test-dates: e2e-deps $(DEV)
+	@if ! command -v faketime >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; fi
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p artifacts/test-dates; failed=0; \
 	for when in $(DATES); do \
