@@ -37,6 +37,7 @@ SELECTION: dict[str, list[str]] = {
         f"{IT}test_visitors.py",
         f"{IT}test_same_instant.py",
         *AGGREGATION,
+        f"{IT}test_service_rules.py",
         *CORE_RULES,
     ],
     "counters.aggregation.notes": [

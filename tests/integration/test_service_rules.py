@@ -1,0 +1,87 @@
+"""Rules of the hit service (counters.counting.service) that mutation testing found unguarded.
+
+Through the handlers, on moto, with time frozen; expected figures are literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from tests.conftest import Api, Streams, reset_warm_state, table_dump
+from tests.figures import figures
+
+NOON = datetime(2025, 6, 15, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def hit(api: Api, site: str, at: datetime, ua: str = FIREFOX, ip: str = "198.51.100.1") -> Any:
+    with time_machine.travel(at, tick=False):
+        return api.hit(site, headers={"user-agent": ua}, source_ip=ip)
+
+
+@pytest.fixture
+def four_lanes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from counters.settings import settings
+
+    monkeypatch.setenv("LANES_PER_SITE", "4")
+    settings.cache_clear()
+    reset_warm_state()
+    yield
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+def test_a_high_traffic_bots_answer_is_the_aggregated_figures_of_the_sites_day(
+    api: Api, streams: Streams
+) -> None:
+    api.register("busy", "Asia/Ho_Chi_Minh", count="pageviews", mode="buffered")
+    for i in range(3):
+        hit(api, "busy", NOON, ip=f"198.51.100.{i}")
+    streams.drain()
+    reset_warm_state()
+    late = datetime(2025, 6, 15, 17, 30, tzinfo=UTC)  # 00:30 on the 16th, local
+    answer = hit(api, "busy", late, ua=GOOGLEBOT)
+    assert answer["counted"] is False
+    assert answer["date"] == "2025-06-16"
+    assert figures(answer) == {"today": 0, "yesterday": 3, "month": 3, "year": 3, "total": 3}
+
+
+def test_a_high_traffic_sites_notes_without_a_visitor_take_the_lanes_in_turn(
+    api: Api, four_lanes: None
+) -> None:
+    api.register("busy", "Asia/Ho_Chi_Minh", mode="buffered")
+    for second in range(4):
+        hit(api, "busy", NOON.replace(second=second), ua=GOOGLEBOT)
+    lanes = {
+        item["pk"]["S"] for item in table_dump(api_client()) if item["pk"]["S"].startswith("LANE#")
+    }
+    assert lanes == {f"LANE#busy#{lane}" for lane in range(4)}
+
+
+def api_client() -> Any:
+    from counters.counting.service import default_service
+
+    return default_service().storage.client
+
+
+def test_a_baseline_import_answers_the_imported_figures_of_its_date(api: Api) -> None:
+    api.register("laichau", "Asia/Ho_Chi_Minh")
+    baseline = {
+        "date": "2025-06-14",
+        "today": 10,
+        "yesterday": 20,
+        "month": 300,
+        "year": 4000,
+        "total": 50000,
+    }
+    with time_machine.travel(NOON, tick=False):
+        status, answer = api.call("POST", "/v1/sites/laichau/baseline", baseline)
+    assert status == 200, answer
+    assert answer["date"] == "2025-06-14"
+    assert figures(answer) == {k: v for k, v in baseline.items() if k != "date"}
