@@ -52,6 +52,7 @@ SELECTION: dict[str, list[str]] = {
         f"{IT}test_history_api.py",
         f"{IT}test_history_import.py",
         f"{IT}test_breakdown_api.py",
+        f"{IT}test_report_rules.py",
         *CORE_RULES,
     ],
 }
