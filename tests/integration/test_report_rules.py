@@ -37,6 +37,8 @@ def test_a_breakdown_range_is_at_most_366_days_and_not_reversed(api: Api) -> Non
     assert status == 200 and answer["from"] == "2024-06-15", answer
     status, answer = get(api, path, dimension="os", **{"from": "2024-06-14", "to": "2025-06-15"})
     assert (status, answer["message"]) == (400, "the range has 367 days; at most 366 per request")
+    status, answer = get(api, path, dimension="os", **{"from": "2025-06-15", "to": "2025-06-15"})
+    assert status == 200 and answer["from"] == answer["to"] == "2025-06-15", answer
     status, answer = get(api, path, dimension="os", **{"from": "2025-06-16", "to": "2025-06-15"})
     assert (status, answer["message"]) == (400, "from (2025-06-16) is after to (2025-06-15)")
 

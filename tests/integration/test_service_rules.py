@@ -64,6 +64,14 @@ def test_a_high_traffic_sites_notes_without_a_visitor_take_the_lanes_in_turn(
     assert lanes == {f"LANE#busy#{lane}" for lane in range(4)}
 
 
+def test_a_bot_as_the_first_hit_of_a_day_is_answered_that_days_figures(api: Api) -> None:
+    api.register("quiet", "Asia/Ho_Chi_Minh", count="pageviews")
+    hit(api, "quiet", NOON)
+    answer = hit(api, "quiet", NOON.replace(day=16), ua=GOOGLEBOT)  # the 16th's day is not open
+    assert (answer["counted"], answer["date"]) == (False, "2025-06-16")
+    assert figures(answer) == {"today": 0, "yesterday": 1, "month": 1, "year": 1, "total": 1}
+
+
 def api_client() -> Any:
     from counters.counting.service import default_service
 
