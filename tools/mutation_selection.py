@@ -46,7 +46,12 @@ SELECTION: dict[str, list[str]] = {
         f"{IT}test_breakdown_api.py",
     ],
     "counters.aggregation.batches": [*AGGREGATION, f"{IT}test_foreign_events.py", *CORE_RULES],
-    "counters.aggregation.aggregator": [*AGGREGATION, f"{IT}test_breakdown_api.py", *CORE_RULES],
+    "counters.aggregation.aggregator": [
+        *AGGREGATION,
+        f"{IT}test_breakdown_api.py",
+        f"{IT}test_aggregator_rules.py",
+        *CORE_RULES,
+    ],
     "counters.storage.updates": [*AGGREGATION, f"{IT}test_update_rules.py", *CORE_RULES],
     "counters.reports.queries": [
         f"{IT}test_history_api.py",
