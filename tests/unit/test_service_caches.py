@@ -7,6 +7,7 @@ contract rest on these. The monotonic clock is the service module's, set by the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -57,8 +58,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def reads() -> Reads:
-    return Reads()
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reads]:
+    from counters.settings import settings
+
+    # The template's values, whatever the environment says (`make mutation` sets another).
+    for name, seconds in [("SITE", "30"), ("UNKNOWN_SITE", "5"), ("BUFFERED_FIGURES", "2")]:
+        monkeypatch.setenv(f"{name}_CACHE_SECONDS", seconds)
+    settings.cache_clear()
+    yield Reads()
+    monkeypatch.undo()
+    settings.cache_clear()
 
 
 @pytest.fixture
