@@ -1,9 +1,10 @@
 """Kill rate per module of the last `mutmut run`, and the surviving mutants (`make mutation`).
 
 Reads mutmut's result files under mutants/ (run from the repository root). A mutant is
-killed when a test failed or timed out with it; its module's kill rate is killed over all
-its mutants (a mutant no test reached counts as surviving). `--survivors` also lists each
-surviving mutant with the line it changed, as docs/mutation.md records them.
+killed when a test failed or timed out with it; its module's kill rate is killed over the
+mutants that were run (a mutant no test reached counts as surviving; "not run" are those a
+run given a list of mutant names left out). `--survivors` also lists each surviving mutant
+with the line it changed, as docs/mutation.md records them.
 """
 
 from __future__ import annotations
@@ -62,16 +63,17 @@ def main() -> int:
         rows.append((module, len(statuses), killed, survived, not_run))
     rows.append(("all", totals["mutants"], totals["killed"], totals["survived"], totals["not_run"]))
     if args.markdown:
-        print("| module | mutants | killed | survived | kill rate |")
-        print("|---|---:|---:|---:|---:|")
+        print("| module | mutants | killed | survived | not run | kill rate |")
+        print("|---|---:|---:|---:|---:|---:|")
     else:
         print(
             f"{'module':40} {'mutants':>7} {'killed':>7} {'survived':>8} {'not run':>7} {'kill rate':>9}"
         )
     for module, total, killed, survived, not_run in rows:
-        rate = f"{100 * killed / total:.1f}%" if total else "-"
+        run = total - not_run
+        rate = f"{100 * killed / run:.1f}%" if run else "-"
         if args.markdown:
-            print(f"| {module} | {total} | {killed} | {survived} | {rate} |")
+            print(f"| {module} | {total} | {killed} | {survived} | {not_run} | {rate} |")
         else:
             print(f"{module:40} {total:7} {killed:7} {survived:8} {not_run:7} {rate:>9}")
     if args.survivors:
