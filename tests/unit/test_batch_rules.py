@@ -75,13 +75,13 @@ def test_a_batch_adds_its_visits_page_views_and_online_tallies_per_window() -> N
 
 
 def test_day_counters_take_high_traffic_page_views_per_site_and_day_oldest_day_first() -> None:
-    later = noted(1, day=date(2025, 6, 16))
-    a, b = noted(2, site="a"), noted(3, site="b")
+    later = noted(1, site="a", day=date(2025, 6, 16))  # first by site, last by day
+    b, c = noted(2, site="b"), noted(3, site="c")
     direct = replace(noted(4), buffered=False)  # its day item already has it
     bot = replace(noted(5), note=BOT)
-    groups = by_day([later, b, direct, a, bot, noted(6, site="b")])
-    assert list(groups) == [("a", DAY), ("b", DAY), ("news", date(2025, 6, 16))]
-    assert groups[("b", DAY)] == [b, noted(6, site="b")]
+    groups = by_day([later, c, direct, b, bot, noted(6, site="c")])
+    assert list(groups) == [("b", DAY), ("c", DAY), ("a", date(2025, 6, 16))]
+    assert groups[("c", DAY)] == [c, noted(6, site="c")]
 
 
 def test_a_hit_counts_under_its_facts_its_hour_and_its_page_a_bot_only_under_its_facts() -> None:
