@@ -66,6 +66,9 @@ def test_a_batch_reports_the_hits_it_added_and_adds_none_twice(
     assert aggregator.add_reports(hits[3:] + [noted(6)]).added == 3
     rows = list(aggregator.storage.reports.rows("news", "page", DAY, DAY))
     assert [(row.value, row.visits, row.pageviews) for row in rows] == [("/a", 6, 6)]
+    # Several values of one report item in a batch: each value's hits are added.
+    pages = [noted(10, path="/b"), noted(11, path="/c"), noted(12, path="/c")]
+    assert aggregator.add_reports(pages).added == 9
 
 
 def test_a_failed_group_is_reported_with_its_hits_and_the_others_are_added(

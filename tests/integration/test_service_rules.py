@@ -72,6 +72,63 @@ def test_a_bot_as_the_first_hit_of_a_day_is_answered_that_days_figures(api: Api)
     assert figures(answer) == {"today": 0, "yesterday": 1, "month": 1, "year": 1, "total": 1}
 
 
+def test_a_hit_whose_day_write_failed_leaves_its_visitor_unseen(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Surely not counted (an error that is no unknown outcome): the visitor's next hit still
+    opens the visit this one would have."""
+    from botocore.exceptions import ClientError
+
+    from counters.counting.service import default_service
+
+    api.register("flaky", "Asia/Ho_Chi_Minh")
+    hit(api, "flaky", NOON, ip="198.51.100.7")  # another visitor opens the day
+    daybook = default_service().daybook
+    add = daybook.add
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "m"}}, "UpdateItem")
+
+    monkeypatch.setattr(daybook, "add", refused)
+    with time_machine.travel(NOON.replace(minute=1), tick=False):
+        status, _ = api.call(
+            "POST",
+            "/v1/sites/flaky/hits",
+            headers={"user-agent": FIREFOX},
+            source_ip="198.51.100.1",
+        )
+    assert status == 503
+    monkeypatch.setattr(daybook, "add", add)
+    answer = hit(api, "flaky", NOON.replace(minute=2))
+    assert (answer["counted"], answer["today"]) == (True, 2)
+
+
+@pytest.fixture
+def checked_addresses(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every new visitor's address checked against the shared count (none unchecked)."""
+    from counters.settings import settings
+
+    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "0")
+    settings.cache_clear()
+    reset_warm_state()
+    yield
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+def test_one_address_has_another_id_on_each_site(api: Api, checked_addresses: None) -> None:
+    for name in ("first", "second"):
+        api.register(name, "Asia/Ho_Chi_Minh")
+        assert hit(api, name, NOON)["counted"] is True
+    ids = {
+        item["pk"]["S"].split("#")[1]: item["pk"]["S"].split("#")[2]
+        for item in table_dump(api_client())
+        if item["pk"]["S"].startswith("ADDRESS#")
+    }
+    assert set(ids) == {"first", "second"}
+    assert ids["first"] != ids["second"]
+
+
 def api_client() -> Any:
     from counters.counting.service import default_service
 
