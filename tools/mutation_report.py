@@ -47,8 +47,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     parser.add_argument("--markdown", action="store_true", help="a table for docs/mutation.md")
+    parser.add_argument(
+        "--names", type=Path, help="only the mutants named in this file, one a line"
+    )
     args = parser.parse_args()
     by_module = results(Path.cwd())
+    if args.names:
+        wanted = set(args.names.read_text().split())
+        by_module = {
+            module: {name: status for name, status in statuses.items() if name in wanted}
+            for module, statuses in by_module.items()
+        }
     if not by_module:
         print("no mutmut results under mutants/: run `make mutation`", file=sys.stderr)
         return 1
