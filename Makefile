@@ -86,7 +86,7 @@ e2e: e2e-deps $(DEV)
 	$(PYTEST) tests/e2e $(PYTEST_ARGS)
 
 lint: $(DEV) $(TOOLS_STAMP) complexity
-	$(VENV)/bin/ruff check src tests local bench
+	$(VENV)/bin/ruff check src tests local bench tools
 	$(VENV)/bin/mypy src
 	$(SAM) validate --lint
 	$(TOOLS)/bin/cfn-lint template.yaml
