@@ -71,6 +71,19 @@ def test_a_batch_reports_the_hits_it_added_and_adds_none_twice(
     assert aggregator.add_reports(pages).added == 9
 
 
+def test_a_redelivered_batch_sends_no_report_write_for_what_the_items_added(
+    aggregator: StreamAggregator,
+) -> None:
+    hits = [noted(sequence, path=f"/p{sequence % 2}") for sequence in range(1, 5)]
+    aggregator.add_reports(hits)
+    calls: list[str] = []
+    aggregator.storage.client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    assert aggregator.add_reports(hits).added == 0
+    assert "UpdateItem" not in calls and calls  # the items' marks are read, nothing written
+
+
 def test_a_failed_group_is_reported_with_its_hits_and_the_others_are_added(
     aggregator: StreamAggregator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

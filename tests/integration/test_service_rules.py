@@ -129,6 +129,74 @@ def test_one_address_has_another_id_on_each_site(api: Api, checked_addresses: No
     assert ids["first"] != ids["second"]
 
 
+@pytest.fixture
+def caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Two visitor items per address and day, one of them before the shared count is asked."""
+    from counters.settings import settings
+
+    monkeypatch.setenv("MAX_VISITORS_PER_ADDRESS", "2")
+    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "1")
+    settings.cache_clear()
+    reset_warm_state()
+    yield
+    monkeypatch.undo()
+    settings.cache_clear()
+
+
+def online_at(api: Api, site: str, at: datetime) -> int:
+    with time_machine.travel(at, tick=False):
+        return int(api.stats(site)["online"])
+
+
+@pytest.mark.parametrize("mode", ["direct", "buffered"])
+def test_a_capped_addresss_hits_are_page_views_of_no_one_online_and_in_the_reports(
+    api: Api, streams: Streams, caps: None, mode: str
+) -> None:
+    api.register("capped", "Asia/Ho_Chi_Minh", mode=mode)  # counts visits
+    answers = []
+    for i in range(5):  # five new visitors from one address: the last three are capped
+        with time_machine.travel(NOON, tick=False):
+            answers.append(
+                api.hit(
+                    "capped",
+                    headers={"user-agent": f"{FIREFOX} v{i}"},
+                    source_ip="198.51.100.1",
+                    body={"path": "/a"},
+                )
+            )
+    assert [a["counted"] for a in answers] == [True, True, False, False, False]
+    streams.drain()
+    reset_warm_state()
+    # Online: the two visitors with items, now and in the next window; nobody else.
+    assert online_at(api, "capped", NOON) == 2
+    assert online_at(api, "capped", NOON.replace(minute=5)) == 2
+    with time_machine.travel(NOON, tick=False):
+        status, pages = api.call("GET", "/v1/sites/capped/pages", query={"from": "2025-06-15"})
+    assert status == 200 and pages["pages"] == [{"path": "/a", "pageviews": 5}]
+
+
+def test_a_capped_hit_drops_the_stale_online_tallies_as_any_hit_does(api: Api, caps: None) -> None:
+    api.register("capped", "Asia/Ho_Chi_Minh")
+    for i in range(3):  # the third is capped
+        hit(api, "capped", NOON, ua=f"{FIREFOX} v{i}")
+    hit(api, "capped", NOON.replace(minute=15), ua=f"{FIREFOX} v3")  # three windows on
+    [day] = [item for item in table_dump(api_client()) if item["sk"]["S"] == "DAY#2025-06-15"]
+    assert not [name for name in day if name.startswith(("oa", "ob"))]
+
+
+def test_a_high_traffic_answer_adds_a_new_visitor_to_those_online_and_a_bot_none(
+    api: Api, streams: Streams
+) -> None:
+    api.register("busy", "Asia/Ho_Chi_Minh", mode="buffered")
+    for i in range(3):
+        hit(api, "busy", NOON, ip=f"198.51.100.{i}")
+    streams.drain()
+    reset_warm_state()
+    later = NOON.replace(minute=1)
+    assert hit(api, "busy", later, ua=GOOGLEBOT)["online"] == 3
+    assert hit(api, "busy", later, ip="198.51.100.50")["online"] == 4
+
+
 def api_client() -> Any:
     from counters.counting.service import default_service
 

@@ -117,6 +117,23 @@ def test_an_instant_just_inside_the_bounds_is_one() -> None:
     assert visitor(Decimal("0.001"), Decimal(T0)).note.visits == 1  # long ago: a new visit
 
 
+def test_any_positive_time_is_a_sighting() -> None:
+    hit = visitor(None, Decimal("0.5"))
+    assert (hit.note.window, hit.note.visits) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"), [("/" + "p" * 999, True), ("/" + "p" * 1000, False), ("/\ud800", False)]
+)
+def test_a_notes_page_is_a_path_of_at_most_1000_bytes(path: str, ok: bool) -> None:
+    text = replace(NOTE, path=path).encode()
+    if ok:
+        assert HitNote.decode(text).path == path
+    else:
+        with pytest.raises(BadNoteError):
+            HitNote.decode(text)
+
+
 def test_a_visitor_note_that_is_no_page_view_is_no_visit() -> None:
     hit = visitor(None, Decimal(T0), replace(NOTE, pageviews=0, visits=0))
     assert hit.note.visits == 0
