@@ -142,7 +142,8 @@ def test_a_report_value_that_keeps_refusing_fails_its_group_after_four_tries(
 def test_past_the_days_cap_the_busiest_new_values_get_the_room_left_the_rest_count_as_other(
     aggregator: StreamAggregator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aggregator_module, "value_cap", lambda dimension: 2)
+    caps = {"browser": 2, "os": 1}
+    monkeypatch.setattr(aggregator_module, "value_cap", lambda dimension: caps.get(dimension, 9))
     browsers = ["Edge"] * 1 + ["Firefox"] * 3 + ["Chrome"] * 4 + ["Safari"] * 2
     hits = [
         noted(i, path=None, facts={"browser": name}) for i, name in enumerate(browsers, start=1)
@@ -162,3 +163,12 @@ def test_past_the_days_cap_the_busiest_new_values_get_the_room_left_the_rest_cou
         r.value: r.pageviews for r in aggregator.storage.reports.rows("news", "browser", DAY, DAY)
     }
     assert rows == {"Chrome": 5, "Firefox": 3, OTHER: 4}
+    # Each site, dimension (and day) has its own room: another site's or dimension's is untouched.
+    other = [
+        noted(30, site="blog", path=None, facts={"browser": "Edge", "os": "Linux"}),
+        noted(31, site="blog", path=None, facts={"browser": "Opera", "os": "Linux"}),
+    ]
+    assert aggregator.add_reports(other).failed == []
+    blog = aggregator.storage.reports.rows("blog", "browser", DAY, DAY)
+    assert {r.value: r.pageviews for r in blog} == {"Edge": 1, "Opera": 1}
+    assert [r.value for r in aggregator.storage.reports.rows("blog", "os", DAY, DAY)] == ["Linux"]

@@ -60,6 +60,8 @@ def test_a_day_items_note_is_a_direct_hit_a_visitor_or_lane_note_a_high_traffic_
         record({"pk": "SITE#news", "sk": "CONFIG"})
     with pytest.raises(BadNoteError):
         record({"pk": "SITE#news"})
+    with pytest.raises(BadNoteError, match=f"^a note on an item that takes none: '{'Q' * 80}'$"):
+        record({"pk": "Q" * 100, "sk": "x"})
 
 
 def test_a_shards_name_is_stable_so_that_stored_marks_keep_meaning() -> None:
