@@ -31,7 +31,7 @@ SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
 PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
 BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help run test unit integration reliability e2e test-dates lint complexity build check-build bench e2e-deps clean distclean
+.PHONY: help run test unit integration reliability e2e test-dates lint complexity build check-build bench e2e-deps clean distclean mutation
 
 help:
 	@echo "make run          run the local server (python -m local.server)"
@@ -42,6 +42,7 @@ help:
 	@echo "make complexity   fail if a function or class is over radon grade B (part of lint)"
 	@echo "make build        sam build (into .aws-sam/)"
 	@echo "make bench        run the benchmark (python -m bench)"
+	@echo "make mutation     mutation testing of the counting core (slow; docs/mutation.md)"
 	@echo "make e2e-deps     install Debian chromium for browser tests (root only)"
 	@echo "make clean        remove build output and caches; distclean also the venvs"
 
@@ -76,6 +77,21 @@ test: e2e-deps lint $(DEV)
 unit integration reliability: $(DEV)
 	$(PYTEST) tests/$@ $(PYTEST_ARGS)
 
+# Mutation testing of the counting core (mutmut; the modules and tests are in pyproject.toml,
+# [tool.mutmut]): slow, so never part of `make test`. A fresh run each time, since mutmut
+# keeps the verdicts of mutants whose code did not change even when the tests did.
+# The hour-long figures cache keeps timing out of tests that count requests while
+# mutants run slowly.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): requirements-mutation.txt $(DEV)
+	$(PY) -m pip install -q -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTATION_STAMP)
+	rm -rf mutants
+	BUFFERED_FIGURES_CACHE_SECONDS=3600 nice -n 10 $(VENV)/bin/mutmut run --max-children 2
+	$(PY) tools/mutation_report.py --survivors
+
 e2e: e2e-deps $(DEV)
 	$(PYTEST) tests/e2e $(PYTEST_ARGS)
 
@@ -105,7 +121,7 @@ test-dates: e2e-deps $(DEV)
 	done; exit $$failed
 
 lint: $(DEV) $(TOOLS_STAMP) complexity
-	$(VENV)/bin/ruff check src tests local bench
+	$(VENV)/bin/ruff check src tests local bench tools
 	$(VENV)/bin/mypy src
 	$(SAM) validate --lint
 	$(TOOLS)/bin/cfn-lint template.yaml
