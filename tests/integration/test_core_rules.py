@@ -52,10 +52,11 @@ def shown(api: Api, site: str, mode: str, count: str) -> dict[str, Any]:
 
 @pytest.fixture
 def caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Two visitor items per address and day, one of them before the shared count is asked."""
+    """Two visitor items per address in a minute: one before the shared count is asked, and
+    one the count admits (the cap is per minute; every hit here is in the same minute)."""
     from counters.settings import settings
 
-    monkeypatch.setenv("MAX_VISITORS_PER_ADDRESS", "2")
+    monkeypatch.setenv("NEW_VISITORS_PER_ADDRESS_MINUTE", "1")
     monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "1")
     settings.cache_clear()
     reset_warm_state()
