@@ -28,6 +28,18 @@ EVENTS = REPO / "events"
 use_template_environment()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first: pytest-xdist hands out whole files in this order, so the
+    longest start at once instead of running alone at the end (minutes off `make test`)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        # The 10,000-hit model run is the longest by far (measured): it starts first.
+        return 0 if item.path.name == "test_mixed_traffic.py" else int(item.path not in slow_files) + 1
+
+    items.sort(key=rank)  # stable: the order within a rank is kept
+
+
 def reset_warm_state() -> None:
     """Forget what a warm function instance keeps (clients, cached settings)."""
     from counters.counting import service

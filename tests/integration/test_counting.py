@@ -121,6 +121,7 @@ def test_idle_days_in_between(api: Api) -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("timezone", ["Asia/Ho_Chi_Minh", "America/New_York", "Pacific/Chatham"])
 def test_random_traffic_matches_brute_force(api: Api, timezone: str) -> None:
     """Hits at random instants over 14 months; every answer equals the brute-force figures."""
