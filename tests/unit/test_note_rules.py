@@ -239,3 +239,41 @@ def test_a_bots_note_is_no_page_view_and_names_only_its_family() -> None:
     )
     assert note.facts == {"bot": "Googlebot"} and note.path is None
     assert HitNote.decode(note.encode()) == note
+
+
+def test_a_counted_hits_note_holds_the_categories_of_its_request() -> None:
+    news = site(allowed_origins=["https://news.gov.vn"])
+    common = {
+        "utm": {"utm_source": "zalo", "utm_campaign": "tet"},
+        "accept_language": "vi-VN,vi;q=0.9",
+        "viewer_country": "VN",
+    }
+    from_google = PageView(
+        "198.51.100.1", FIREFOX, referrer="https://www.google.com/?q=x", **common
+    )
+    assert counted_note(news, from_google, AT).facts == {
+        "source": "Google",
+        "browser": "Firefox",
+        "os": "Linux",
+        "device": "desktop",
+        "country": "VN",
+        "language": "vi",
+        "campaign": "zalo / - / tet",
+    }
+    # A referrer of the site's own origin, or of the hit's Origin, is internal.
+    own = PageView("198.51.100.1", FIREFOX, referrer="https://news.gov.vn/a")
+    assert counted_note(news, own, AT).facts["source"] == "(internal)"
+    mirror = PageView(
+        "198.51.100.1",
+        FIREFOX,
+        origin="https://m.news.example",
+        referrer="https://m.news.example/a",
+    )
+    assert counted_note(news, mirror, AT).facts["source"] == "(internal)"
+
+
+def test_a_note_keeps_its_text_as_utf_8_not_escaped() -> None:
+    # Notes ride on items billed by the kilobyte: "ứ" is 3 bytes, "\\u1ee9" would be 6.
+    text = replace(NOTE, path="/tin-tức").encode()
+    assert '"u":"/tin-tức"' in text
+    assert HitNote.decode(text).path == "/tin-tức"
