@@ -7,7 +7,6 @@ brute-force model in tests/figures.py, with time frozen.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -48,21 +47,6 @@ def shown(api: Api, site: str, mode: str, count: str) -> dict[str, Any]:
 
 
 # -- a capped address's hits are page views -------------------------------------------------
-
-
-@pytest.fixture
-def caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Two visitor items per address in a minute: one before the shared count is asked, and
-    one the count admits (the cap is per minute; every hit here is in the same minute)."""
-    from counters.settings import settings
-
-    monkeypatch.setenv("NEW_VISITORS_PER_ADDRESS_MINUTE", "1")
-    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "1")
-    settings.cache_clear()
-    reset_warm_state()
-    yield
-    monkeypatch.undo()
-    settings.cache_clear()
 
 
 @pytest.mark.parametrize("mode", ["direct", "buffered"])

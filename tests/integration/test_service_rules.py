@@ -129,21 +129,6 @@ def test_one_address_has_another_id_on_each_site(api: Api, checked_addresses: No
     assert ids["first"] != ids["second"]
 
 
-@pytest.fixture
-def caps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Two visitor items per address in a minute: one before the shared count is asked, and
-    one the count admits (the cap is per minute; every hit here is in the same minute)."""
-    from counters.settings import settings
-
-    monkeypatch.setenv("NEW_VISITORS_PER_ADDRESS_MINUTE", "1")
-    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "1")
-    settings.cache_clear()
-    reset_warm_state()
-    yield
-    monkeypatch.undo()
-    settings.cache_clear()
-
-
 def online_at(api: Api, site: str, at: datetime) -> int:
     with time_machine.travel(at, tick=False):
         return int(api.stats(site)["online"])
