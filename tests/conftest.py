@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
 
     def rank(item: pytest.Item) -> int:
-        # The 10,000-hit model run is the longest by far (measured): it starts first.
+        # The mixed-traffic model run is the longest by far (measured): it starts first.
         return 0 if item.path.name == "test_mixed_traffic.py" else int(item.path not in slow_files) + 1
 
     items.sort(key=rank)  # stable: the order within a rank is kept
