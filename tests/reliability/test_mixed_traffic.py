@@ -1,7 +1,8 @@
 """4,000 hits (MIXED_HITS=10000 for a longer soak) on a direct and a high-traffic site,
 across local midnight and a month end, against moto's server with the stream pollers
-running: every figure, page count and hour equals a brute-force model once the aggregators have caught up (a hit stamped
-before midnight that arrives after the new day opened counts on the new day).
+running: every figure, page count and hour equals a brute-force model once the
+aggregators have caught up (a hit stamped before midnight that arrives after the new
+day opened counts on the new day).
 
 Hits carry their own instant (X-Test-Clock) over 20 minutes around midnight of
 June 30 in each site's zone, 8 at a time through the local API's handlers. Each
