@@ -31,7 +31,7 @@ SAM := env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam
 PY313_BIN := $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin))
 BUILD_PATH := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help run test unit integration reliability e2e test-dates lint complexity build check-build bench e2e-deps clean distclean mutation
+.PHONY: help deps run test unit integration reliability e2e test-dates lint complexity build check-build bench e2e-deps clean distclean mutation
 
 help:
 	@echo "make run          run the local server (python -m local.server)"
@@ -64,7 +64,7 @@ bench: $(DEV)
 
 # sam build is mostly downloads (the functions' arm64 wheels): it runs beside the tests,
 # its output shown after theirs, and both must pass (~1.5 min off the wall time).
-test: e2e-deps lint $(DEV)
+test: deps lint $(DEV)
 	@mkdir -p artifacts
 	@$(MAKE) --no-print-directory check-build > artifacts/check-build.log 2>&1 & build=$$!; \
 	$(PYTEST) $(PYTEST_ARGS) | tee artifacts/pytest.log; tests=$${PIPESTATUS[0]}; \
@@ -154,6 +154,10 @@ check-build: build
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
 # Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.
+# The installs are mostly downloads: side by side (a fresh clone, as CI runs).
+deps:
+	@$(MAKE) --no-print-directory -j3 e2e-deps $(DEV) $(TOOLS_STAMP)
+
 e2e-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
 	  echo "Installing Debian chromium for browser tests..."; \
