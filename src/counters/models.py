@@ -88,6 +88,62 @@ class HitBody(BaseModel):
     )
 
 
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+def _printable(value: str) -> str:
+    text = value.strip()
+    if not _PRINTABLE.match(text) or any("\ud800" <= c <= "\udfff" for c in text):
+        raise ValueError("must be text, without control characters")
+    return text
+
+
+EventText = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class EventBody(BaseModel):
+    """An event a page reports: never a page view (see counters.events)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        description="`download` (a file link), `outbound` (a link to another host), or a "
+        "custom event's name.",
+        examples=["download", "Đăng ký nhận tin"],
+    )
+    url: str | None = Field(
+        None,
+        max_length=2048,
+        description="The link's URL: required for `download` and `outbound`. Only its host "
+        "and path are kept.",
+        examples=["https://laichau.gov.vn/van-ban/quyet-dinh-12.pdf"],
+    )
+    path: str | None = Field(None, max_length=2048, description="The page it happened on.")
+    props: dict[Annotated[str, Field(min_length=1, max_length=40)], EventText] | None = Field(
+        None, max_length=5, description="Up to 5 properties.", examples=[{"plan": "pro"}]
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_text(cls, value: str) -> str:
+        return _printable(value)
+
+    @field_validator("props")
+    @classmethod
+    def _props_are_text(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        return {_printable(key): _printable(text) for key, text in value.items()}
+
+
+class EventAnswer(BaseModel):
+    counted: bool = Field(
+        description="False for bots, prefetches and clients without a User-Agent."
+    )
+
+
 class Stats(BaseModel):
     """The figures of a site's counter block."""
 

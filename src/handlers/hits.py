@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, cast
 from urllib.parse import parse_qs
 
-from aws_lambda_powertools.event_handler import CORSConfig, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
@@ -18,10 +15,13 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel
 
 from counters.counting.service import ForbiddenOriginError, default_service
-from counters.counting.visits import PageView, viewer_address
+from counters.counting.visits import PageView
+from counters.events.recorder import BadEventError, ForbiddenEventOriginError
 from counters.models import HitBody, HitStats, Site
 from counters.settings import settings
+from handlers import events
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
+from handlers.edge import SiteCORS, page_view, registered_site, site_origins
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import (
@@ -29,20 +29,6 @@ if TYPE_CHECKING:
         IdempotencyConfig,
     )
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-
-# The origins of the site being hit: CORS answers allow exactly those (any when empty).
-_site_origins: ContextVar[tuple[str, ...]] = ContextVar("site_origins", default=())
-
-
-class SiteCORS(CORSConfig):
-    """Powertools CORS, narrowed to the allowed origins of the site being hit."""
-
-    def allowed_origin(self, extracted_origin: str) -> str | None:
-        allowed = _site_origins.get()
-        if allowed:
-            return extracted_origin if extracted_origin in allowed else None
-        return super().allowed_origin(extracted_origin)
-
 
 router = Router()
 IdempotencyKey = Annotated[
@@ -68,23 +54,8 @@ def hit(
     body: Annotated[HitBody | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> HitStats:
-    registered = _registered(site)
-    event = cast(APIGatewayProxyEventV2, router.current_event)
-    headers = event.headers
-    through_proxy = _through_proxy(event)
-    view = PageView(
-        client_ip=_client_address(event, through_proxy),
-        user_agent=headers.get("user-agent", ""),
-        origin=headers.get("origin"),
-        prefetch="prefetch" in headers.get("sec-purpose", "")
-        or headers.get("purpose") == "prefetch",
-        path=body.path if body else None,
-        referrer=body.referrer if body else None,
-        utm={str(key): value for key, value in body.utm.items()} if body and body.utm else None,
-        accept_language=headers.get("accept-language"),
-        # Like the address, the country is CloudFront's only on its proven requests.
-        viewer_country=headers.get("cloudfront-viewer-country") if through_proxy else None,
-    )
+    registered = registered_site(site)
+    view = page_view(cast(APIGatewayProxyEventV2, router.current_event), body)
     if idempotency_key is None:
         answer = default_service().record_hit(registered, view)
     else:
@@ -97,33 +68,10 @@ def hit(
 
 @router.route("/v1/sites/<site>/hits", method="OPTIONS", include_in_schema=False)
 def preflight(site: SiteIdPath) -> Response[str]:
-    _registered(site)
+    registered_site(site)
     return Response(
         status_code=204, body="", headers={"Access-Control-Allow-Methods": "OPTIONS,POST"}
     )
-
-
-def _through_proxy(event: APIGatewayProxyEventV2) -> bool:
-    """Whether the request carries the distribution's origin header (its SHA-256 configured).
-
-    Anyone can send CloudFront's viewer headers to the API's own URL: they are trusted
-    only on requests that prove they came through the distribution.
-    """
-    expected = settings().proxy_verify_sha256
-    proof = event.headers.get("x-origin-verify")
-    if not expected or proof is None:
-        return False
-    return hmac.compare_digest(hashlib.sha256(proof.encode()).hexdigest(), expected)
-
-
-def _client_address(event: APIGatewayProxyEventV2, through_proxy: bool) -> str:
-    """The visitor's address: the connection's or, behind CloudFront, the viewer's."""
-    source = event.request_context.http.source_ip
-    header = settings().client_address_header
-    if not header or not through_proxy:
-        return source
-    viewer = event.headers.get(header.lower())
-    return (viewer_address(viewer) if viewer else None) or source
 
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -166,12 +114,6 @@ def _form_fields(text: str) -> dict[str, Any]:
     if utm:
         fields["utm"] = utm
     return fields
-
-
-def _registered(site_id: str) -> Site:
-    site = default_service().site(site_id)
-    _site_origins.set(tuple(site.allowed_origins))
-    return site
 
 
 class IdempotentHit(BaseModel):
@@ -234,16 +176,23 @@ def _record_once(*, request: IdempotentHit, site: Site, view: PageView) -> HitSt
 
 app = create_app(cors=SiteCORS(allow_origin="*", allow_headers=["Idempotency-Key"], max_age=86400))
 app.include_router(router)
+app.include_router(events.router)
 
 
 @app.exception_handler(ForbiddenOriginError)
-def forbidden_origin(exc: ForbiddenOriginError) -> Response[dict[str, Any]]:
+@app.exception_handler(ForbiddenEventOriginError)
+def forbidden_origin(exc: PermissionError) -> Response[dict[str, Any]]:
     return error(403, str(exc))
+
+
+@app.exception_handler(BadEventError)
+def bad_event(exc: BadEventError) -> Response[dict[str, Any]]:
+    return error(422, str(exc))
 
 
 _resolve = lambda_entry(app, prepare=as_json)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    _site_origins.set(())
+    site_origins.set(())
     return _resolve(event, context)

@@ -13,6 +13,7 @@ from tests.conftest import Api
 # the static files (widget, dashboard).
 NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/hits"),
+    ("OPTIONS", "/v1/sites/{site}/events"),
     ("OPTIONS", "/v1/sites/{site}/series"),
     ("OPTIONS", "/v1/sites/{site}/pages"),
     ("OPTIONS", "/v1/sites/{site}/breakdown"),

@@ -85,9 +85,19 @@ def test_day_counters_take_high_traffic_page_views_per_site_and_day_oldest_day_f
 
 
 def test_a_hit_counts_under_its_facts_its_hour_and_its_page_a_bot_only_under_its_facts() -> None:
-    assert report_values(NOTE) == {"browser": "Firefox", "hour": "09", "page": "/a"}
-    assert report_values(replace(NOTE, path=None, hour=17)) == {"browser": "Firefox", "hour": "17"}
-    assert report_values(replace(BOT, facts={"bot": "Googlebot"})) == {"bot": "Googlebot"}
+    assert dict(report_values(NOTE)) == {"browser": "Firefox", "hour": "09", "page": "/a"}
+    assert dict(report_values(replace(NOTE, path=None, hour=17))) == {
+        "browser": "Firefox",
+        "hour": "17",
+    }
+    assert report_values(replace(BOT, facts={"bot": "Googlebot"})) == [("bot", "Googlebot")]
+    # An event's properties: several values of one dimension.
+    event = replace(BOT, facts={"event": "e", "property#0": "e / a: 1", "property#1": "e / b: 2"})
+    assert sorted(report_values(event)) == [
+        ("event", "e"),
+        ("property", "e / a: 1"),
+        ("property", "e / b: 2"),
+    ]
 
 
 def test_report_items_group_hits_by_site_dimension_day_and_value() -> None:

@@ -115,7 +115,7 @@ class StreamAggregator:
         for _ in range(MAX_ATTEMPTS):
             if not pending:
                 return 0
-            visits, pageviews = totals(pending)
+            visits, pageviews = totals(pending, dimension)
             refused = self.storage.reports.add(
                 site, dimension, day, value, visits, pageviews, guard_of(pending)
             )

@@ -37,6 +37,7 @@ from typing import Any
 from counters.aggregation.notes import BadNoteError, HitNote
 from counters.counting.figures import Metric
 from counters.counting.visits import sighting
+from counters.events.slots import event_slot
 from counters.storage import Guard, Increment
 from counters.storage.updates import SEQUENCE_DIGITS
 
@@ -88,7 +89,9 @@ def noted_hit(
         return None  # another write (a seal) kept the last hit's note
     note = HitNote.decode(note_text)
     site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
-    if kind == "visitor":
+    if kind == "visitor" and note.event:
+        note = replace(note, visits=int(first_in_visit(note, old or {})))
+    elif kind == "visitor":
         note = flags_from_sighting(note, (old or {}).get("seen"), (new or {}).get("seen"))
     shard, sequence = _place(shard_id, sequence_number)
     return NotedHit(site, note, shard, sequence, buffered=kind != "day")
@@ -136,6 +139,15 @@ def flags_from_sighting(note: HitNote, old_seen: Any, new_seen: Any) -> HitNote:
         first_in_window=seen.first_in_window,
         new_since_previous=seen.new_since_previous,
     )
+
+
+def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
+    """Whether an event is the first of its name in its visit, read off the visitor item
+    before the event's write (see `counters.events.slots`): the name's slot held another
+    name, or the same name from an earlier visit."""
+    name = note.facts.get("event", "")
+    slot, tag = event_slot(name)
+    return bool(old.get(f"ev{slot}") != tag or old.get(f"es{slot}") != old.get("vs", 0))
 
 
 def _is_instant(value: Any) -> bool:
@@ -189,13 +201,14 @@ def by_day(hits: Iterable[NotedHit]) -> dict[tuple[str, date], list[NotedHit]]:
 ReportKey = tuple[str, str, date]  # site, dimension, day
 
 
-def report_values(note: HitNote) -> dict[str, str]:
-    """The value of each report dimension one hit counts under."""
-    values = dict(note.facts)
+def report_values(note: HitNote) -> list[tuple[str, str]]:
+    """The report dimensions one hit counts under, each with its value (an event's
+    properties are several values of one dimension: facts `property#0`, `property#1`...)."""
+    values = [(dimension.partition("#")[0], value) for dimension, value in note.facts.items()]
     if note.pageviews:
-        values["hour"] = f"{note.hour:02d}"
+        values.append(("hour", f"{note.hour:02d}"))
         if note.path is not None:
-            values["page"] = note.path
+            values.append(("page", note.path))
     return values
 
 
@@ -203,17 +216,20 @@ def by_report(hits: Iterable[NotedHit]) -> dict[ReportKey, dict[str, list[NotedH
     """Hits per report item: (site, dimension, day) -> value -> hits."""
     groups: dict[ReportKey, dict[str, list[NotedHit]]] = {}
     for hit in hits:
-        for dimension, value in report_values(hit.note).items():
+        for dimension, value in report_values(hit.note):
             values = groups.setdefault((hit.site, dimension, hit.note.day), {})
             values.setdefault(value, []).append(hit)
     return groups
 
 
-def totals(hits: Iterable[NotedHit]) -> tuple[int, int]:
-    """(visits, page views) of some hits; a bot's note counts as one page view (a hit seen)."""
+def totals(hits: Iterable[NotedHit], dimension: str = "") -> tuple[int, int]:
+    """(visits, page views) of some hits under a dimension; a bot's or an event's note counts
+    as one page view (a hit seen, an event). An event's visit (the first of its name in the
+    visit) counts under its name only: a file or a property has no visits of its own."""
     visits = pageviews = 0
     for hit in hits:
-        visits += hit.note.visits
+        if not hit.note.event or dimension == "event":
+            visits += hit.note.visits
         pageviews += hit.note.pageviews or 1
     return visits, pageviews
 

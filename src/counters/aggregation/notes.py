@@ -54,6 +54,10 @@ class HitNote:
     # On a visitor item: the site's visit timeout, and the flags are the aggregator's to read
     # off the visitor's old and new `seen` (see `flags_from_sighting`).
     visit_timeout: int | None = None
+    # An event (a download, an outbound link, a custom event; see counters.events): never a
+    # page view; its facts are its event dimensions, and `visits` is 1 for the first event of
+    # its name in the visit (read off the visitor item's images, `event_flags`).
+    event: bool = False
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -73,6 +77,8 @@ class HitNote:
             data["f"] = dict(self.facts)
         if self.visit_timeout is not None:
             data["x"] = self.visit_timeout
+        if self.event:
+            data["e"] = 1
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -93,6 +99,7 @@ class HitNote:
                 path=data.get("u"),
                 facts=data.get("f") or {},
                 visit_timeout=data.get("x"),
+                event=data.get("e", 0),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -105,12 +112,14 @@ def _is_well_formed(note: HitNote) -> bool:
     """Whether a decoded note holds only what this code writes (JSON allows much more)."""
     flags = (note.visits, note.pageviews, note.first_in_window, note.new_since_previous)
     checks = (
+        note.event in (0, 1) and isinstance(note.event, int),  # JSON's 1 (a bool is an int too)
         isinstance(note.token, str) and bool(_TOKEN.match(note.token)),
         _is_int(note.hour) and 0 <= note.hour <= 23,
         all(_is_int(flag) and flag in (0, 1) for flag in flags),
         _is_int(note.window),
         note.path is None or _is_page_key(note.path),
         note.visit_timeout is None or _is_int(note.visit_timeout),
+        not note.event or note.pageviews == 0,
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )

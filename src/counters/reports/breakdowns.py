@@ -31,8 +31,23 @@ __all__ = [
 ]
 
 Dimension = Literal[
-    "source", "campaign", "browser", "os", "device", "country", "language", "hour", "bot"
+    "source",
+    "campaign",
+    "browser",
+    "os",
+    "device",
+    "country",
+    "language",
+    "hour",
+    "bot",
+    "event",
+    "download",
+    "outbound",
+    "property",
 ]
+# Events' dimensions (counters.events): rows count events (as `pageviews`) and, by name,
+# the visits with the event; bots count page views only.
+BY_PAGEVIEWS = ("bot", "event", "download", "outbound", "property")
 DIMENSIONS: tuple[str, ...] = get_args(Dimension)
 OTHER = "(other)"  # the row for values past the per-day cap
 UNKNOWN = "(unknown)"

@@ -101,7 +101,7 @@ def breakdown(
     for row in service.storage.reports.rows(site.id, dimension, first, last):
         per_day.setdefault(row.day, {})[row.value] = (row.visits, row.pageviews)
     days = iter(per_day.values())
-    count = "pageviews" if dimension == "bot" else site.count
+    count = "pageviews" if dimension in breakdowns.BY_PAGEVIEWS else site.count
     rows = breakdowns.top_rows(days, limit, count)
     return Breakdown(
         site=site.id,

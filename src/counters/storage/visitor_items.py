@@ -62,7 +62,8 @@ class VisitorItems:
                 TableName=self.table.name,
                 Key=key,
                 UpdateExpression=expression,
-                ConditionExpression=("attribute_exists(pk) AND " if must_exist else "")
+                # `seen`, not the key: an event makes an item without one (no page view yet).
+                ConditionExpression=("attribute_exists(seen) AND " if must_exist else "")
                 + "(attribute_not_exists(tok) OR tok <> :tok)",
                 ExpressionAttributeValues=values,
                 # ALL_OLD, not UPDATED_OLD: a write of the same `seen` (two hits in one
@@ -80,7 +81,7 @@ class VisitorItems:
         with `must_exist`, no item). Without `must_exist` the item surely exists: it is
         read if the engine did not answer it."""
         old = refused_item(refused) if must_exist else self.table.refused_item(refused, key)
-        if not old:
+        if not old or (must_exist and "seen" not in old):
             return NOT_FOUND
         prev = float(old["prev"]["N"]) if "prev" in old else 0.0
         return prev or None
@@ -168,3 +169,27 @@ class VisitorItems:
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
             return refused_item(refused)
         return None
+
+    def note_event(
+        self, site: str, visitor: str, day: date, now: float, note: str, slot: int, tag: str
+    ) -> None:
+        """An event's one write: its note (`h`), for the stream to carry to the report
+        aggregator, and its name's slot (see `counters.events.slots`). A visitor with no
+        item today gets one without `seen`: no page view, so no visit, and `see` still
+        takes it for a new visitor. Safe to re-send: the same note again is no new note.
+        """
+        self.table.send(
+            "update_item",
+            TableName=self.table.name,
+            Key={"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}},
+            UpdateExpression=(
+                f"SET h = :h, ev{slot} = :tag, es{slot} = if_not_exists(vs, :none), "
+                "expires_at = if_not_exists(expires_at, :expires)"
+            ),
+            ExpressionAttributeValues={
+                ":h": {"S": note},
+                ":tag": {"S": tag},
+                ":none": n(0),
+                ":expires": n(int(now) + VISITOR_TTL_SECONDS),
+            },
+        )

@@ -1,0 +1,1 @@
+"""Events: document downloads, outbound links and custom events (never page views)."""

@@ -1,0 +1,196 @@
+"""POST /v1/sites/{site}/events on moto: one write on the visitor item, never the day item,
+added to the event dimensions by the report aggregator; bad input 4xx with nothing stored."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from counters.counting.service import default_service
+from tests.conftest import Api, Streams, table_dump
+
+NOW = datetime(2025, 6, 15, 5, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
+PORTAL = "https://laichau.gov.vn"
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0 Safari/537.36"
+PDF = {"name": "download", "url": f"{PORTAL}/van-ban/qd-12.pdf?token=secret#p2", "path": "/van-ban"}
+
+
+@pytest.fixture
+def portal(api: Api) -> Api:
+    api.register("portal", allowed_origins=[PORTAL])
+    return api
+
+
+def send(api: Api, body: Any, at: datetime = NOW, **headers: str) -> tuple[int, Any]:
+    sent = {"origin": PORTAL, "user-agent": CHROME, **headers}
+    with time_machine.travel(at, tick=False):
+        return api.call("POST", "/v1/sites/portal/events", body, headers=sent)
+
+
+def view(api: Api, at: datetime = NOW, path: str = "/van-ban") -> None:
+    with time_machine.travel(at, tick=False):
+        api.hit("portal", body={"path": path}, headers={"origin": PORTAL, "user-agent": CHROME})
+
+
+def rows(api: Api, dimension: str) -> dict[str, tuple[int, int]]:
+    with time_machine.travel(NOW, tick=False):
+        status, answer = api.call(
+            "GET", "/v1/sites/portal/breakdown", query={"dimension": dimension, "limit": "100"}
+        )
+    assert status == 200, answer
+    return {row["value"]: (row["visits"], row["pageviews"]) for row in answer["rows"]}
+
+
+def requests_of() -> list[tuple[str, str]]:
+    calls: list[tuple[str, str]] = []
+
+    def seen(model: Any, params: Any, **_: Any) -> None:
+        key = params.get("Key", {}).get("pk", {}).get("S", "")
+        calls.append((model.name, key.split("#")[0]))
+
+    default_service().storage.client.meta.events.register("before-parameter-build.dynamodb.*", seen)
+    return calls
+
+
+def test_an_event_is_one_write_on_the_visitor_item_and_no_figure(
+    portal: Api, streams: Streams
+) -> None:
+    view(portal)
+    with time_machine.travel(NOW, tick=False):
+        before = portal.stats("portal")
+    calls = requests_of()
+    status, answer = send(portal, PDF, NOW + timedelta(seconds=20))
+    assert (status, answer) == (200, {"counted": True})
+    assert calls == [("UpdateItem", "VISITOR")]
+    streams.drain()
+    with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
+        after = portal.stats("portal")
+    assert after == before  # never in the five figures
+    # Host and path of the file only: the query string and fragment are not kept.
+    assert rows(portal, "download") == {"/van-ban/qd-12.pdf": (0, 1)}
+    assert rows(portal, "event") == {"download": (1, 1)}
+
+
+def test_events_add_no_page_view_to_pages(portal: Api, streams: Streams) -> None:
+    view(portal, path="/van-ban")
+    send(portal, PDF)
+    send(portal, {"name": "Đăng ký", "path": "/tin-tuc"})
+    streams.drain()
+    with time_machine.travel(NOW, tick=False):
+        status, answer = portal.call("GET", "/v1/sites/portal/pages")
+    assert status == 200
+    assert {p["path"]: p["pageviews"] for p in answer["pages"]} == {"/van-ban": 1}
+
+
+def test_visits_with_an_event_count_each_visitor_once(portal: Api, streams: Streams) -> None:
+    view(portal)
+    for second in (10, 20, 30):  # one visitor, three downloads of two files
+        body = {**PDF, "url": f"{PORTAL}/van-ban/{'a' if second < 30 else 'b'}.pdf"}
+        assert send(portal, body, NOW + timedelta(seconds=second))[0] == 200
+    other = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    send(portal, {**PDF, "url": f"{PORTAL}/van-ban/a.pdf"}, **{"user-agent": other})
+    streams.drain()
+    assert rows(portal, "event") == {"download": (2, 4)}
+    assert rows(portal, "download") == {"/van-ban/a.pdf": (0, 3), "/van-ban/b.pdf": (0, 1)}
+
+
+def test_outbound_links_and_custom_events_with_properties(portal: Api, streams: Streams) -> None:
+    send(portal, {"name": "outbound", "url": "https://dichvucong.gov.vn/p/home?x=1"})
+    send(portal, {"name": "outbound", "url": "HTTPS://DichVuCong.gov.vn/p/home"})
+    send(portal, {"name": "Gửi phản ánh", "props": {"lĩnh vực": "giao thông", "kênh": "web"}})
+    streams.drain()
+    assert rows(portal, "outbound") == {"dichvucong.gov.vn/p/home": (0, 2)}
+    assert rows(portal, "event") == {"outbound": (1, 2), "Gửi phản ánh": (1, 1)}
+    assert rows(portal, "property") == {
+        "Gửi phản ánh / kênh: web": (0, 1),
+        "Gửi phản ánh / lĩnh vực: giao thông": (0, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+        {"user-agent": ""},
+        {"sec-purpose": "prefetch"},
+    ],
+    ids=["bot", "no-user-agent", "prefetch"],
+)
+def test_bots_prefetches_and_clients_without_a_user_agent_record_nothing(
+    portal: Api, dynamodb: Any, headers: dict[str, str]
+) -> None:
+    before = table_dump(dynamodb)
+    assert send(portal, PDF, **headers) == (200, {"counted": False})
+    assert table_dump(dynamodb) == before
+
+
+BAD_BODIES = [
+    ({}, "name"),
+    ({"name": ""}, "name"),
+    ({"name": "x" * 65}, "name"),
+    ({"name": "tab\there"}, "control"),
+    ({"name": "   "}, "name"),
+    ({"name": "download"}, "URL"),
+    ({"name": "download", "url": "javascript:alert(1)"}, "URL"),
+    ({"name": "outbound", "url": "mailto:a@b.vn"}, "URL"),
+    ({"name": "x", "url": "https://a.vn/" + "p" * 2048}, "url"),
+    ({"name": "x", "props": {str(i): "v" for i in range(6)}}, "props"),
+    ({"name": "x", "props": {"k": "v" * 101}}, "props"),
+    ({"name": "x", "props": {"k" * 41: "v"}}, "props"),
+    ({"name": "x", "props": {"k": 1}}, "props"),
+    ({"name": "x", "props": {"k": "\x00"}}, "control"),
+    ({"name": "x", "extra": 1}, "extra"),
+    ({"name": "\ud800"}, "name"),
+    ("[1, 2]", ""),
+    ('{"name": 1e999999}', ""),
+]
+
+
+@pytest.mark.parametrize(("body", "word"), BAD_BODIES)
+def test_bad_events_are_4xx_with_a_message_and_store_nothing(
+    portal: Api, dynamodb: Any, body: Any, word: str
+) -> None:
+    before = table_dump(dynamodb)
+    status, answer = send(portal, body)
+    assert 400 <= status < 500, (status, answer)
+    assert word.lower() in str(answer).lower(), answer
+    assert table_dump(dynamodb) == before
+
+
+def test_other_origins_and_unknown_sites_store_nothing(portal: Api, dynamodb: Any) -> None:
+    before = table_dump(dynamodb)
+    status, answer = send(portal, PDF, origin="https://evil.example")
+    assert status == 403 and "evil.example" in answer["message"]
+    with time_machine.travel(NOW, tick=False):
+        status, answer = portal.call(
+            "POST", "/v1/sites/nowhere/events", PDF, headers={"user-agent": CHROME}
+        )
+    assert status == 404
+    assert table_dump(dynamodb) == before
+
+
+def test_an_event_before_any_page_view_does_not_let_a_new_visitor_past_its_address_cap(
+    portal: Api, caps: None
+) -> None:
+    """An event makes a visitor item without a sighting: the address's cap still applies to
+    that visitor's first page view (one unchecked + one admitted visitor a minute here)."""
+    agents = [f"Mozilla/5.0 Firefox/{100 + i}.0" for i in range(4)]
+    for agent in agents:
+        send(portal, PDF, **{"user-agent": agent})
+    answers = []
+    for agent in agents:
+        with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
+            answers.append(
+                portal.hit("portal", headers={"origin": PORTAL, "user-agent": agent})["counted"]
+            )
+    assert answers == [True, True, False, False]
+    kinds = Counter(item["pk"]["S"].split("#")[0] for item in table_dump(portal_client()))
+    assert kinds["VISITOR"] == 4  # the events' items; the refused ones never got a sighting
+
+
+def portal_client() -> Any:
+    return default_service().storage.client
