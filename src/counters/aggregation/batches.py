@@ -89,12 +89,18 @@ def noted_hit(
         return None  # another write (a seal) kept the last hit's note
     note = HitNote.decode(note_text)
     site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
-    if kind == "visitor" and note.event:
-        note = replace(note, visits=int(first_in_visit(note, old or {})))
-    elif kind == "visitor":
-        note = flags_from_sighting(note, (old or {}).get("seen"), (new or {}).get("seen"))
+    if kind == "visitor":
+        note = _visitor_flags(note, old or {}, new or {})
     shard, sequence = _place(shard_id, sequence_number)
     return NotedHit(site, note, shard, sequence, buffered=kind != "day")
+
+
+def _visitor_flags(note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]) -> HitNote:
+    """A visitor item's note with the flags its images give: a hit's visit and online, or
+    whether an event is the first of its name in the visit."""
+    if note.event:
+        return replace(note, visits=int(first_in_visit(note, old)))
+    return flags_from_sighting(note, old.get("seen"), new.get("seen"))
 
 
 def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:

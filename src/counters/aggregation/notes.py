@@ -112,18 +112,24 @@ def _is_well_formed(note: HitNote) -> bool:
     """Whether a decoded note holds only what this code writes (JSON allows much more)."""
     flags = (note.visits, note.pageviews, note.first_in_window, note.new_since_previous)
     checks = (
-        note.event in (0, 1) and isinstance(note.event, int),  # JSON's 1 (a bool is an int too)
         isinstance(note.token, str) and bool(_TOKEN.match(note.token)),
         _is_int(note.hour) and 0 <= note.hour <= 23,
         all(_is_int(flag) and flag in (0, 1) for flag in flags),
         _is_int(note.window),
         note.path is None or _is_page_key(note.path),
         note.visit_timeout is None or _is_int(note.visit_timeout),
-        not note.event or note.pageviews == 0,
+        _is_event_flag(note),
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _is_event_flag(note: HitNote) -> bool:
+    """`e` is absent or 1 (JSON's; a bool is an int too), and an event is no page view."""
+    return (
+        note.event in (0, 1) and isinstance(note.event, int) and not (note.event and note.pageviews)
+    )
 
 
 def _is_int(value: object) -> bool:
