@@ -2,6 +2,12 @@
  * Options: data-api (default: this script's origin), data-lang="vi" (default) | "en",
  * data-target (id of the element to render into; default: right after the script).
  * Counts the page view once (POST, text/plain so no CORS preflight) and shows the figures.
+ * Events (docs/events.md), sent with navigator.sendBeacon so a click never waits:
+ *   clicks and middle clicks on links to files (data-file-types="pdf,docx" replaces the
+ *   list below, data-add-file-types="dwg,dgn" extends it; data-track-downloads="false"
+ *   turns it off) and on links to other hosts (data-track-outbound="false" turns it off);
+ *   custom events: visitCounter.track("name", {key: "value"}) or, on any element,
+ *   data-vc-event="name" with data-vc-event-KEY="value" properties.
  */
 (function () {
   "use strict";
@@ -97,4 +103,67 @@
     });
   }
   hits[key].then(show, function () { show(null); });
+
+  // -- events: once per page, however often the tag is on it -------------------------
+  if (window.visitCounter) return;
+  // The server's list too (src/counters/events/links.py: a test keeps them equal).
+  var FILE_TYPES = ("pdf xlsx docx txt rtf csv exe key pps ppt pptx 7z pkg rar gz zip avi " +
+    "mov mp4 mpeg wmv midi mp3 wav wma dmg doc xls odt ods odp odg xlsm docm ppsx tif tiff " +
+    "xml epub tar bz2 xz apk").split(" ");
+  function listed(name) {
+    var value = script.getAttribute(name);
+    return value ? value.toLowerCase().split(/[\s,]+/).filter(Boolean) : null;
+  }
+  var fileTypes = (listed("data-file-types") || FILE_TYPES).concat(listed("data-add-file-types") || []);
+  var trackDownloads = script.getAttribute("data-track-downloads") !== "false";
+  var trackOutbound = script.getAttribute("data-track-outbound") !== "false";
+  var eventsUrl = api + "/v1/sites/" + encodeURIComponent(site) + "/events";
+
+  function send(body) {
+    body.path = location.pathname.slice(0, 2048);
+    var text = JSON.stringify(body);
+    // A "simple" request (text/plain): no preflight, and the page never waits for it.
+    if (navigator.sendBeacon && navigator.sendBeacon(eventsUrl, text)) return;
+    fetch(eventsUrl, { method: "POST", body: text, keepalive: true, credentials: "omit",
+      headers: { "Content-Type": "text/plain" } }).catch(function () {});
+  }
+
+  function track(name, props) {
+    if (typeof name !== "string" || !name) return;
+    var clean = {}, n = 0;
+    Object.keys(props || {}).forEach(function (k) {
+      if (n < 5 && props[k] != null) { clean[k.slice(0, 40)] = String(props[k]).slice(0, 100); n++; }
+    });
+    send({ name: name.slice(0, 64), props: n ? clean : undefined });
+  }
+  window.visitCounter = { track: track };
+
+  function linkEvent(link) {
+    var url;
+    try { url = new URL(link.href, location.href); } catch (e) { return null; }
+    if (!/^https?:$/.test(url.protocol)) return null;
+    var ext = (/\.([a-z0-9]{1,8})$/i.exec(url.pathname) || [])[1];
+    if (trackDownloads && ext && fileTypes.indexOf(ext.toLowerCase()) >= 0) return "download";
+    if (trackOutbound && url.host !== location.host) return "outbound";
+    return null;
+  }
+
+  function onClick(e) {
+    if (e.type === "auxclick" && e.button !== 1) return;  // middle clicks only
+    var el = e.target && e.target.closest ? e.target : null;
+    if (!el) return;
+    var custom = el.closest("[data-vc-event]");
+    if (custom) {
+      var props = {};
+      Array.prototype.forEach.call(custom.attributes, function (a) {
+        if (a.name.indexOf("data-vc-event-") === 0) props[a.name.slice(14)] = a.value;
+      });
+      track(custom.getAttribute("data-vc-event"), props);
+    }
+    var link = el.closest("a[href]");
+    var kind = link && linkEvent(link);
+    if (kind) send({ name: kind, url: link.href.slice(0, 2048) });
+  }
+  document.addEventListener("click", onClick, true);
+  document.addEventListener("auxclick", onClick, true);
 })();

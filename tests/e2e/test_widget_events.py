@@ -1,0 +1,137 @@
+"""The widget's events in Chromium: downloads and outbound links counted once per click
+(middle clicks too) without holding navigation back; custom events with properties; an
+event from an origin the site does not allow is 403 and counts nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Operator
+
+pytestmark = pytest.mark.e2e
+
+OUTSIDE = "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"
+
+
+def portal_page(site: str) -> str:
+    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>t</title></head>
+<body>
+  <a id="pdf" href="/files/quyet-dinh-12.pdf?v=2">Quyết định 12</a>
+  <a id="dwg" href="/files/ban-ve.dwg">Bản vẽ</a>
+  <a id="out" href="{OUTSIDE}">Dịch vụ công</a>
+  <a id="inside" href="/tin-tuc">Tin tức</a>
+  <button id="subscribe" data-vc-event="Đăng ký nhận tin" data-vc-event-kênh="email">Đăng ký</button>
+  <button id="call" type="button">Gọi</button>
+  <script src="/widget.js" data-site="{site}" data-add-file-types="dwg" async></script>
+  <script>document.getElementById("call").onclick = function () {{
+    visitCounter.track("Gọi điện", {{"số": "1022"}}); }};</script>
+</body></html>"""
+
+
+def recorded(local_api: Any, site: str, events: int) -> None:
+    """Until the server has recorded `events` events (a beacon's answer is no one's to wait
+    for: the page may be gone), each time through the aggregation path; 10 s at most."""
+    deadline = time.monotonic() + 10
+    while True:
+        local_api.drain_streams()
+        found = sum(p for _, p in rows(local_api.url, site, "event").values())
+        if found >= events or time.monotonic() > deadline:
+            assert found == events
+            return
+        time.sleep(0.05)
+
+
+def rows(url: str, site: str, dimension: str) -> dict[str, tuple[int, int]]:
+    answer = requests.get(
+        f"{url}/v1/sites/{site}/breakdown", params={"dimension": dimension}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return {r["value"]: (r["visits"], r["pageviews"]) for r in answer.json()["rows"]}
+
+
+def is_event(request: Any) -> bool:
+    return "/events" in request.url
+
+
+def open_portal(page: Any, url: str, site: str) -> list[str]:
+    """The portal page on the local API's origin; files and the outside host answered here
+    (nothing leaves the machine). Returns the log of event requests' bodies."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.post_data or "") if is_event(r) else None)
+    for pattern in (f"{url}/portal.html", f"{url}/files/**", f"{url}/tin-tuc", OUTSIDE):
+        page.route(
+            pattern,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body=portal_page(site)
+            ),
+        )
+    page.goto(f"{url}/portal.html")
+    page.wait_for_function("() => !!window.visitCounter")
+    return sent
+
+
+def test_downloads_and_outbound_links_count_once_and_navigation_goes_on(
+    page: Any, local_api: Any, operator: Operator
+) -> None:
+    operator.register("files")
+    sent = open_portal(page, local_api.url, "files")
+    with page.expect_request(is_event):
+        page.click("#pdf")
+    page.wait_for_url("**/files/quyet-dinh-12.pdf?v=2")  # the click navigated, not held
+    page.go_back()
+    page.wait_for_function("() => !!window.visitCounter")
+    with page.expect_request(is_event):
+        page.click("#out")
+    page.wait_for_url(OUTSIDE)
+    page.go_back()
+    page.wait_for_function("() => !!window.visitCounter")
+    with page.expect_request(is_event):
+        page.click("#dwg", button="middle")  # a middle click (a new tab) counts too
+    page.click("#inside")  # a link to the site's own page is no event
+    page.wait_for_url("**/tin-tuc")
+    expect(page.locator("#pdf")).to_be_visible()
+    recorded(local_api, "files", 3)
+    assert len(sent) == 3, sent
+    assert rows(local_api.url, "files", "download") == {
+        "/files/quyet-dinh-12.pdf": (0, 1),
+        "/files/ban-ve.dwg": (0, 1),
+    }
+    assert rows(local_api.url, "files", "outbound") == {
+        "dichvucong.gov.vn/p/home/dvc-trang-chu.html": (0, 1)
+    }
+    assert rows(local_api.url, "files", "event") == {"download": (1, 2), "outbound": (1, 1)}
+
+
+def test_custom_events_with_properties(page: Any, local_api: Any, operator: Operator) -> None:
+    operator.register("custom")
+    sent = open_portal(page, local_api.url, "custom")
+    for button in ("#subscribe", "#call"):
+        with page.expect_request(is_event):
+            page.click(button)
+    recorded(local_api, "custom", 2)
+    assert len(sent) == 2, sent
+    assert rows(local_api.url, "custom", "event") == {
+        "Đăng ký nhận tin": (1, 1),
+        "Gọi điện": (1, 1),
+    }
+    assert rows(local_api.url, "custom", "property") == {
+        "Gọi điện / số: 1022": (0, 1),
+        "Đăng ký nhận tin / kênh: email": (0, 1),
+    }
+
+
+def test_an_event_from_an_origin_the_site_does_not_allow_counts_nothing(
+    page: Any, local_api: Any, operator: Operator
+) -> None:
+    operator.register("closed", allowed_origins=["https://laichau.gov.vn"])
+    open_portal(page, local_api.url, "closed")
+    with page.expect_response(lambda r: "/events" in r.url) as answer:
+        page.click("#pdf")
+    assert answer.value.status == 403
+    local_api.drain_streams()
+    assert rows(local_api.url, "closed", "event") == {}
