@@ -1,5 +1,5 @@
 /* Dashboard breakdown panels: sources, campaigns, browsers, systems, devices, countries,
- * languages, bots (ranked lists), hours (chart, from /breakdown) and weekdays (chart, from the
+ * languages, bots, events, file downloads, outbound links, event properties (ranked lists), hours (chart, from /breakdown) and weekdays (chart, from the
  * day series the dashboard already loaded); a CSV for each. Vietnamese, or English with ?lang=en.
  * Redrawn on the dashboard's "dashboard:loaded" event. */
 (function () {
@@ -16,6 +16,8 @@
       direct: "Truy cập trực tiếp", internal: "(trong trang)", unknown: "(không rõ)",
       desktop: "Máy tính", mobile: "Điện thoại", tablet: "Máy tính bảng", otherDevice: "Khác",
       days: ["CN", "T2", "T3", "T4", "T5", "T6", "T7"], hits: "lượt",
+      event: "Sự kiện", download: "Tệp được tải về", outbound: "Liên kết ra ngoài",
+      property: "Thuộc tính sự kiện", downloadEvent: "Tải tệp", outboundEvent: "Bấm liên kết ra ngoài",
     },
     en: {
       source: "Sources", campaign: "Campaigns (utm)", browser: "Browsers",
@@ -25,9 +27,15 @@
       direct: "Direct", internal: "(internal)", unknown: "(unknown)",
       desktop: "Desktop", mobile: "Mobile", tablet: "Tablet", otherDevice: "Other",
       days: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], hits: "hits",
+      event: "Events", download: "File downloads", outbound: "Outbound links",
+      property: "Event properties", downloadEvent: "File download", outboundEvent: "Outbound link click",
     },
   }[lang];
-  var LISTS = ["source", "campaign", "browser", "os", "device", "country", "language", "bot"];
+  var LISTS = ["source", "campaign", "browser", "os", "device", "country", "language", "bot",
+    "event", "download", "outbound", "property"];
+  // Ranked by their only figure whatever the metric: page views of bots, and events (the
+  // API's `pageviews` of events' dimensions).
+  var BY_HITS = ["bot", "event", "download", "outbound", "property"];
   var regions = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([lang], { type: "region" }) : null;
   var languages = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([lang], { type: "language" }) : null;
   var answers = {}; // panel -> rows shown, for CSV
@@ -41,6 +49,7 @@
     if (value === "(unknown)") return T.unknown;
     if (dimension === "source" && value === "direct") return T.direct;
     if (dimension === "source" && value === "(internal)") return T.internal;
+    if (dimension === "event" && (value === "download" || value === "outbound")) return T[value + "Event"];
     if (dimension === "device") return T[value === "other" ? "otherDevice" : value] || value;
     try {
       if (dimension === "country" && regions) return regions.of(value) || value;
@@ -199,7 +208,7 @@
     return Promise.all([hours].concat(LISTS.map(function (dimension) {
       return get(dimension, 10).then(function (answer) {
         answers[dimension] = answer.rows;
-        drawList(dimension, answer.rows, dimension === "bot" ? "pageviews" : key);
+        drawList(dimension, answer.rows, BY_HITS.indexOf(dimension) >= 0 ? "pageviews" : key);
       });
     }))).then(function () {
       document.body.setAttribute("data-breakdowns", "ready");

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Operator
+from tests.e2e.conftest import USER_AGENT, Operator, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -130,8 +130,57 @@ def test_an_event_from_an_origin_the_site_does_not_allow_counts_nothing(
 ) -> None:
     operator.register("closed", allowed_origins=["https://laichau.gov.vn"])
     open_portal(page, local_api.url, "closed")
+    # A click that stays on the page: its beacon's answer is still the page's to see.
     with page.expect_response(lambda r: "/events" in r.url) as answer:
-        page.click("#pdf")
+        page.click("#call")
     assert answer.value.status == 403
     local_api.drain_streams()
     assert rows(local_api.url, "closed", "event") == {}
+
+
+def test_dashboard_panels_of_events_in_both_languages(
+    page: Any, local_api: Any, operator: Operator
+) -> None:
+    operator.register("panels")
+    events = [
+        {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
+        {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
+        {"name": "download", "url": "https://cdn.example.vn/b.docx"},
+        {"name": "outbound", "url": OUTSIDE},
+        {"name": "Đăng ký nhận tin", "props": {"kênh": "email"}},
+    ]
+    for i, body in enumerate(events):
+        answer = requests.post(
+            f"{local_api.url}/v1/sites/panels/events",
+            json=body,
+            headers={"User-Agent": f"{USER_AGENT} v{i % 2}", "Origin": local_api.url},
+            timeout=10,
+        )
+        assert answer.json() == {"counted": True}, answer.text
+    local_api.drain_streams()
+    expected = {
+        "en": {
+            "event": ["File download", "Outbound link click", "Đăng ký nhận tin"],
+            "download": ["/files/a.pdf", "cdn.example.vn/b.docx"],
+        },
+        "vi": {
+            "event": ["Tải tệp", "Bấm liên kết ra ngoài", "Đăng ký nhận tin"],
+            "download": ["/files/a.pdf", "cdn.example.vn/b.docx"],
+        },
+    }
+    for lang, panels in expected.items():
+        page.goto(f"{local_api.url}/dashboard?site=panels&lang={lang}")
+        expect(page.locator("body")).to_have_attribute("data-breakdowns", "ready", timeout=45_000)
+        for dimension, names in panels.items():
+            shown = page.locator(f"#rows-{dimension} li .path").all_inner_texts()
+            assert shown == names, (lang, dimension, shown)
+        assert page.locator("#rows-download li .views").all_inner_texts() == ["2", "1"]
+        assert page.locator("#rows-outbound li .path").all_inner_texts() == [
+            "dichvucong.gov.vn/p/home/dvc-trang-chu.html"
+        ]
+        assert page.locator("#rows-property li .path").all_inner_texts() == [
+            "Đăng ký nhận tin / kênh: email"
+        ]
+        title = {"en": "File downloads", "vi": "Tệp được tải về"}[lang]
+        expect(page.locator("#card-download h2")).to_have_text(title)
+        screenshot(page, f"dashboard-events-{lang}.png", full_page=True)
