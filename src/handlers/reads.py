@@ -95,10 +95,12 @@ def badge_svg(
 
 @router.get(
     "/v1/sites/<site>/breakdown",
-    summary="Visits and page views by source, campaign, browser, OS, device, country, language, hour or bot",
+    summary="Visits and page views by source, campaign, browser, OS, device, country, language, "
+    "hour or bot; events by name, file, outbound link or property",
     description=f"Over an inclusive range of the site's local days, at most {breakdowns.MAX_RANGE_DAYS} "
     f"(default: the {breakdowns.DEFAULT_DAYS} days to today). Rows are sorted by the site's figure "
-    f"(bots: page views, their only figure); values past {breakdowns.MAX_VALUES_PER_DAY} a day, and "
+    f"(bots: page views; events' dimensions: events, as `pageviews`, and by `event`, the visits "
+    f"with it); values past {breakdowns.MAX_VALUES_PER_DAY} a day, and "
     f"past `limit`, are added up in one `{breakdowns.OTHER}` row.",
 )
 def breakdown(
