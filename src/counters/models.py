@@ -15,6 +15,42 @@ SiteId = Annotated[str, Field(pattern=SITE_ID_PATTERN, description="The site id.
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 
 
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+def _printable(value: str) -> str:
+    text = value.strip()
+    if not _PRINTABLE.match(text) or any("\ud800" <= c <= "\udfff" for c in text):
+        raise ValueError("must be text, without control characters")
+    return text
+
+
+MAX_GOALS = 20
+
+
+class Goal(BaseModel):
+    """A goal: an event's name, or pages by a path pattern (`*` matches any characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, examples=["Tải văn bản"])
+    event: str | None = Field(None, min_length=1, max_length=64, examples=["download"])
+    page: str | None = Field(
+        None, min_length=1, max_length=300, pattern=r"^/", examples=["/dich-vu-cong/*"]
+    )
+
+    @field_validator("name", "event", "page")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _printable(value)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Goal:
+        if (self.event is None) == (self.page is None):
+            raise ValueError("a goal has either an event or a page pattern")
+        return self
+
+
 class SiteSettings(BaseModel):
     """What an operator sets for a site (`PUT /v1/sites/{site}`)."""
 
@@ -44,6 +80,11 @@ class SiteSettings(BaseModel):
         description="private: series, pages and breakdowns need a read token "
         "(hits, stats and the badge stay public).",
     )
+    goals: list[Goal] = Field(
+        default_factory=list,
+        max_length=MAX_GOALS,
+        description="Up to 20 goals: conversions are the visits that reached one.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -51,6 +92,14 @@ class SiteSettings(BaseModel):
         if not is_timezone(value):
             raise ValueError(f"unknown IANA timezone {value!r}")
         return value
+
+    @field_validator("goals")
+    @classmethod
+    def _distinct_goal_names(cls, goals: list[Goal]) -> list[Goal]:
+        names = [goal.name for goal in goals]
+        if len(set(names)) != len(names):
+            raise ValueError("goal names must differ")
+        return goals
 
     @field_validator("allowed_origins")
     @classmethod
@@ -86,16 +135,6 @@ class HitBody(BaseModel):
         description="The page URL's utm_source, utm_medium and utm_campaign (no other query key).",
         examples=[{"utm_source": "zalo", "utm_medium": "social", "utm_campaign": "tet-2026"}],
     )
-
-
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
-
-
-def _printable(value: str) -> str:
-    text = value.strip()
-    if not _PRINTABLE.match(text) or any("\ud800" <= c <= "\udfff" for c in text):
-        raise ValueError("must be text, without control characters")
-    return text
 
 
 EventText = Annotated[str, Field(min_length=1, max_length=100)]
@@ -136,6 +175,27 @@ class EventBody(BaseModel):
         if value is None:
             return None
         return {_printable(key): _printable(text) for key, text in value.items()}
+
+
+class GoalRow(BaseModel):
+    name: str
+    event: str | None = None
+    page: str | None = None
+    conversions: int = Field(description="Visits that reached the goal.")
+    events: int = Field(description="The goal's events, or its page views for a page goal.")
+    conversion_rate: float | None = Field(
+        description="Conversions over the range's visits; null when it had none."
+    )
+
+
+class GoalsReport(BaseModel):
+    site: str
+    from_: Date = Field(alias="from")
+    to: Date
+    visits: int = Field(description="The range's visits.")
+    goals: list[GoalRow]
+
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class EventAnswer(BaseModel):

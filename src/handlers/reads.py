@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from counters.counting.service import default_service
-from counters.models import Breakdown, Series, Stats, TopPages
-from counters.reports import badge, breakdowns, pages, queries
+from counters.models import Breakdown, GoalsReport, Series, Stats, TopPages
+from counters.reports import badge, breakdowns, goals, pages, queries
 from counters.reports import series as history
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 from handlers.report_access import answer_refused_reads, readable_site
@@ -113,6 +113,25 @@ def breakdown(
     counter = default_service()
     readable = readable_site(counter, router, site)
     return queries.breakdown(counter, readable, dimension, start, end, limit)
+
+
+@router.get(
+    "/v1/sites/<site>/goals",
+    summary="Conversions of the site's goals",
+    description="For each goal in the site's settings, over an inclusive range of local days "
+    f"(default: the {breakdowns.DEFAULT_DAYS} days to today; at most "
+    f"{breakdowns.MAX_RANGE_DAYS}): the visits that reached it, its events, and the share of "
+    "the range's visits that reached it.",
+)
+def site_goals(
+    site: SiteIdPath,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> GoalsReport:
+    counter = default_service()
+    readable = readable_site(counter, router, site)
+    first, last = queries.report_range(counter, readable, start, end)
+    return goals.goals_report(counter, readable, first, last)
 
 
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))

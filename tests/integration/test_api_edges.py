@@ -128,4 +128,5 @@ def test_site_settings_round_trip(api: Api) -> None:
         "visit_timeout_minutes": 30,
         "mode": "direct",
         "reports": "public",
+        "goals": [],
     }

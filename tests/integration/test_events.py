@@ -194,3 +194,77 @@ def test_an_event_before_any_page_view_does_not_let_a_new_visitor_past_its_addre
 
 def portal_client() -> Any:
     return default_service().storage.client
+
+
+def goals_of(api: Api, **query: str) -> dict[str, Any]:
+    with time_machine.travel(NOW, tick=False):
+        status, answer = api.call("GET", "/v1/sites/portal/goals", query=query)
+    assert status == 200, answer
+    return answer  # type: ignore[no-any-return]
+
+
+def test_event_goals_count_the_visits_that_reached_them(api: Api, streams: Streams) -> None:
+    goals = [
+        {"name": "Tải văn bản", "event": "download"},
+        {"name": "Đăng ký", "event": "Đăng ký nhận tin"},
+        {"name": "Trang dịch vụ", "page": "/dich-vu-cong/*"},
+    ]
+    api.register("portal", allowed_origins=[PORTAL], goals=goals)
+    other = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    for agent in (CHROME, other, other + " x"):  # three visitors, three visits
+        with time_machine.travel(NOW, tick=False):
+            api.hit("portal", body={"path": "/"}, headers={"origin": PORTAL, "user-agent": agent})
+    for second, agent in ((10, CHROME), (20, CHROME), (30, other)):  # two visits download
+        send(api, PDF, NOW + timedelta(seconds=second), **{"user-agent": agent})
+    send(api, {"name": "Đăng ký nhận tin"}, NOW + timedelta(seconds=40))
+    streams.drain()
+    report = goals_of(api)
+    assert report["visits"] == 3
+    assert [
+        (g["name"], g["conversions"], g["events"], g["conversion_rate"]) for g in report["goals"]
+    ] == [
+        ("Tải văn bản", 2, 3, 0.6667),
+        ("Đăng ký", 1, 1, 0.3333),
+        ("Trang dịch vụ", 0, 0, 0.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("goals", "word"),
+    [
+        ([{"name": f"g{i}", "event": "e"} for i in range(21)], "20"),
+        ([{"name": "g", "event": "e"}, {"name": "g", "event": "f"}], "differ"),
+        ([{"name": "g"}], "either"),
+        ([{"name": "g", "event": "e", "page": "/a"}], "either"),
+        ([{"name": "g", "page": "no-slash"}], "page"),
+        ([{"name": "", "event": "e"}], "name"),
+        ([{"name": "g", "event": "e", "extra": 1}], "extra"),
+    ],
+)
+def test_bad_goals_are_refused_with_a_message(
+    api: Api, dynamodb: Any, goals: list[dict[str, Any]], word: str
+) -> None:
+    before = table_dump(dynamodb)
+    status, answer = api.call("PUT", "/v1/sites/portal", {"timezone": "UTC", "goals": goals})
+    assert status == 422, answer
+    assert word in str(answer), answer
+    assert table_dump(dynamodb) == before
+
+
+def test_goals_are_kept_with_the_site(api: Api) -> None:
+    goals = [{"name": "Tải văn bản", "event": "download"}, {"name": "DVC", "page": "/dvc/*"}]
+    api.register("portal", goals=goals)
+    status, answer = api.call("GET", "/v1/sites/portal")
+    assert status == 200
+    assert answer["goals"] == [
+        {"name": "Tải văn bản", "event": "download", "page": None},
+        {"name": "DVC", "event": None, "page": "/dvc/*"},
+    ]
+    assert goals_of(api)["goals"][1] == {
+        "name": "DVC",
+        "event": None,
+        "page": "/dvc/*",
+        "conversions": 0,
+        "events": 0,
+        "conversion_rate": None,
+    }

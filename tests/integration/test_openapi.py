@@ -17,6 +17,7 @@ NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/series"),
     ("OPTIONS", "/v1/sites/{site}/pages"),
     ("OPTIONS", "/v1/sites/{site}/breakdown"),
+    ("OPTIONS", "/v1/sites/{site}/goals"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/widget.js"),

@@ -24,6 +24,8 @@ DEFAULTS = parameter_defaults(TEMPLATE)
 PUBLIC_ROUTES = {
     "POST /v1/sites/{site}/hits",
     "OPTIONS /v1/sites/{site}/hits",
+    "POST /v1/sites/{site}/events",
+    "OPTIONS /v1/sites/{site}/events",
     "GET /v1/sites/{site}/stats",
     "GET /v1/sites/{site}/series",
     "GET /v1/sites/{site}/pages",
@@ -31,6 +33,8 @@ PUBLIC_ROUTES = {
     "OPTIONS /v1/sites/{site}/pages",
     "OPTIONS /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/breakdown",
+    "OPTIONS /v1/sites/{site}/goals",
+    "GET /v1/sites/{site}/goals",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
@@ -159,7 +163,7 @@ def test_the_footers_reads_do_not_share_executions_with_history_reads() -> None:
     }
     assert routes[("GET", "/v1/sites/{site}/stats")] == "StatsFunction"
     assert routes[("GET", "/v1/sites/{site}/badge.svg")] == "StatsFunction"
-    for path in ("series", "pages", "breakdown"):
+    for path in ("series", "pages", "breakdown", "goals"):
         assert routes[("GET", f"/v1/sites/{{site}}/{path}")] == "HistoryFunction"
     assert [r for r, name in routes.items() if name == "StatsFunction"] == [
         ("GET", "/v1/sites/{site}/stats"),

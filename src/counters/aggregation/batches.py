@@ -231,10 +231,10 @@ def by_report(hits: Iterable[NotedHit]) -> dict[ReportKey, dict[str, list[NotedH
 def totals(hits: Iterable[NotedHit], dimension: str = "") -> tuple[int, int]:
     """(visits, page views) of some hits under a dimension; a bot's or an event's note counts
     as one page view (a hit seen, an event). An event's visit (the first of its name in the
-    visit) counts under its name only: a file or a property has no visits of its own."""
+    visit) counts under its name and its goals only: a file or a property has no visits."""
     visits = pageviews = 0
     for hit in hits:
-        if not hit.note.event or dimension == "event":
+        if not hit.note.event or dimension in ("event", "goal"):
             visits += hit.note.visits
         pageviews += hit.note.pageviews or 1
     return visits, pageviews

@@ -59,6 +59,8 @@ def event_facts(site: Site, view: PageView, event: TrackedEvent) -> dict[str, st
         facts[event.name] = value
     for i, (key, value) in enumerate(sorted(event.props.items())):
         facts[f"property#{i}"] = links.bounded(f"{event.name} / {key}: {value}")
+    for i, goal in enumerate(goal for goal in site.goals if goal.event == event.name):
+        facts[f"goal#{i}"] = goal.name  # its visits: the visit's first event of the name
     return facts
 
 

@@ -76,15 +76,10 @@ class BreakdownRangeError(ValueError):
     pass
 
 
-def breakdown(
-    service: CounterService,
-    site: Site,
-    dimension: str,
-    first: date | None = None,
-    last: date | None = None,
-    limit: int = breakdowns.DEFAULT_LIMIT,
-) -> Breakdown:
-    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+def report_range(
+    service: CounterService, site: Site, first: date | None, last: date | None
+) -> tuple[date, date]:
+    """A breakdown's range of local days: by default the 30 days to today; at most a year."""
     last = last or local_date(site.timezone, service.clock())
     if first is None:
         first = max(
@@ -97,6 +92,19 @@ def breakdown(
         raise BreakdownRangeError(
             f"the range has {length} days; at most {breakdowns.MAX_RANGE_DAYS} per request"
         )
+    return first, last
+
+
+def breakdown(
+    service: CounterService,
+    site: Site,
+    dimension: str,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int = breakdowns.DEFAULT_LIMIT,
+) -> Breakdown:
+    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+    first, last = report_range(service, site, first, last)
     per_day: dict[date, dict[str, tuple[int, int]]] = {}
     for row in service.storage.reports.rows(site.id, dimension, first, last):
         per_day.setdefault(row.day, {})[row.value] = (row.visits, row.pageviews)

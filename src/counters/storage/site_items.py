@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import cast
 
 from counters.counting.figures import Metric
-from counters.models import Site
+from counters.models import Goal, Site
 from counters.storage.keys import CONFIG_SK, site_pk
 from counters.storage.table import Item, Table
 
@@ -33,6 +34,11 @@ class SiteItems:
             mode="buffered" if item.get("mode", {}).get("S") == "buffered" else "direct",
             # Sites saved before private reports existed are public.
             reports="private" if item.get("reports", {}).get("S") == "private" else "public",
+            # As saved (validated then): a JSON list, absent when there are none.
+            goals=[
+                Goal.model_construct(**goal)
+                for goal in json.loads(item.get("goals", {}).get("S", "[]"))
+            ],
         )
 
     def put(self, site: Site) -> None:
@@ -46,4 +52,7 @@ class SiteItems:
             "mode": {"S": site.mode},
             "reports": {"S": site.reports},
         }
+        if site.goals:
+            goals = [goal.model_dump(exclude_none=True) for goal in site.goals]
+            item["goals"] = {"S": json.dumps(goals, ensure_ascii=False)}
         self.table.send("put_item", TableName=self.table.name, Item=item)
