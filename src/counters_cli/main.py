@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from counters_cli import goals
 from counters_cli.client import Api, ApiError, api_from_stack
 
-SETTINGS = ("timezone", "allowed_origins", "count", "visit_timeout_minutes", "mode", "reports")
+SETTINGS = (
+    "timezone",
+    "allowed_origins",
+    "count",
+    "visit_timeout_minutes",
+    "mode",
+    "reports",
+    "goals",
+)
 FIGURES = ("today", "yesterday", "month", "year", "total")
 
 
@@ -171,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("site")
     revoke.add_argument("id")
     revoke.set_defaults(run=token_revoke)
+    goals.add_commands(commands)
     return top
 
 
@@ -185,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         args.run(Api(url, args.region or ""), args)
-    except UsageError as exc:
+    except (UsageError, goals.GoalError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ApiError as exc:
