@@ -18,6 +18,8 @@
       days: ["CN", "T2", "T3", "T4", "T5", "T6", "T7"], hits: "lượt",
       event: "Sự kiện", download: "Tệp được tải về", outbound: "Liên kết ra ngoài",
       property: "Thuộc tính sự kiện", downloadEvent: "Tải tệp", outboundEvent: "Bấm liên kết ra ngoài",
+      goal: "Mục tiêu", noGoals: "Chưa đặt mục tiêu nào (visit-counter goals add).",
+      conversions: "lượt đạt", rate: "tỉ lệ chuyển đổi",
     },
     en: {
       source: "Sources", campaign: "Campaigns (utm)", browser: "Browsers",
@@ -29,6 +31,8 @@
       days: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], hits: "hits",
       event: "Events", download: "File downloads", outbound: "Outbound links",
       property: "Event properties", downloadEvent: "File download", outboundEvent: "Outbound link click",
+      goal: "Goals", noGoals: "No goals set (visit-counter goals add).",
+      conversions: "conversions", rate: "conversion rate",
     },
   }[lang];
   var LISTS = ["source", "campaign", "browser", "os", "device", "country", "language", "bot",
@@ -90,6 +94,35 @@
       section.appendChild(list);
       grid.appendChild(section);
     });
+    var goals = card("goal", T.goal, false);
+    goals.appendChild(Object.assign(document.createElement("ol"), { className: "pages rows", id: "rows-goal" }));
+    grid.appendChild(goals);
+  }
+
+  // Goals: conversions (visits that reached the goal) and their share of the range's visits.
+  function drawGoals(answer) {
+    var list = $("rows-goal");
+    list.textContent = "";
+    answers.goal = answer.goals.map(function (g) {
+      return { value: g.name, visits: g.conversions, pageviews: g.events, rate: g.conversion_rate };
+    });
+    var most = answer.goals.reduce(function (m, g) { return Math.max(m, g.conversions); }, 1);
+    answer.goals.forEach(function (g) {
+      var li = document.createElement("li");
+      li.dataset.value = g.name;
+      var share = Object.assign(document.createElement("span"), { className: "share" });
+      share.style.width = ((100 * g.conversions) / most).toFixed(1) + "%";
+      var name = Object.assign(document.createElement("span"), { className: "path", textContent: g.name });
+      var rate = g.conversion_rate === null ? "–" :
+        (100 * g.conversion_rate).toLocaleString(lang === "vi" ? "vi-VN" : "en-US", { maximumFractionDigits: 1 }) + "%";
+      var figure = Object.assign(document.createElement("span"), { className: "views", textContent: fmt(g.conversions) + " · " + rate });
+      figure.title = fmt(g.conversions) + " " + T.conversions + ", " + rate + " " + T.rate;
+      li.append(share, name, figure);
+      list.appendChild(li);
+    });
+    if (!answer.goals.length) {
+      list.appendChild(Object.assign(document.createElement("li"), { className: "none", textContent: T.noGoals }));
+    }
   }
 
   function drawList(dimension, rows, key) {
@@ -165,7 +198,13 @@
   function download(id) {
     var rows = answers[id];
     if (!rows || !last) return;
-    last.saveCSV([answers.site, id, answers.from, answers.to].join("_"), ["value", "visits", "pageviews"],
+    var name = [answers.site, id, answers.from, answers.to].join("_");
+    if (id === "goal") {
+      last.saveCSV(name, ["goal", "conversions", "events", "conversion_rate"],
+        rows.map(function (r) { return [String(r.value), r.visits, r.pageviews, r.rate === null ? "" : r.rate]; }));
+      return;
+    }
+    last.saveCSV(name, ["value", "visits", "pageviews"],
       rows.map(function (r) { return [String(r.value), r.visits, r.pageviews]; }));
   }
 
@@ -205,7 +244,8 @@
       }
       drawBars("hour", labels, values);
     });
-    return Promise.all([hours].concat(LISTS.map(function (dimension) {
+    var goals = detail.getJSON("/goals", { from: detail.from, to: detail.to }).then(drawGoals);
+    return Promise.all([hours, goals].concat(LISTS.map(function (dimension) {
       return get(dimension, 10).then(function (answer) {
         answers[dimension] = answer.rows;
         drawList(dimension, answer.rows, BY_HITS.indexOf(dimension) >= 0 ? "pageviews" : key);

@@ -141,7 +141,8 @@ def test_an_event_from_an_origin_the_site_does_not_allow_counts_nothing(
 def test_dashboard_panels_of_events_in_both_languages(
     page: Any, local_api: Any, operator: Operator
 ) -> None:
-    operator.register("panels")
+    goals = [{"name": "Tải văn bản", "event": "download"}, {"name": "Gọi", "event": "Gọi điện"}]
+    operator.register("panels", goals=goals)
     events = [
         {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
         {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
@@ -181,6 +182,9 @@ def test_dashboard_panels_of_events_in_both_languages(
         assert page.locator("#rows-property li .path").all_inner_texts() == [
             "Đăng ký nhận tin / kênh: email"
         ]
+        # Two visitors downloaded; no visit was counted (events only): no rate.
+        assert page.locator("#rows-goal li .path").all_inner_texts() == ["Tải văn bản", "Gọi"]
+        assert page.locator("#rows-goal li .views").all_inner_texts() == ["2 · –", "0 · –"]
         title = {"en": "File downloads", "vi": "Tệp được tải về"}[lang]
         expect(page.locator("#card-download h2")).to_have_text(title)
         screenshot(page, f"dashboard-events-{lang}.png", full_page=True)
