@@ -78,7 +78,7 @@ class HitNote:
         if self.visit_timeout is not None:
             data["x"] = self.visit_timeout
         if self.event:
-            data["e"] = 1
+            data["ev"] = 1
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -99,7 +99,7 @@ class HitNote:
                 path=data.get("u"),
                 facts=data.get("f") or {},
                 visit_timeout=data.get("x"),
-                event=data.get("e", 0),
+                event=data.get("ev", 0),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -126,7 +126,7 @@ def _is_well_formed(note: HitNote) -> bool:
 
 
 def _is_event_flag(note: HitNote) -> bool:
-    """`e` is absent or 1 (JSON's; a bool is an int too), and an event is no page view."""
+    """`ev` is absent or 1 (JSON's; a bool is an int too), and an event is no page view."""
     return (
         note.event in (0, 1) and isinstance(note.event, int) and not (note.event and note.pageviews)
     )
