@@ -1,0 +1,84 @@
+"""Event notes: what they encode, what decoding refuses, and the first event of a name in
+a visit as the visitor item's images tell it (pure: no AWS)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from counters.aggregation.batches import noted_hit, totals
+from counters.aggregation.notes import BadNoteError, HitNote
+from counters.events.slots import event_slot
+
+EVENT = HitNote(
+    token="abcdefgh1234",
+    day=date(2025, 6, 15),
+    hour=10,
+    visits=0,
+    pageviews=0,
+    window=5833188,
+    first_in_window=0,
+    new_since_previous=0,
+    path="/van-ban",
+    facts={"event": "download", "download": "/a.pdf", "goal#0": "Tải"},
+    event=True,
+)
+VISITOR = {"pk": "VISITOR#news#Yk3vQ0x7cA9rT2mL5nB8dw", "sk": "2025-06-15"}
+SLOT, TAG = event_slot("download")
+
+
+def test_an_event_note_round_trips_and_says_it_is_one() -> None:
+    text = EVENT.encode()
+    assert json.loads(text)["ev"] == 1
+    assert HitNote.decode(text) == EVENT
+    assert "ev" not in json.loads(replace(EVENT, event=False, pageviews=1).encode())
+
+
+@pytest.mark.parametrize("flag", [2, "1", 1.0, True, None])
+def test_an_event_flag_other_than_1_is_no_note(flag: object) -> None:
+    data = json.loads(EVENT.encode())
+    data["ev"] = flag
+    if flag is True:  # JSON's true is Python's True: an int 1, taken as the flag
+        assert HitNote.decode(json.dumps(data)).event
+        return
+    with pytest.raises(BadNoteError):
+        HitNote.decode(json.dumps(data))
+
+
+def test_an_event_is_never_a_page_view() -> None:
+    data = json.loads(EVENT.encode())
+    data["p"] = 1
+    with pytest.raises(BadNoteError):
+        HitNote.decode(json.dumps(data))
+
+
+def record(old: dict[str, object] | None) -> HitNote:
+    new = {**(old or {}), "h": EVENT.encode()}
+    hit = noted_hit(VISITOR, new, old, "1100000000017454423030", "shardId-0001-aaaa")
+    assert hit is not None
+    return hit.note
+
+
+def test_the_first_event_of_its_name_in_the_visit_counts_the_visit() -> None:
+    start = Decimal("1749956645.120")
+    assert record(None).visits == 1  # no item yet
+    assert record({"seen": start, "vs": start}).visits == 1  # a visit, no event yet
+    same = {"seen": start, "vs": start, f"ev{SLOT}": TAG, f"es{SLOT}": start}
+    assert record(same).visits == 0  # again in the same visit
+    later = {**same, "vs": start + 3600}
+    assert record(later).visits == 1  # the slot is of an earlier visit
+    other = {**same, f"ev{SLOT}": "00000000"}
+    assert record(other).visits == 1  # another name held the slot
+
+
+def test_an_events_visit_counts_under_its_name_and_goals_only() -> None:
+    hit = noted_hit(VISITOR, {"h": EVENT.encode()}, None, "1100000000017454423030", "s-1")
+    assert hit is not None and hit.note.visits == 1
+    assert totals([hit], "event") == (1, 1)
+    assert totals([hit], "goal") == (1, 1)
+    assert totals([hit], "download") == (0, 1)
+    assert totals([hit], "property") == (0, 1)
