@@ -237,6 +237,19 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         reports.consumer = full
         cost("counted hit without a path (direct)", hits, lambda i: hit("direct", hits + i, False))
         cost("bot hit (direct: family noted)", hits, lambda i: hit("direct", i, agent=BOT))
+
+        def event(i: int) -> None:
+            # A download by a visitor of the hits above: one write on its visitor item.
+            body = {"name": "download", "url": f"https://portal.gov.vn/van-ban/{i % 50}.pdf"}
+            headers = {"user-agent": agents[i % len(agents)], "origin": "https://portal.gov.vn"}
+            status, answer = api.call(
+                "POST", "/v1/sites/direct/events", body, headers=headers, source_ip=ip(i)
+            )
+            assert status == 200 and answer["counted"], answer
+
+        pollers["ReportAggregateFunction"].drain()
+        cost("event (a download; any mode)", hits, event)
+        aggregate("reports, per event", "ReportAggregateFunction", hits)
         cost("stats read", hits, lambda i: api.stats("direct"))
         year = datetime.now(UTC).year
 
