@@ -32,6 +32,8 @@ PUBLIC_ROUTES = {
     "OPTIONS /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/badge.svg",
+    # A private site's archive export, for holders of its read token (checked in code).
+    "GET /v1/sites/{site}/reports/export",
     "GET /v1/openapi.json",
     "GET /v1/docs",
     # The stack's own widget and dashboard files (handlers.static; no data).
@@ -48,6 +50,8 @@ OPERATOR_ROUTES = {
     "POST /v1/sites/{site}/tokens",
     "GET /v1/sites/{site}/tokens",
     "DELETE /v1/sites/{site}/tokens/{token_id}",
+    "GET /v1/sites/{site}/export",
+    "POST /v1/sites/{site}/rebuild",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
@@ -65,6 +69,9 @@ ALLOWED = {
     "StaticFunction": set(),
     # The event archive's writer: S3 only (tests/unit/test_archive_template.py).
     "ArchiveFunction": set(),
+    "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
+    # A day's report items deleted and added again from the archive.
+    "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
 }
 
 
@@ -258,7 +265,7 @@ def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
         groups.append(group)
-    assert len(set(groups)) == len(FUNCTIONS) == 9
+    assert len(set(groups)) == len(FUNCTIONS) == 11
 
 
 def test_the_hit_function_sends_no_system_lines_per_hit() -> None:
@@ -349,6 +356,15 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.get(f"{url}/v1/sites/closed/tokens", timeout=10).status_code == 200
     bearer = {"Authorization": f"Bearer {issued['token']}"}
     assert requests.get(f"{url}/v1/sites/closed/series", headers=bearer, timeout=10).ok
+    # The event archive: a private site's export by token, an operator's export and rebuild.
+    local_api.api.drain_streams()
+    day = DEFAULT_INSTANT.date().isoformat()
+    shared = f"{url}/v1/sites/closed/reports/export?from={day}&to={day}"
+    assert requests.get(shared, headers=bearer, timeout=10).ok
+    local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
+    assert requests.get(f"{site}/export?from={day}&to={day}", timeout=10).ok
+    local_api.counter._sites.clear()
+    assert requests.post(f"{site}/rebuild", json={"date": day}, timeout=10).ok
     revoke = f"{url}/v1/sites/closed/tokens/{issued['id']}"
     assert requests.delete(revoke, timeout=10).status_code == 204
     for path in ("/widget.js", "/dashboard"):
