@@ -67,6 +67,7 @@ class LocalApi:
         self.functions = Functions()
         self.streams: StreamPollers | None = None
         self._moto: MotoServer | None = None
+        self._s3: MotoServer | None = None
         self._httpd: HttpServer | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -127,9 +128,9 @@ class LocalApi:
         import boto3
 
         if not os.environ.get("AWS_ENDPOINT_URL_S3"):
-            if self._moto is None:
-                self._moto = MotoServer()
-            self._setenv({"AWS_ENDPOINT_URL_S3": self._moto.url})
+            if self._moto is None:  # DynamoDB is another engine's: S3 on a server of its own
+                self._s3 = MotoServer(s3_only=True)
+            self._setenv({"AWS_ENDPOINT_URL_S3": (self._moto or self._s3).url})
         create_buckets(boto3.client("s3", region_name=REGION))
 
     def _use_function_environment(self) -> None:
@@ -194,9 +195,10 @@ class LocalApi:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
-        if self._moto:
-            self._moto.stop()
-            self._moto = None
+        for server in (self._moto, self._s3):
+            if server:
+                server.stop()
+        self._moto = self._s3 = None
         self._restore_environment()
 
     def __enter__(self) -> LocalApi:
