@@ -10,14 +10,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from moto import mock_aws
 
 from counters.aggregation.batches import shard_name
+from counters.archive.compaction import Compactor
 from counters.archive.reader import ONCE, RAW, ArchiveReader
 from counters.archive.rebuild import Rebuilder
 from counters.archive.schema import COLUMN_NAMES, FACTS
@@ -31,6 +33,7 @@ from tests.integration.archive_model import FIRST_DAY, Hit, batches, event
 
 ARCHIVE = import_handler("handlers.archive.lambda_handler")
 REPORTS = import_handler("handlers.aggregate.reports_handler")
+COMPACT = import_handler("handlers.archive.compact_handler")
 LAST_DAY = FIRST_DAY + timedelta(days=3)
 
 
@@ -183,3 +186,64 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
         # Delivered late after all, the dropped batch adds nothing twice.
         deliver(REPORTS, *cut[dropped])
         assert reports() == never_failed
+
+
+def keys_by_partition() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key in archive_bucket().keys("site="):
+        partition, _, name = key.rpartition("/")
+        found.setdefault(partition, []).append(name)
+    return found
+
+
+def test_compaction_leaves_one_object_a_day_with_each_hit_once() -> None:
+    made = model.hits(31, 400)
+    cut = batches(made, random.Random(31))
+    today = LAST_DAY + timedelta(days=2)  # every day of the traffic is past compaction's wait
+    with fresh_aws():
+        for shard, batch in cut + [(shard, b[3:]) for shard, b in cut[::2]]:
+            deliver(ARCHIVE, shard, batch)
+        before = {site: by_token(archived(site, ONCE)) for site in ("direct", "busy")}
+        assert any(len(names) > 1 for names in keys_by_partition().values())
+        done = Compactor(archive_bucket()).run(today)
+        assert {(c.site, c.day) for c in done} == {(h.site, h.day) for h in made}
+        partitions = keys_by_partition()
+        assert all(
+            len(names) == 1 and names[0].startswith("compacted-") for names in partitions.values()
+        )
+        for site in ("direct", "busy"):
+            assert len(archived(site, RAW)) == len(before[site])  # the copies are gone
+            assert by_token(archived(site, ONCE)) == before[site]
+        assert Compactor(archive_bucket()).run(today) == []  # nothing left to merge
+        # A batch delivered after its day was compacted lands beside it, merged next time.
+        shard, batch = cut[0]
+        deliver(ARCHIVE, shard, batch)
+        assert max(len(names) for names in keys_by_partition().values()) == 2
+        assert Compactor(archive_bucket()).run(today)
+        assert keys_by_partition().keys() == partitions.keys()
+        assert all(len(names) == 1 for names in keys_by_partition().values())
+        for site in ("direct", "busy"):
+            assert by_token(archived(site, ONCE)) == before[site]
+
+
+def test_compaction_waits_for_a_day_to_be_complete() -> None:
+    made = model.hits(32, 100, days=1)
+    with fresh_aws():
+        for shard, batch in batches(made, random.Random(32)):
+            deliver(ARCHIVE, shard, batch)
+        # The day before yesterday is the most recent day compacted (every zone's is over).
+        assert Compactor(archive_bucket()).run(FIRST_DAY + timedelta(days=1)) == []
+        assert Compactor(archive_bucket()).run(FIRST_DAY + timedelta(days=9)) == []  # a week on
+        assert len(Compactor(archive_bucket()).run(FIRST_DAY + timedelta(days=2))) == 2
+
+
+def test_the_daily_schedule_compacts_through_its_handler() -> None:
+    made = model.hits(33, 80, days=1)
+    with fresh_aws():
+        for shard, batch in batches(made, random.Random(33)):
+            deliver(ARCHIVE, shard, batch)
+        objects = sum(len(names) for names in keys_by_partition().values())
+        with time_machine.travel(datetime(2026, 3, 3, 1, 30, tzinfo=UTC), tick=False):
+            answer = COMPACT({"source": "aws.events"}, LambdaContext())
+        assert answer == {"days": 2, "objects": objects}
+        assert sum(len(names) for names in keys_by_partition().values()) == 2

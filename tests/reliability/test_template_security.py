@@ -69,6 +69,7 @@ ALLOWED = {
     "StaticFunction": set(),
     # The event archive's writer: S3 only (tests/unit/test_archive_template.py).
     "ArchiveFunction": set(),
+    "CompactFunction": set(),
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
     # A day's report items deleted and added again from the archive.
     "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
@@ -265,7 +266,7 @@ def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
         groups.append(group)
-    assert len(set(groups)) == len(FUNCTIONS) == 11
+    assert len(set(groups)) == len(FUNCTIONS) == 12
 
 
 def test_the_hit_function_sends_no_system_lines_per_hit() -> None:

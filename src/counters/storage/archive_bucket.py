@@ -32,6 +32,23 @@ class ArchiveBucket:
             for entry in page.get("Contents") or []:
                 yield entry["Key"]
 
+    def folders(self, prefix: str) -> Iterator[str]:
+        """The "folders" right under `prefix` (keys' common prefixes up to the next "/")."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.name, Prefix=prefix, Delimiter="/"):
+            for entry in page.get("CommonPrefixes") or []:
+                yield entry["Prefix"]
+
+    def delete(self, keys: list[str]) -> None:
+        """Deletes objects, 1,000 a request (S3's limit); raises if any is left."""
+        for start in range(0, len(keys), 1000):
+            objects = [{"Key": key} for key in keys[start : start + 1000]]
+            answer = self.client.delete_objects(
+                Bucket=self.name, Delete={"Objects": objects, "Quiet": True}
+            )
+            if answer.get("Errors"):
+                raise RuntimeError(f"S3 kept {len(answer['Errors'])} objects: {answer['Errors'][0]}")
+
     def download(self, key: str, path: str) -> None:
         self.client.download_file(self.name, key, path)
 
