@@ -46,7 +46,7 @@ help:
 	@echo "make e2e-deps     install Debian chromium for browser tests (root only)"
 	@echo "make clean        remove build output and caches; distclean also the venvs"
 
-$(DEV): requirements-dev.txt src/requirements.txt
+$(DEV): requirements-dev.txt src/requirements.txt layers/duckdb/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@

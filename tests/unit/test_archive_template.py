@@ -3,11 +3,16 @@ privilege for its writer, and SQL over it (Glue table with projection, Athena wo
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from counters.archive.schema import COLUMNS, PARTITIONS
 from local.cfn_template import load_template, parameter_defaults
 
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 BUCKET = RESOURCES["ArchiveBucket"]
@@ -100,3 +105,39 @@ def test_the_workgroup_enforces_encrypted_results_in_the_bucket() -> None:
     assert results["OutputLocation"] == {"Fn::Sub": "s3://${ArchiveBucket}/athena-results/"}
     assert results["EncryptionConfiguration"]["EncryptionOption"] in ("SSE_S3", "SSE_KMS")
     assert config["BytesScannedCutoffPerQuery"] > 0
+
+
+ARCHIVE_FUNCTIONS = {"ArchiveFunction", "CompactFunction", "ExportFunction", "RebuildFunction"}
+
+
+def test_only_the_archives_functions_carry_duckdb() -> None:
+    """DuckDB is a layer of the archive's functions: the hit function's package, and its cold
+    start, do not carry it."""
+    functions = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+    layered = {name for name, f in functions.items() if f["Properties"].get("Layers")}
+    assert layered == ARCHIVE_FUNCTIONS
+    for name in ARCHIVE_FUNCTIONS:
+        assert functions[name]["Properties"]["Layers"] == [{"Ref": "DuckDBLayer"}]
+    layer = RESOURCES["DuckDBLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/duckdb/"
+    assert "duckdb==" in (REPO / "layers" / "duckdb" / "requirements.txt").read_text()
+    assert "duckdb" not in (REPO / "src" / "requirements.txt").read_text()
+
+
+def test_the_other_functions_handlers_import_no_duckdb() -> None:
+    """The docs function documents the archive's routes (it imports their module) without
+    the layer: nothing may import duckdb before a request needs it."""
+    handlers = {
+        f["Properties"]["Handler"].rpartition(".")[0]
+        for f in RESOURCES.values()
+        if f["Type"] == "AWS::Serverless::Function"
+    }
+    code = f"import sys; import {', '.join(sorted(handlers))}; print('duckdb' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": f"{REPO / 'src'}:{REPO}"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "False", found.stderr
