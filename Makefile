@@ -151,6 +151,9 @@ check-build: build
 	test -f .aws-sam/build/StaticFunction/web/widget.js
 	test -f .aws-sam/build/StaticFunction/web/dashboard.html
 	test -f .aws-sam/build/StaticFunction/web/breakdowns.js
+	# DuckDB is the archive functions' layer, never in the hit function's package.
+	test -f .aws-sam/build/DuckDBLayer/python/_duckdb.abi3.so
+	test ! -d .aws-sam/build/HitFunction/duckdb
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
 # Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.
