@@ -101,6 +101,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
     from moto import mock_aws
     from moto.server import ThreadedMotoServer
 
+    from local.buckets import create_buckets
     from local.cloudformation import create_tables
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -110,6 +111,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
         with mock_aws():
             dynamodb = boto3.client("dynamodb", region_name="us-east-1")
             create_tables(dynamodb)
+            create_buckets(boto3.client("s3", region_name="us-east-1"))
             streams = boto3.client(
                 "dynamodbstreams", region_name="us-east-1", endpoint_url=f"http://{host}:{port}"
             )

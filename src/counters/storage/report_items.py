@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from counters.counting.periods import month_end, months
 from counters.storage.keys import report_pk, report_sk, report_sk_range
@@ -51,6 +52,36 @@ class ReportItems:
                     yield ReportRow(
                         date.fromisoformat(day), value, int_of(item, "v"), int_of(item, "p")
                     )
+
+    def clear_day(self, site: str, dimension: str, day: date) -> int:
+        """Deletes a day's items of a dimension (values and tally), for a rebuild; how many."""
+        lo, hi = report_sk_range(day, day)
+        keys = [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for item in self.table.query_all(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":pk": {"S": report_pk(site, dimension, day)},
+                    ":lo": {"S": lo},
+                    ":hi": {"S": hi},
+                },
+                ProjectionExpression="pk, sk",
+                ConsistentRead=True,
+            )
+        ]
+        for start in range(0, len(keys), 25):  # BatchWriteItem's limit
+            pending: Any = {
+                self.table.name: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
+            }
+            for _ in range(8):
+                pending = self.table.send("batch_write_item", RequestItems=pending).get(
+                    "UnprocessedItems"
+                )
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left deletes unprocessed; try again")
+        return len(keys)
 
     def existing(self, site: str, dimension: str, day: date, values: list[str]) -> dict[str, Item]:
         """The stored items of these values (and "" for the day's tally), by value."""
