@@ -10,11 +10,14 @@ shard) is the aggregators' (`handlers.aggregate`); the writing is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from counters.archive.compaction import Compactor
+from counters.archive.compaction import FIRST_AGE, Compactor
+from counters.archive.reader import ArchiveReader
+from counters.archive.rebuild import Rebuilder
 from counters.archive.writer import ArchiveWriter
+from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
 from handlers.aggregate import _process, logger, metrics
 
@@ -28,9 +31,21 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def compact_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Daily (a schedule): past days' objects of every site merged into one per day."""
-    done = Compactor(archive_bucket()).run(datetime.now(UTC).date())
+    """Daily (a schedule): past days' objects of every site merged into one per day; then
+    every site's day before yesterday rebuilt from the archive (counters.archive.rebuild)."""
+    compactor = Compactor(archive_bucket())
+    today = datetime.now(UTC).date()
+    done = compactor.run(today)
     merged = sum(item.objects for item in done)
     metrics.add_metric(name="CompactedObjects", unit="Count", value=merged)
-    logger.info("compacted", extra={"days": len(done), "objects": merged})
-    return {"days": len(done), "objects": merged}
+    rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
+    day = today - timedelta(days=FIRST_AGE)
+    rebuilt = skipped = 0
+    for site in compactor.sites():
+        if rebuilder.rebuild_if_complete(site, day) is None:
+            skipped += 1
+        else:
+            rebuilt += 1
+    metrics.add_metric(name="RebuiltDays", unit="Count", value=rebuilt)
+    logger.info("compacted", extra={"days": len(done), "objects": merged, "rebuilt": rebuilt})
+    return {"days": len(done), "objects": merged, "rebuilt": rebuilt, "not_rebuilt": skipped}

@@ -69,7 +69,8 @@ ALLOWED = {
     "StaticFunction": set(),
     # The event archive's writer: S3 only (tests/unit/test_archive_template.py).
     "ArchiveFunction": set(),
-    "CompactFunction": set(),
+    # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read.
+    "CompactFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
     # A day's report items deleted and added again from the archive.
     "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},

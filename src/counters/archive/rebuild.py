@@ -11,6 +11,13 @@ batch the stream still delivers later adds nothing twice.
 
 A high-traffic site's day counters (the five figures) are not rebuilt: they come
 from the day aggregator, whose batches are replayed (docs/operations.md).
+
+Nightly (`rebuild_if_complete`, after compaction): every site's day before yesterday is
+rebuilt, which ranks its values in one batch, by visits (so a day's capped values are the
+ones with the most visits, whatever came first: values one visitor brought in bulk
+cannot crowd out those many visits brought), and repairs what the report aggregator gave
+up on. Only a day whose archive holds at least the page views its day item counted: an
+archive that missed batches (its consumer failing) would lose counts, never add them.
 """
 
 from __future__ import annotations
@@ -67,10 +74,24 @@ class Rebuilder:
         self.storage = storage
         self.reader = reader
 
+    def rebuild_if_complete(self, site: str, day: date) -> Rebuilt | None:
+        """Rebuilds a day if the archive holds every page view its day item counted."""
+        with self.reader.open(site, day, day) as archive:
+            hits = archived_hits(archive, site, day)
+        archived = sum(hit.note.pageviews for hit in hits)
+        records = self.storage.days.records(site, day, day)
+        counted = records[0].tally("pageviews").count if records else 0
+        if not hits or archived < counted:
+            return None
+        return self._rebuild(site, day, hits)
+
     def rebuild(self, site: str, day: date) -> Rebuilt:
         """A day's report items, made again from the archive; raises if a write fails."""
         with self.reader.open(site, day, day) as archive:
             hits = archived_hits(archive, site, day)
+        return self._rebuild(site, day, hits)
+
+    def _rebuild(self, site: str, day: date, hits: list[NotedHit]) -> Rebuilt:
         cleared = sum(
             self.storage.reports.clear_day(site, dimension, day) for dimension in REPORT_DIMENSIONS
         )
