@@ -6,7 +6,7 @@ and stream batch; read by dashboards, one paginated Query per dimension and mont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,15 +92,19 @@ class ReportItems:
         dimension: str,
         day: date,
         value: str,
-        visits: int,
-        pageviews: int,
+        counts: Mapping[str, int],
         guard: Guard,
     ) -> AddedBefore | None:
-        """Adds a batch's counts to one value's item, unless the item has seen the batch."""
+        """Adds a batch's counts (attribute -> amount: `v`, `p` and a page's entry and exit
+        figures, see keys) to one value's item, unless the item has seen the batch."""
         key = _key(site, dimension, day, value)
         try:
             expression = UpdateExpression()
-            expression.adds += [f"v {expression.value(visits)}", f"p {expression.value(pageviews)}"]
+            expression.adds += [
+                f"{attr} {expression.value(amount)}"
+                for attr, amount in counts.items()
+                if amount or attr in ("v", "p")
+            ]
             condition = expression.guard(guard)
             self.table.send(
                 "update_item",

@@ -1,0 +1,83 @@
+"""Visits as a whole: bounces, duration, entry and exit pages, as one delta per hit.
+
+Pure logic (rules in docs/counting.md, "Engagement"). A hit's visitor write returns the
+visitor item as it was (`VisitState`); from it and the hit, `engage` says what the hit
+changes of its visit's figures. Deltas add up in any order, so a hit aggregated in a
+later stream batch than the hit before it in its visit adds exactly what it would have
+added in the same batch, and redelivery stays exactly-once per note.
+
+A visit belongs to the local day it began: the visitor item, like the visitor id, is
+per local day (its salt changes at midnight), so a visit ends at local midnight and the
+visitor's next hit begins a visit of the new day (SPEC: a visitor cannot be followed
+across days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Entry and exit pages are stored on the visitor item: a path longer than this many UTF-8
+# bytes counts as an entry or exit page under its first PAGE_BYTES bytes, so that the
+# visitor item stays under 1 KB (one write unit) with the longest paths.
+PAGE_BYTES = 200
+
+
+def engagement_page(path: str | None) -> str | None:
+    """The page a path is an entry or exit page as (None: the hit named no page)."""
+    if path is None:
+        return None
+    encoded = path.encode()
+    if len(encoded) <= PAGE_BYTES:
+        return path
+    return encoded[:PAGE_BYTES].decode(errors="ignore")
+
+
+@dataclass(frozen=True)
+class VisitState:
+    """A visitor item as it was before a hit wrote it."""
+
+    seen: float  # its last hit
+    prev: float | None  # the hit before that one (None: it was the day's first)
+    start: float | None  # the start of its latest visit, as stored (see `current_visit`)
+    entry: str | None  # that visit's entry page, as stored
+    last_page: str | None  # the last hit's page (an entry or exit page, see above)
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What one counted hit changes of its visit's figures."""
+
+    new_visit: bool
+    bounces: int  # +1 a visit begins (one page so far); -1 its second page; else 0
+    duration_ms: int  # the time since the visit's previous hit (0 for a new visit)
+    entry: str | None  # the page whose entry figures change: the visit's entry page
+    left: str | None  # the page that stops being the visit's exit (its previous page)
+    # A visit that begins after an earlier one of the same visitor that day: its start and
+    # entry page, to be stored on the visitor item (see `counters.counting.service`).
+    restart: tuple[float, str | None] | None = None
+
+
+def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
+    """The start and entry page of the visit the item's last hit belongs to.
+
+    A visitor write keeps the stored start and entry (`if_not_exists`): right for the
+    day's first visit. A later visit's first hit is known by its gap to the hit before
+    (`prev`); its start is stored after it (a returning visit costs one more write), and
+    until then the gap still tells it.
+    """
+    if old.prev is None or old.seen - old.prev >= timeout:
+        return old.seen, old.last_page
+    return (old.start if old.start is not None else old.seen), old.entry
+
+
+def engage(old: VisitState | None, now: float, path: str | None, timeout: float) -> Engagement:
+    page = engagement_page(path)
+    if old is None or now - old.seen >= timeout:
+        restart = (now, page) if old is not None else None
+        return Engagement(True, 1, 0, page, None, restart)
+    start, entry = current_visit(old, timeout)
+    # The visit had one page until now: no longer a bounce. (Issue 19's interactive
+    # events would end a bounce too: an event's note would carry bounces -1 the same way.)
+    bounces = -1 if start == old.seen else 0
+    duration_ms = max(0, round((now - old.seen) * 1000))
+    return Engagement(False, bounces, duration_ms, entry, old.last_page)
