@@ -22,6 +22,11 @@ class ReportRow:
     value: str
     visits: int
     pageviews: int
+    # A page's: visits that began on it, their bounces and duration (ms); visits it ended.
+    entries: int = 0
+    entry_bounces: int = 0
+    entry_duration_ms: int = 0
+    exits: int = 0
 
 
 def _key(site: str, dimension: str, day: date, value: str) -> Item:
@@ -43,13 +48,15 @@ class ReportItems:
                     ":lo": {"S": lo},
                     ":hi": {"S": hi},
                 },
-                ProjectionExpression="sk, v, p",
+                ProjectionExpression="sk, v, p, ev, eb, ed, x",
             )
             for item in items:
                 day, _, value = item["sk"]["S"].partition("#")
                 if value:  # "" is the day's tally of distinct values
                     yield ReportRow(
-                        date.fromisoformat(day), value, int_of(item, "v"), int_of(item, "p")
+                        date.fromisoformat(day),
+                        value,
+                        *(int_of(item, name) for name in ("v", "p", "ev", "eb", "ed", "x")),
                     )
 
     def existing(self, site: str, dimension: str, day: date, values: list[str]) -> dict[str, Item]:
