@@ -98,7 +98,8 @@ class VisitorItems:
         prev = float(old["prev"]["N"]) if "prev" in old else 0.0
         if not prev:
             return None
-        return VisitState(prev, None, _number(old, "vs"), _text(old, "ve"), None)
+        # Its stored visit start and entry stand (`prev` = `seen`: not a visit's first hit).
+        return VisitState(prev, prev, _number(old, "vs"), _text(old, "ve"), None)
 
     def restart(
         self, site: str, visitor: str, day: date, visit: tuple[float, str | None] | None
