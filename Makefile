@@ -151,6 +151,7 @@ check-build: build
 	test -f .aws-sam/build/StaticFunction/web/widget.js
 	test -f .aws-sam/build/StaticFunction/web/dashboard.html
 	test -f .aws-sam/build/StaticFunction/web/breakdowns.js
+	test -f .aws-sam/build/StaticFunction/web/engagement.js
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
 # Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.
