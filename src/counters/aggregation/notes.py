@@ -137,14 +137,23 @@ def _is_well_formed(note: HitNote) -> bool:
         _is_int(note.window),
         note.path is None or _is_page_key(note.path),
         note.visit_timeout is None or _is_int(note.visit_timeout),
-        _is_int(note.bounces) and note.bounces in (-1, 0, 1),
-        _is_int(note.duration_ms) and 0 <= note.duration_ms < 86_400_000,
-        note.entry is None or _is_page_key(note.entry),
-        note.left is None or _is_page_key(note.left),
+        _is_engagement(note),
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _is_engagement(note: HitNote) -> bool:
+    """Whether a note's engagement deltas are ones `engage` makes (within a day)."""
+    pages = (note.entry, note.left)
+    return (
+        _is_int(note.bounces)
+        and note.bounces in (-1, 0, 1)
+        and _is_int(note.duration_ms)
+        and 0 <= note.duration_ms < 86_400_000
+        and all(page is None or _is_page_key(page) for page in pages)
+    )
 
 
 def _is_int(value: object) -> bool:

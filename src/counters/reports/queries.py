@@ -86,15 +86,9 @@ class BreakdownRangeError(ValueError):
     pass
 
 
-def breakdown(
-    service: CounterService,
-    site: Site,
-    dimension: str,
-    first: date | None = None,
-    last: date | None = None,
-    limit: int = breakdowns.DEFAULT_LIMIT,
-) -> Breakdown:
-    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+def _breakdown_range(
+    service: CounterService, site: Site, first: date | None, last: date | None
+) -> tuple[date, date]:
     last = last or local_date(site.timezone, service.clock())
     if first is None:
         first = max(
@@ -107,6 +101,19 @@ def breakdown(
         raise BreakdownRangeError(
             f"the range has {length} days; at most {breakdowns.MAX_RANGE_DAYS} per request"
         )
+    return first, last
+
+
+def breakdown(
+    service: CounterService,
+    site: Site,
+    dimension: str,
+    first: date | None = None,
+    last: date | None = None,
+    limit: int = breakdowns.DEFAULT_LIMIT,
+) -> Breakdown:
+    """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
+    first, last = _breakdown_range(service, site, first, last)
     if dimension in entries.PAGE_DIMENSIONS:
         page_rows = service.storage.reports.rows(site.id, "page", first, last)
         found: list[EntryRow | BreakdownRow] = []

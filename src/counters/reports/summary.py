@@ -106,20 +106,15 @@ def check_span(span: Span) -> None:
 def totals(points: Iterable[Point], records: Iterable[DayRecord]) -> Totals:
     """A range's figures from its day series `points` and its day items `records`."""
     by_day = {record.day: record for record in records}
-    visits = pageviews = bounces = duration_ms = 0
+    counts = [0, 0, 0, 0]  # visits, page views, bounces, duration (ms)
     known = True
     for point in points:
-        if point.visits is None or point.pageviews is None:
+        day = _day(point, by_day.get(date.fromisoformat(point.period)))
+        if day is None:
             return Totals.model_validate(dict.fromkeys(Totals.model_fields))
-        visits += point.visits
-        pageviews += point.pageviews
-        record = by_day.get(date.fromisoformat(point.period))
-        if record is None or record.bounces is None:
-            # Imported history, a baseline's yesterday, or a day counted before engagement.
-            known = known and not point.visits
-            continue
-        bounces += record.bounces
-        duration_ms += record.duration_ms or 0
+        counts = [a + b for a, b in zip(counts, day[0], strict=True)]
+        known = known and day[1]
+    visits, pageviews, bounces, duration_ms = counts
     return Totals(
         visits=visits,
         pageviews=pageviews,
@@ -127,6 +122,17 @@ def totals(points: Iterable[Point], records: Iterable[DayRecord]) -> Totals:
         bounce_rate=_ratio(bounces, visits) if known else None,
         visit_duration=_ratio(duration_ms / 1000, visits) if known else None,
     )
+
+
+def _day(point: Point, record: DayRecord | None) -> tuple[list[int], bool] | None:
+    """A day's visits, page views, bounces and duration, and whether its engagement is
+    known (None: its visits are unknown)."""
+    if point.visits is None or point.pageviews is None:
+        return None
+    if record is None or record.bounces is None:
+        # Imported history, a baseline's yesterday, or a day counted before engagement.
+        return [point.visits, point.pageviews, 0, 0], not point.visits
+    return [point.visits, point.pageviews, record.bounces, record.duration_ms or 0], True
 
 
 def change(current: Totals, compared: Totals) -> Change:
