@@ -263,9 +263,10 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         import time_machine
 
         with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31), tick=True):
-            # The same visitors after 31 minutes: a second visit of the day (its start is
-            # stored: one more write, see counters.counting.engagement).
-            cost("returning visit, same day (direct)", hits, lambda i: hit("direct", i))
+            # The same visitors after 31 minutes: a second visit of the day, whose second hit
+            # stores its start (one more write, see counters.counting.engagement).
+            cost("returning visit, 1st hit (direct)", hits, lambda i: hit("direct", i))
+            cost("returning visit, 2nd hit (direct)", hits, lambda i: hit("direct", i))
             hit("direct", 10**6 + 5, long=True)
             hit("direct", 10**6 + 5, long=True)  # the longest entry and last pages
         sizes_of = _largest_items(dynamodb)

@@ -113,7 +113,14 @@ def test_report_items_group_hits_by_site_dimension_day_and_value() -> None:
 def test_a_hit_of_a_visit_moves_its_exit_and_changes_its_entry_pages_figures() -> None:
     # A visit's third page: 40 s after its second (on /b), entered on /a.
     third = replace(
-        NOTE, visits=0, path="/c", facts={}, in_visit=True, duration_ms=40_000, entry="/a", left="/b"
+        NOTE,
+        visits=0,
+        path="/c",
+        facts={},
+        in_visit=True,
+        duration_ms=40_000,
+        entry="/a",
+        left="/b",
     )
     assert report_parts(third) == {
         ("hour", "09"): {"v": 0, "p": 1},

@@ -36,21 +36,22 @@ def test_a_third_page_adds_only_its_gap_and_moves_the_exit() -> None:
     assert engage(second, T0 + 90, "/c", TIMEOUT) == Engagement(False, 0, 30_000, "/a", "/b")
 
 
-def test_a_gap_of_the_timeout_begins_a_new_visit_whose_start_is_stored_after() -> None:
+def test_a_gap_of_the_timeout_begins_a_new_visit() -> None:
     old = VisitState(seen=T0, prev=None, start=T0, entry="/a", last_page="/a")
-    assert engage(old, T0 + TIMEOUT, "/c", TIMEOUT) == Engagement(
-        True, 1, 0, "/c", None, (T0 + TIMEOUT, "/c")
-    )
+    assert engage(old, T0 + TIMEOUT, "/c", TIMEOUT) == Engagement(True, 1, 0, "/c", None)
     # A second under the timeout: the same visit.
     assert not engage(old, T0 + TIMEOUT - 1, "/c", TIMEOUT).new_visit
 
 
-def test_a_returning_visits_second_hit_knows_its_start_by_the_gap_before_it() -> None:
+def test_a_returning_visits_second_hit_knows_its_start_by_the_gap_and_stores_it() -> None:
     # The item still holds the morning visit's start and entry (the restart not stored yet):
     # the gap between its last two hits says the last began a visit.
     old = VisitState(seen=T0 + 7200, prev=T0, start=T0, entry="/morning", last_page="/c")
     assert current_visit(old, TIMEOUT) == (T0 + 7200, "/c")
-    assert engage(old, T0 + 7210, "/d", TIMEOUT) == Engagement(False, -1, 10_000, "/c", "/c")
+    # ...and stores them for the visit's later hits (a returning bounce needs no write).
+    assert engage(old, T0 + 7210, "/d", TIMEOUT) == Engagement(
+        False, -1, 10_000, "/c", "/c", (T0 + 7200, "/c")
+    )
     # Once stored, the third hit reads it off the item.
     stored = VisitState(seen=T0 + 7210, prev=T0 + 7200, start=T0 + 7200, entry="/c", last_page="/d")
     assert engage(stored, T0 + 7230, "/e", TIMEOUT) == Engagement(False, 0, 20_000, "/c", "/d")

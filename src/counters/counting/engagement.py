@@ -52,8 +52,9 @@ class Engagement:
     duration_ms: int  # the time since the visit's previous hit (0 for a new visit)
     entry: str | None  # the page whose entry figures change: the visit's entry page
     left: str | None  # the page that stops being the visit's exit (its previous page)
-    # A visit that begins after an earlier one of the same visitor that day: its start and
-    # entry page, to be stored on the visitor item (see `counters.counting.service`).
+    # A visit that began after an earlier one of the same visitor that day, at its second
+    # hit: its start and entry page, to be stored on the visitor item (one more write; a
+    # returning visit of one page needs none).
     restart: tuple[float, str | None] | None = None
 
 
@@ -62,8 +63,8 @@ def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
 
     A visitor write keeps the stored start and entry (`if_not_exists`): right for the
     day's first visit. A later visit's first hit is known by its gap to the hit before
-    (`prev`); its start is stored after it (a returning visit costs one more write), and
-    until then the gap still tells it.
+    (`prev`), so its second hit knows the visit's start and entry page and stores them
+    (`Engagement.restart`: one more write) for the third and later hits.
     """
     if old.prev is None or old.seen - old.prev >= timeout:
         return old.seen, old.last_page
@@ -73,11 +74,12 @@ def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
 def engage(old: VisitState | None, now: float, path: str | None, timeout: float) -> Engagement:
     page = engagement_page(path)
     if old is None or now - old.seen >= timeout:
-        restart = (now, page) if old is not None else None
-        return Engagement(True, 1, 0, page, None, restart)
+        return Engagement(True, 1, 0, page, None)
     start, entry = current_visit(old, timeout)
     # The visit had one page until now: no longer a bounce. (Issue 19's interactive
     # events would end a bounce too: an event's note would carry bounces -1 the same way.)
     bounces = -1 if start == old.seen else 0
     duration_ms = max(0, round((now - old.seen) * 1000))
-    return Engagement(False, bounces, duration_ms, entry, old.last_page)
+    # A returning visit's second hit: the item still holds an earlier visit's start.
+    restart = (start, entry) if start != old.start else None
+    return Engagement(False, bounces, duration_ms, entry, old.last_page, restart)

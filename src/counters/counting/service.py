@@ -154,7 +154,7 @@ class CounterService:
             self.storage.visitors.unsee(site.id, visitor, note.day, note.token, old)
             raise
         assert isinstance(record, DayRecord)
-        # A returning visit: its start, for its later hits (one more write, after counting).
+        # A returning visit's second hit: its start, for its later hits (one more write).
         self.storage.visitors.restart(site.id, visitor, note.day, visit.restart)
         return self._answer(site, record, increment, now)
 

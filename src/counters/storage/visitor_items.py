@@ -105,8 +105,8 @@ class VisitorItems:
         self, site: str, visitor: str, day: date, visit: tuple[float, str | None] | None
     ) -> None:
         """Stores a visit's start and entry page: a visit that began after an earlier one
-        that day (the write of its hit kept the earlier one's, see `see`). A later start
-        stored meanwhile stands. Its hit may have counted already: a failure is logged, never
+        that day, at its second hit (`see` kept the earlier one's). A later start stored
+        meanwhile stands. Its hit may have counted already: a failure is logged, never
         raised (it only leaves the earlier visit's entry page to this one's third and later
         hits, see counters.counting.engagement)."""
         if visit is None:
