@@ -9,7 +9,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from counters.counting.engagement import VisitState, engagement_page
+from counters.counting.visits import VisitState, engagement_page
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
 
