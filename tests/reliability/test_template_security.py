@@ -31,6 +31,8 @@ PUBLIC_ROUTES = {
     "OPTIONS /v1/sites/{site}/pages",
     "OPTIONS /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/breakdown",
+    "OPTIONS /v1/sites/{site}/summary",
+    "GET /v1/sites/{site}/summary",
     "GET /v1/sites/{site}/badge.svg",
     "GET /v1/openapi.json",
     "GET /v1/docs",
