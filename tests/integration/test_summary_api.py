@@ -5,6 +5,7 @@ Expected values are literals worked out by hand from the scripted visits.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import time_machine
 
 from counters.counting.service import default_service
-from tests.conftest import Api, Streams
+from tests.conftest import Api, LambdaContext, Streams, handler_for, load_event
 
 NOW = datetime(2025, 6, 15, 5, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
 
@@ -166,3 +167,12 @@ def test_bad_summaries(api: Api, query: dict[str, str], status: int, word: str) 
     api.register("portal", "Asia/Ho_Chi_Minh")
     found, answer = get(api, "portal", "summary", **query)
     assert found == status and word in str(answer), answer
+
+
+def test_sample_event(api: Api) -> None:
+    handler_for(load_event("put-site.json"))(load_event("put-site.json"), LambdaContext())
+    event = load_event("summary.json")
+    answer = handler_for(event)(event, LambdaContext())
+    assert answer["statusCode"] == 200, answer
+    summary = json.loads(answer["body"])
+    assert (summary["from"], summary["compared_from"]) == ("2025-06-01", "2025-05-17")
