@@ -76,6 +76,8 @@ def main() -> None:
     for name, (n, what) in calls.once.items():
         out.append(f"  {name:45} {n:>3}   {what}")
     out.append(f"  day item with its note: {calls.day_item_bytes} bytes (< 1 KB: 1 WRU a write)")
+    for name, size in calls.item_bytes.items():
+        out.append(f"  {name}: {size} bytes (< 1 KB: 1 WRU a write)")
     out.append("")
 
     out.append(

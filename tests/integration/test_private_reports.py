@@ -13,7 +13,13 @@ import time_machine
 from counters.counting.service import default_service
 from tests.conftest import Api, LambdaContext, handler_for, table_dump
 
-REPORTS = ["/series", "/pages", "/breakdown?dimension=source"]
+REPORTS = [
+    "/series",
+    "/pages",
+    "/breakdown?dimension=source",
+    "/breakdown?dimension=entry",
+    "/summary",
+]
 PUBLIC = ["/stats", "/badge.svg"]
 
 

@@ -31,6 +31,8 @@ PUBLIC_ROUTES = {
     "OPTIONS /v1/sites/{site}/pages",
     "OPTIONS /v1/sites/{site}/breakdown",
     "GET /v1/sites/{site}/breakdown",
+    "OPTIONS /v1/sites/{site}/summary",
+    "GET /v1/sites/{site}/summary",
     "GET /v1/sites/{site}/badge.svg",
     # A private site's archive export, for holders of its read token (checked in code).
     "GET /v1/sites/{site}/reports/export",
