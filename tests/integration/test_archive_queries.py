@@ -38,17 +38,20 @@ def traffic(seed: int) -> list[NotedHit]:
             "device": rng.choice(("mobile", "desktop", "tablet")),
             "browser": "Chrome",
         }  # fmt: skip
+        visit = 0 if bot else int(rng.random() < 0.35)
         note = HitNote(
             token=f"t{i:05d}x{rng.randrange(10**6):06d}",
             day=day,
             hour=rng.randrange(24),
-            visits=0 if bot else int(rng.random() < 0.35),
+            visits=visit,
             pageviews=0 if bot else 1,
             window=1,
             first_in_window=0,
             new_since_previous=0,
             path=None if bot else rng.choice(PATHS),
             facts=facts,
+            # A bounce delta as engagement writes it: +1 opening a visit, -1 on its second page.
+            bounces=visit or -int(not bot and rng.random() < 0.2),
         )
         made.append(NotedHit(SITE, note, rng.choice(("sa", "sb")), 10**20 + i, buffered=False))
     return made
@@ -90,8 +93,13 @@ def test_the_documented_queries_answer_what_the_hits_say(dynamodb: object) -> No
         (day.isoformat(), sum(n.visits for n in desktops if n.day == day), count)
         for day, count in Counter(n.day for n in desktops).items()
     )
-    assert len(queries()) == 3
+    zalo_mobile = [
+        n for n in march if n.facts["source"] == "Zalo" and n.facts["device"] == "mobile"
+    ]
+    bounce_rate = sum(n.bounces for n in zalo_mobile) / sum(n.visits for n in zalo_mobile)
+    assert len(queries()) == 4
     with ArchiveReader(archive_bucket()).open(SITE, date(2026, 2, 1), date(2026, 4, 30)) as archive:
         answers = [[tuple(row) for row in archive.query(sql)] for sql in queries()]
-    assert answers == [by_source, pages, days]
+    assert answers[:3] == [by_source, pages, days]
+    assert answers[3] == [(bounce_rate,)]
     assert {path for path, _, _ in pages} <= {"/van-ban/1", "/van-ban/2"}

@@ -23,6 +23,8 @@ LEFT_OUT = {
 }
 ARCHIVED = {"token": "token", "hour": "hour", "visits": "visit", "pageviews": "pageview"}
 ARCHIVED["path"] = "path"
+ARCHIVED.update(in_visit="in_visit", bounces="bounces", duration_ms="duration_ms")
+ARCHIVED.update(entry="entry_page", left="left_page")
 
 
 def test_every_note_field_is_a_column_or_left_out_on_purpose() -> None:
@@ -43,6 +45,11 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         new_since_previous=1,
         path="/van-ban/1",
         facts={"source": "Zalo", "device": "mobile"},
+        in_visit=True,
+        bounces=-1,
+        duration_ms=61_000,
+        entry="/",
+        left="/tin-tuc",
     )
     bot = HitNote("botbotbot123", date(2026, 3, 1), 3, 0, 0, 5, 0, 0, facts={"bot": "Googlebot"})
     hits = [NotedHit("laichau", note, "s0123456789ab", 42, False),
@@ -52,7 +59,9 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         for values in zip(*columns_of(hits), strict=True)
     ]
     assert rows[0] == {
-        "hour": 21, "visit": 1, "pageview": 1, "path": "/van-ban/1", "source": "Zalo",
+        "hour": 21, "visit": 1, "pageview": 1, "path": "/van-ban/1", "in_visit": 1,
+        "bounces": -1, "duration_ms": 61_000, "entry_page": "/", "left_page": "/tin-tuc",
+        "source": "Zalo",
         "campaign": None, "browser": None, "os": None, "device": "mobile", "country": None,
         "language": None, "bot": None, "token": "abcdefgh1234", "shard": "s0123456789ab",
         "seq": "0" * 38 + "42",

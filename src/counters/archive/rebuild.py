@@ -65,6 +65,11 @@ def _noted(site: str, day: date, row: dict[str, Any]) -> NotedHit:
         new_since_previous=0,
         path=row["path"],
         facts={name: row[name] for name in FACTS if row.get(name) is not None},
+        in_visit=bool(row.get("in_visit")),
+        bounces=row.get("bounces") or 0,
+        duration_ms=row.get("duration_ms") or 0,
+        entry=row.get("entry_page"),
+        left=row.get("left_page"),
     )
     return NotedHit(site, note, row["shard"], int(row["seq"]), buffered=False)
 

@@ -43,6 +43,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("visit", "INTEGER", "int", lambda hit: hit.note.visits),  # 1: a visit's first hit
     Column("pageview", "INTEGER", "int", lambda hit: hit.note.pageviews),  # 0: a bot's note
     Column("path", "VARCHAR", "string", lambda hit: hit.note.path),
+    # Engagement (counters.counting.engagement): what this hit changed of its visit.
+    Column("in_visit", "INTEGER", "int", lambda hit: int(hit.note.in_visit)),  # 1: a visit's hit
+    Column("bounces", "INTEGER", "int", lambda hit: hit.note.bounces),  # -1, 0 or +1
+    Column("duration_ms", "BIGINT", "bigint", lambda hit: hit.note.duration_ms),  # since the last
+    Column("entry_page", "VARCHAR", "string", lambda hit: hit.note.entry),  # the visit's entry
+    Column("left_page", "VARCHAR", "string", lambda hit: hit.note.left),  # the page it left
     *(_fact(name) for name in FACTS),
     Column("token", "VARCHAR", "string", lambda hit: hit.note.token),
     Column("shard", "VARCHAR", "string", lambda hit: hit.shard),
