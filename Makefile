@@ -46,7 +46,7 @@ help:
 	@echo "make e2e-deps     install Debian chromium for browser tests (root only)"
 	@echo "make clean        remove build output and caches; distclean also the venvs"
 
-$(DEV): requirements-dev.txt src/requirements.txt
+$(DEV): requirements-dev.txt src/requirements.txt layers/duckdb/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
@@ -151,6 +151,10 @@ check-build: build
 	test -f .aws-sam/build/StaticFunction/web/widget.js
 	test -f .aws-sam/build/StaticFunction/web/dashboard.html
 	test -f .aws-sam/build/StaticFunction/web/breakdowns.js
+	test -f .aws-sam/build/StaticFunction/web/engagement.js
+	# DuckDB is the archive functions' layer, never in the hit function's package.
+	test -f .aws-sam/build/DuckDBLayer/python/_duckdb.abi3.so
+	test ! -d .aws-sam/build/HitFunction/duckdb
 
 # Debian's chromium for the Playwright browser tests (never `playwright install`).
 # Only as root; without it the browser tests fail unless ALLOW_NO_BROWSER=1.

@@ -14,8 +14,25 @@ import platform
 import sys
 import warnings
 
-from bench import breakdown_accuracy, cpu, hostile, imports, lag, log_bytes, request_counts
-from bench.cost import HitCosts, cost_per_million, logs_lines, price_lines
+from bench import (
+    archive_bytes,
+    breakdown_accuracy,
+    cpu,
+    hostile,
+    imports,
+    lag,
+    log_bytes,
+    request_counts,
+)
+from bench.cost import (
+    SMALL_PORTAL_HITS_A_SECOND,
+    HitCosts,
+    archive_batch,
+    archive_lines,
+    cost_per_million,
+    logs_lines,
+    price_lines,
+)
 from local.lambda_env import use_template_environment
 
 HOT_KEY_LIMIT = 1000  # writes/s one partition (one item) takes
@@ -59,6 +76,8 @@ def main() -> None:
     for name, (n, what) in calls.once.items():
         out.append(f"  {name:45} {n:>3}   {what}")
     out.append(f"  day item with its note: {calls.day_item_bytes} bytes (< 1 KB: 1 WRU a write)")
+    for name, size in calls.item_bytes.items():
+        out.append(f"  {name}: {size} bytes (< 1 KB: 1 WRU a write)")
     out.append("")
 
     out.append(
@@ -115,6 +134,8 @@ def main() -> None:
     )
     for mode, breakdown in costs.items():
         out.append(f"  {mode:28} ${breakdown.total:.2f}  " + breakdown.describe())
+    sizes = (archive_batch(None), archive_batch(SMALL_PORTAL_HITS_A_SECOND))
+    out.extend(archive_lines(archive_bytes.measure(sizes)))
     print("\n".join(out))
     sys.stdout.flush()
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.log_bytes import LogBytes
-from bench.request_counts import small_portal_batch
+from bench.request_counts import SMALL_PORTAL_HITS_A_SECOND, small_portal_batch
 
 PRICES_AS_OF = "2025 (us-east-1 list prices; not fetched by this run)"
 PRICES: dict[str, tuple[float, str, str]] = {
@@ -56,6 +56,16 @@ PRICES: dict[str, tuple[float, str, str]] = {
         0.50 / 1e9,
         "CloudWatch Logs ingestion (standard class), $0.50 a GB: per million bytes",
         "https://aws.amazon.com/cloudwatch/pricing/",
+    ),
+    "s3_put": (
+        5.00 / 1e6,
+        "S3 Standard PUT request ($0.005 per 1,000)",
+        "https://aws.amazon.com/s3/pricing/",
+    ),
+    "s3_mb_month": (
+        0.023 / 1000,
+        "S3 Standard storage, MB-month ($0.023 a GB-month, first 50 TB)",
+        "https://aws.amazon.com/s3/pricing/",
     ),
     "xray_trace": (
         5.00 / 1e6,
@@ -207,3 +217,65 @@ def logs_lines(logs: LogBytes) -> list[str]:
         f"+${xray:.2f} per million hits (a trace each) and "
         f"+{logs.platform_traced - logs.platform} bytes of REPORT a hit",
     ]
+
+
+# -- The event archive (docs/archive.md): S3 PUTs, a year of storage, its function -------
+
+ARCHIVE_BUDGET = 0.05  # SPEC: USD per million hits, requests and a year of storage
+ARCHIVE_RECORD_BYTES = 1500  # ASSUMED: one stream record (both images) in Lambda's event
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024  # a batch stops there, whatever its BatchSize
+ROUND_TRIP_MS["s3_put"] = 30.0  # ASSUMED in-region p50 of a small PUT
+
+
+def archive_mapping() -> tuple[int, float]:
+    """The archive mapping's BatchSize and batching window (template.yaml)."""
+    from local.cfn_template import load_template
+
+    events = load_template()["Resources"]["ArchiveFunction"]["Properties"]["Events"]
+    (event,) = events.values()
+    props = event["Properties"]
+    return int(props["BatchSize"]), float(props["MaximumBatchingWindowInSeconds"])
+
+
+def archive_batch(hits_a_second: float | None) -> int:
+    """Hits in one archive batch: the rate times the window, at most what a batch holds."""
+    size, window = archive_mapping()
+    most = min(size, LAMBDA_PAYLOAD_BYTES // ARCHIVE_RECORD_BYTES)
+    return most if hits_a_second is None else max(1, min(most, round(hits_a_second * window)))
+
+
+def archive_cost(hits_per_object: int, bytes_per_hit: float, cpu_ms: float) -> dict[str, float]:
+    """USD per million hits: one object (PUT) and one invocation per batch of one site and
+    day, and each hit's bytes stored for 12 months."""
+    objects = 1e6 / hits_per_object
+    billed_ms = math.ceil(
+        cpu_ms * FULL_VCPU_MB / template_memory_mb() + ROUND_TRIP_MS["s3_put"]
+    )
+    return {
+        "S3 PUTs": objects * price("s3_put"),
+        "a year of storage": 1e6 * bytes_per_hit / 1e6 * 12 * price("s3_mb_month"),
+        "archive function": objects * _lambda(billed_ms) / 1e6,
+    }
+
+
+def archive_lines(figures: dict[int, Any]) -> list[str]:
+    """The archive's cost at the reference traffic (full batches) and for a small portal."""
+    lines = [
+        f"event archive per million hits (SPEC: <= ${ARCHIVE_BUDGET}; measured Parquet bytes "
+        f"and writer CPU, assumed {ARCHIVE_RECORD_BYTES} B a stream record and "
+        f"{ROUND_TRIP_MS['s3_put']:.0f} ms a PUT)"
+    ]
+    for label, hits in (
+        ("reference traffic (full batches)", archive_batch(None)),
+        ("small portal, direct", archive_batch(SMALL_PORTAL_HITS_A_SECOND)),
+    ):
+        measured = figures[hits]
+        parts = archive_cost(hits, measured.bytes_per_hit, measured.cpu_ms)
+        total = sum(parts.values())
+        verdict = "within" if total <= ARCHIVE_BUDGET else "OVER"
+        detail = ", ".join(f"{name} ${usd:.4f}" for name, usd in parts.items())
+        lines.append(
+            f"  {label:34} ${total:.4f} ({verdict} budget; {hits} hits an object, "
+            f"{measured.bytes_per_hit:.1f} B a hit, writer {measured.cpu_ms:.1f} ms CPU: {detail})"
+        )
+    return lines

@@ -73,6 +73,9 @@ class Figures:
     hot_key: dict[str, str]
     day_item_bytes: int
     hot_hits: int
+    # Visitor and day items' sizes (< 1 KB: 1 WRU a write): typical, and with the longest
+    # path a hit may name (1,000 UTF-8 bytes) on every hit of the visit.
+    item_bytes: dict[str, int] = field(default_factory=dict)
 
 
 def item_size(item: dict[str, Any]) -> int:
@@ -101,6 +104,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
     from moto import mock_aws
     from moto.server import ThreadedMotoServer
 
+    from local.buckets import create_buckets
     from local.cloudformation import create_tables
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -110,6 +114,7 @@ def _moto() -> Iterator[tuple[Any, Any]]:
         with mock_aws():
             dynamodb = boto3.client("dynamodb", region_name="us-east-1")
             create_tables(dynamodb)
+            create_buckets(boto3.client("s3", region_name="us-east-1"))
             streams = boto3.client(
                 "dynamodbstreams", region_name="us-east-1", endpoint_url=f"http://{host}:{port}"
             )
@@ -207,8 +212,11 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
             pollers[function].drain()
             aggregators[name] = summary(noted_hits)
 
-        def hit(site: str, i: int, path: bool = True, agent: str | None = None) -> Any:
-            body = {"path": f"/tin-tuc/{i % 37}", "referrer": REFERRERS[i % len(REFERRERS)]}
+        def hit(
+            site: str, i: int, path: bool = True, agent: str | None = None, long: bool = False
+        ) -> Any:
+            page = f"/tin-tuc/{i % 37}" if not long else LONGEST_PATH
+            body = {"path": page, "referrer": REFERRERS[i % len(REFERRERS)]}
             headers = {
                 "user-agent": agent or agents[i % len(agents)],
                 "origin": "https://portal.gov.vn",
@@ -269,6 +277,19 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         )["Items"][-1]
         import time_machine
 
+        with time_machine.travel(datetime.now(UTC) + timedelta(minutes=31), tick=True):
+            # The same visitors after 31 minutes: a second visit of the day, whose second hit
+            # stores its start (one more write, see counters.counting.engagement).
+            cost("returning visit, 1st hit (direct)", hits, lambda i: hit("direct", i))
+            cost("returning visit, 2nd hit (direct)", hits, lambda i: hit("direct", i))
+            hit("direct", 10**6 + 5, long=True)
+            hit("direct", 10**6 + 5, long=True)  # the longest entry and last pages
+        sizes_of = _largest_items(dynamodb)
+        item_bytes = {
+            "visitor item (direct), typical": sizes_of("VISITOR#direct#", typical=True),
+            "visitor item (direct), longest paths": sizes_of("VISITOR#direct#"),
+            "day item with its note (direct), longest paths": sizes_of("SITE#direct", "DAY#"),
+        }
         with time_machine.travel(datetime.now(UTC) + timedelta(days=1), tick=True):
             once_cost("first hit of the next day (seal, open)", lambda: hit("direct", 10**6 + 1))
             hit("direct", 10**6 + 2)  # what follows the opening is steady state again
@@ -282,6 +303,10 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         cost("repeat hit in the visit (high-traffic)", hits, lambda i: hit("busy", i))
         aggregate("day counters, per hit (high-traffic)", "DayAggregateFunction", 2 * hits)
         aggregate("reports, per hit (high-traffic)", "ReportAggregateFunction", 2 * hits)
+        hit("busy", 10**6 + 6, long=True)
+        hit("busy", 10**6 + 6, long=True)
+        item_bytes["visitor item (high-traffic), typical"] = sizes_of("VISITOR#busy#", typical=True)
+        item_bytes["visitor item (high-traffic), longest paths"] = sizes_of("VISITOR#busy#")
 
         # The hottest key at high traffic: hits write only visitor items, and the day
         # item takes one write per batch of 1,000 (per shard).
@@ -304,7 +329,26 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         hot_key={"direct": direct_hot[0], "high-traffic": busy_hot[0]},
         day_item_bytes=item_size(day_item),
         hot_hits=hot_hits,
+        item_bytes=item_bytes,
     )
+
+
+# The longest path a hit may name: 333 three-byte characters and "/", 1,000 UTF-8 bytes.
+LONGEST_PATH = "/" + "ệ" * 400
+
+
+def _largest_items(dynamodb: Any) -> Callable[..., int]:
+    def size(pk_prefix: str, sk_prefix: str = "", typical: bool = False) -> int:
+        items = [
+            item
+            for page in dynamodb.get_paginator("scan").paginate(TableName=os.environ["TABLE_NAME"])
+            for item in page["Items"]
+            if item["pk"]["S"].startswith(pk_prefix) and item["sk"]["S"].startswith(sk_prefix)
+        ]
+        sizes = sorted(item_size(item) for item in items)
+        return sizes[len(sizes) // 2] if typical else sizes[-1]
+
+    return size
 
 
 def as_json(figures: Figures) -> str:

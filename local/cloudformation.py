@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.buckets import bucket_names
 from local.cfn_template import (
     PSEUDO_PARAMETERS,
     REPO_ROOT,
@@ -169,7 +170,12 @@ def routes(
     template = template if template is not None else load_template()
     globals_ = (template.get("Globals") or {}).get("Function") or {}
     table_ids = resources(template, "AWS::DynamoDB::Table")
-    refs = {**{t: t for t in table_ids}, **parameter_defaults(template), **(table_names or {})}
+    refs = {
+        **{t: t for t in table_ids},
+        **bucket_names(template),
+        **parameter_defaults(template),
+        **(table_names or {}),
+    }
     apis = resources(template, "AWS::Serverless::HttpApi")
     result = []
     for logical_id, props in resources(template, "AWS::Serverless::Function").items():
@@ -236,12 +242,15 @@ class StreamConsumer:
     filters: tuple[dict[str, Any], ...]  #: FilterCriteria patterns (any matches)
     report_failures: bool  #: FunctionResponseTypes has ReportBatchItemFailures
     tumbling_window: float = 0.0  #: TumblingWindowInSeconds (0: none)
+    environment: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamConsumer]:
     """Every ``DynamoDB`` stream event source in the template, in template order."""
     template = template if template is not None else load_template()
     refs = parameter_defaults(template)
+    names = {**{t: t for t in resources(template, "AWS::DynamoDB::Table")}, **refs}
+    names.update(bucket_names(template))
     globals_ = (template.get("Globals") or {}).get("Function") or {}
     result = []
     for logical_id, props in resources(template, "AWS::Serverless::Function").items():
@@ -258,6 +267,7 @@ def stream_consumers(template: Mapping[str, Any] | None = None) -> list[StreamCo
                     report_failures="ReportBatchItemFailures"
                     in (ev.get("FunctionResponseTypes") or []),
                     tumbling_window=float(ev.get("TumblingWindowInSeconds", 0)),
+                    environment=_function_environment(globals_, props, names),
                 )
             )
     return result

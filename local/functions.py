@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from local.cfn_template import PSEUDO_PARAMETERS
-from local.cloudformation import Route
+from local.cloudformation import Route, StreamConsumer
 from local.http_api import Response, lambda_response
 
 ACCOUNT_ID, REGION = PSEUDO_PARAMETERS["AWS::AccountId"], PSEUDO_PARAMETERS["AWS::Region"]
@@ -46,7 +46,7 @@ def import_handler(handler: str) -> Handler:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def shared_environment(routes: Iterable[Route]) -> dict[str, str]:
+def shared_environment(routes: Iterable[Route | StreamConsumer]) -> dict[str, str]:
     """Every function's environment variables merged: one process serves them all.
 
     A variable two functions set differently is logged; the first function's value wins.

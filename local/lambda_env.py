@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from local.cloudformation import Route, routes
+from local.cloudformation import Route, routes, stream_consumers
 from local.functions import import_handler
 from local.http_api import http_api_event, match_route
 
@@ -19,7 +19,12 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.
 
 
 def use_template_environment() -> None:
-    """The functions' environment, as the template sets it, with fake AWS credentials (moto)."""
+    """The functions' environment, as the template sets it, with fake AWS credentials (moto).
+
+    The hit function's, and the stream consumers' own variables (the archive's bucket).
+    """
+    for consumer in stream_consumers():
+        os.environ.update(consumer.environment)
     for name, value in routes()[0].environment.items():
         os.environ[name] = value
     os.environ.update(

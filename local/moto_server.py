@@ -19,20 +19,29 @@ class MotoServer:
     real DynamoDB does not, so requests are serialized here.
     """
 
-    def __init__(self, middleware: Callable[[WsgiApp], WsgiApp] | None = None) -> None:
-        """``middleware`` wraps moto's app: tests make it answer as another engine would."""
+    def __init__(
+        self, middleware: Callable[[WsgiApp], WsgiApp] | None = None, *, s3_only: bool = False
+    ) -> None:
+        """``middleware`` wraps moto's app: tests make it answer as another engine would.
+
+        ``s3_only``: a server for S3 beside another DynamoDB engine, which may be moto in this
+        very process: a port of its own, and moto's state (shared in a process) kept as it is.
+        """
         global _port
         try:
-            self._server = _make_server(_port, middleware)
+            self._server = _make_server(0 if s3_only else _port, middleware)
         except OSError:  # the previous port was taken meanwhile
             self._server = _make_server(0, middleware)
-        _port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{_port}"
+        port = self._server.server_address[1]
+        if not s3_only:
+            _port = port
+        self.url = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
-        # moto keeps its state per process: start empty even if a server ran here before.
-        reset = urllib.request.Request(self.url + "/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset).close()
+        if not s3_only:
+            # moto keeps its state per process: start empty even if a server ran here before.
+            reset = urllib.request.Request(self.url + "/moto-api/reset", method="POST")
+            urllib.request.urlopen(reset).close()
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 
 from local import table_streams
 from local.ast_guard import serialize_ast_parse
+from local.buckets import create_buckets
 from local.cfn_template import PSEUDO_PARAMETERS, TEMPLATE_PATH, load_template
-from local.cloudformation import Route, create_tables, routes
+from local.cloudformation import Route, create_tables, routes, stream_consumers
 from local.functions import Functions, add_code_dirs, shared_environment
 from local.http_api import Response, http_api_event, json_message, match_route
 from local.http_server import HttpServer, from_loopback, source_ip_and_headers
@@ -66,6 +67,7 @@ class LocalApi:
         self.functions = Functions()
         self.streams: StreamPollers | None = None
         self._moto: MotoServer | None = None
+        self._s3: MotoServer | None = None
         self._httpd: HttpServer | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -90,6 +92,7 @@ class LocalApi:
 
         client = boto3.client("dynamodb", endpoint_url=self.dynamodb_endpoint, region_name=REGION)
         self.table_names = create_tables(client, template=self.template)
+        self._use_s3()
         self.routes = routes(self.table_names, self.template)
         self._use_function_environment()
         self.functions.warm_up(self.routes)
@@ -119,10 +122,22 @@ class LocalApi:
         if "DYNAMODB_READ_TIMEOUT" not in os.environ:
             self._setenv({"DYNAMODB_READ_TIMEOUT": "10"})
 
+    def _use_s3(self) -> None:
+        """The template's buckets (the event archive) on moto's server: S3 is never AWS's here,
+        whatever engine serves DynamoDB (AWS_ENDPOINT_URL_S3 may name another local one)."""
+        import boto3
+
+        if not os.environ.get("AWS_ENDPOINT_URL_S3"):
+            if self._moto is None:  # DynamoDB is another engine's: S3 on a server of its own
+                self._s3 = MotoServer(s3_only=True)
+            self._setenv({"AWS_ENDPOINT_URL_S3": (self._moto or self._s3).url})
+        create_buckets(boto3.client("s3", region_name=REGION))
+
     def _use_function_environment(self) -> None:
         """The functions' environment variables and code directories, in this process."""
         add_code_dirs(self.routes, self.template_dir)
-        self._setenv(shared_environment(self.routes))
+        consumers = stream_consumers(self.template)
+        self._setenv(shared_environment([*self.routes, *consumers]))
         try:  # settings are read once per process: read them again, with this environment
             from counters.settings import settings
 
@@ -180,9 +195,10 @@ class LocalApi:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
-        if self._moto:
-            self._moto.stop()
-            self._moto = None
+        for server in (self._moto, self._s3):
+            if server:
+                server.stop()
+        self._moto = self._s3 = None
         self._restore_environment()
 
     def __enter__(self) -> LocalApi:

@@ -19,7 +19,7 @@ from local.cloudformation import StreamConsumer, stream_consumers
 from local.streams import Handler, StreamPoller
 
 # What the aggregators feed, for the one line that says what will not run.
-NOT_RUNNING = "pages, breakdowns and high-traffic sites"
+NOT_RUNNING = "pages, breakdowns, high-traffic sites and the event archive"
 # The consumers read NewImage (their filters match on it).
 _USABLE_VIEWS = ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
 

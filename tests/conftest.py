@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from local.ast_guard import serialize_ast_parse
+from local.buckets import create_buckets
 from local.cloudformation import create_tables, load_template, routes, stream_consumers
 from local.functions import import_handler
 from local.lambda_env import InProcessApi, use_template_environment
@@ -43,19 +44,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def reset_warm_state() -> None:
     """Forget what a warm function instance keeps (clients, cached settings)."""
     from counters.counting import service
+    from counters.storage import archive_bucket
 
     service.default_service.cache_clear()
+    archive_bucket.archive_bucket.cache_clear()
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    """A moto DynamoDB whose tables are the template's."""
+    """A moto DynamoDB whose tables are the template's (and its S3 buckets, the archive's)."""
     import boto3
     from moto import mock_aws
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_tables(client)
+        create_buckets(boto3.client("s3", region_name="us-east-1"))
         reset_warm_state()
         yield client
         reset_warm_state()

@@ -365,6 +365,13 @@ class BreakdownRow(BaseModel):
     pageviews: int
 
 
+class EntryRow(BreakdownRow):
+    """An entry page: `visits` begun on it, with their bounce rate and mean duration (s)."""
+
+    bounce_rate: float | None
+    visit_duration: float | None
+
+
 class Breakdown(BaseModel):
     """Visits and page views by one dimension over an inclusive range of the site's local days."""
 
@@ -375,4 +382,4 @@ class Breakdown(BaseModel):
     from_: Date = Field(alias="from")
     to: Date
     count: Literal["visits", "pageviews"] = Field(description="The figure rows are sorted by.")
-    rows: list[BreakdownRow]
+    rows: list[EntryRow | BreakdownRow]

@@ -46,6 +46,8 @@ class Settings(BaseModel):
     # (SHA-256, hex) to proxy_verify_sha256.
     client_address_header: Literal["", "CloudFront-Viewer-Address"] = ""
     proxy_verify_sha256: str = Field("", pattern=r"^([0-9a-f]{64})?$")
+    # The event archive's bucket (counters.archive); empty in functions that have none.
+    archive_bucket: str = ""
 
     @classmethod
     def from_environment(cls) -> Settings:

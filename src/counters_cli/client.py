@@ -68,6 +68,14 @@ class Api:
         self, method: str, path: str, body: bytes | None = None, content_type: str = ""
     ) -> Any:
         """Sends one request; the answer's JSON (None for 204), or `ApiError`."""
+        _, data = self.fetch(method, path, body, content_type)
+        text = data.decode()
+        return json.loads(text) if text else None
+
+    def fetch(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    ) -> tuple[str, bytes]:
+        """Sends one request; the answer's content type and bytes, or `ApiError`."""
         headers = {"Content-Type": content_type} if content_type else {}
         signed = AWSRequest(method=method, url=self.base + path, data=body, headers=headers)
         if self.credentials is not None:
@@ -80,7 +88,7 @@ class Api:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                text = answer.read().decode()
+                return answer.headers.get("Content-Type", ""), answer.read()
         except urllib.error.HTTPError as exc:
             text = exc.read().decode(errors="replace")
             try:
@@ -88,7 +96,6 @@ class Api:
             except (ValueError, AttributeError):
                 message = text
             raise ApiError(exc.code, str(message)) from None
-        return json.loads(text) if text else None
 
     def send_json(self, method: str, path: str, body: Any) -> Any:
         return self.request(method, path, json.dumps(body).encode(), "application/json")

@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import sys
+import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -122,6 +124,31 @@ def token_revoke(api: Api, args: argparse.Namespace) -> None:
     print(f"token {args.id} of {args.site} no longer opens its reports")
 
 
+def export(api: Api, args: argparse.Namespace) -> None:
+    """Writes a range of the event archive to a file (a large one is fetched from its link)."""
+    query = urlencode({"from": args.start, "to": args.end, "format": args.format})
+    content_type, data = api.fetch("GET", _site_path(args.site, f"/export?{query}"))
+    if content_type.startswith("application/json"):  # a large export: a link to the file
+        link = json.loads(data)
+        with urllib.request.urlopen(link["url"], timeout=api.timeout) as answer:  # presigned
+            data = answer.read()
+    output = Path(args.output or f"{args.site}-{args.start}-{args.end}.{args.format}")
+    output.write_bytes(data)
+    print(f"wrote {output} ({len(data)} bytes)")
+
+
+def rebuild(api: Api, args: argparse.Namespace) -> None:
+    """Rebuilds the report items of each day of a range from the archive, one day a request."""
+    first, last = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    if last < first:
+        raise UsageError("--to is before --from")
+    day = first
+    while day <= last:
+        done = api.send_json("POST", _site_path(args.site, "/rebuild"), {"date": day.isoformat()})
+        print(f"{done['date']}: {done['hits']} hits, {done['cleared']} report items replaced")
+        day += timedelta(days=1)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser("visit-counter", description=__doc__.split("\n")[0])
     where = top.add_mutually_exclusive_group()
@@ -180,6 +207,22 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("site")
     revoke.add_argument("id")
     revoke.set_defaults(run=token_revoke)
+
+    out = commands.add_parser("export", help="a range of the event archive, to a file")
+    out.add_argument("site")
+    out.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD, local")
+    out.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD, local")
+    out.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    out.add_argument("-o", "--output", help="file (default: SITE-FROM-TO.FORMAT)")
+    out.set_defaults(run=export)
+
+    again = commands.add_parser(
+        "rebuild", help="recompute pages and breakdowns of a range of days from the archive"
+    )
+    again.add_argument("site")
+    again.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD, local")
+    again.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD, local")
+    again.set_defaults(run=rebuild)
     goals.add_commands(commands)
     return top
 

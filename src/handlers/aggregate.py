@@ -86,7 +86,11 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _process(event, lambda hits: aggregator().add_reports(hits))
 
 
-def _process(event: dict[str, Any], add: Callable[[list[NotedHit]], Outcome]) -> dict[str, Any]:
+def _process(
+    event: dict[str, Any],
+    add: Callable[[list[NotedHit]], Outcome],
+    metric: str = "AggregatedHits",
+) -> dict[str, Any]:
     try:
         window = DynamoDBStreamEvent(event)
         shard_id = window.shard_id
@@ -99,7 +103,7 @@ def _process(event: dict[str, Any], add: Callable[[list[NotedHit]], Outcome]) ->
                 for hit in hits:
                     record = batch.records[hit.sequence]
                     processor.failure_handler(record, (type(exc), exc, exc.__traceback__))
-        metrics.add_metric(name="AggregatedHits", unit="Count", value=len(batch.hits))
+        metrics.add_metric(name=metric, unit="Count", value=len(batch.hits))
         if batch.skipped:
             metrics.add_metric(name="SkippedRecords", unit="Count", value=batch.skipped)
         answer: dict[str, Any] = dict(processor.response())

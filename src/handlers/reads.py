@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from counters.counting.service import default_service
 from counters.models import Breakdown, GoalsReport, Series, Stats, TopPages
-from counters.reports import badge, breakdowns, goals, pages, queries
+from counters.reports import badge, breakdowns, goals, pages, queries, summary
 from counters.reports import series as history
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 from handlers.report_access import answer_refused_reads, readable_site
@@ -96,8 +96,10 @@ def badge_svg(
 @router.get(
     "/v1/sites/<site>/breakdown",
     summary="Visits and page views by source, campaign, browser, OS, device, country, language, "
-    "hour or bot; events by name, file, outbound link or property",
-    description=f"Over an inclusive range of the site's local days, at most {breakdowns.MAX_RANGE_DAYS} "
+    "hour, bot, entry or exit page; events by name, file, outbound link or property",
+    description="`entry`: visits begun on each page, with their `bounce_rate` and mean "
+    "`visit_duration` (seconds); `exit`: visits that ended on each page, and its page views. "
+    f"Over an inclusive range of the site's local days, at most {breakdowns.MAX_RANGE_DAYS} "
     f"(default: the {breakdowns.DEFAULT_DAYS} days to today). Rows are sorted by the site's figure "
     f"(bots: page views; events' dimensions: events, as `pageviews`, and by `event`, the visits "
     f"with it); values past {breakdowns.MAX_VALUES_PER_DAY} a day, and "
@@ -105,7 +107,7 @@ def badge_svg(
 )
 def breakdown(
     site: SiteIdPath,
-    dimension: Annotated[breakdowns.Dimension, Query()],
+    dimension: Annotated[breakdowns.Dimension | Literal["entry", "exit"], Query()],
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=breakdowns.MAX_LIMIT)] = breakdowns.DEFAULT_LIMIT,
@@ -134,6 +136,26 @@ def site_goals(
     return goals.goals_report(counter, readable, first, last)
 
 
+@router.get(
+    "/v1/sites/<site>/summary",
+    summary="Visits, page views, views per visit, bounce rate and visit duration, compared",
+    description=f"Over an inclusive range of the site's local days, at most {summary.MAX_RANGE_DAYS}"
+    f" (default: the {summary.DEFAULT_DAYS} days to today), beside the range before it of the "
+    "same length (`previous`) or the same dates a year before (`year`), with the relative "
+    "change of each figure. A visit counts on the day it began (a visit ends at local midnight). "
+    "Imported history has no engagement figures: they are `null` over a range that needs it.",
+)
+def engagement_summary(
+    site: SiteIdPath,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    compare: Annotated[summary.Compare, Query()] = "previous",
+) -> summary.Summary:
+    counter = default_service()
+    readable = readable_site(counter, router, site)
+    return queries.summary(counter, readable, start, end, compare)
+
+
 app = create_app(cors=CORSConfig(allow_origin="*", max_age=86400))
 app.include_router(router)
 answer_refused_reads(app)
@@ -144,7 +166,7 @@ def bad_range(exc: ValueError) -> Response[dict[str, Any]]:
     return error(400, str(exc))
 
 
-@app.exception_handler(queries.BreakdownRangeError)
+@app.exception_handler([queries.BreakdownRangeError, summary.SummaryRangeError])
 def bad_breakdown_range(exc: ValueError) -> Response[dict[str, Any]]:
     return error(400, str(exc))
 

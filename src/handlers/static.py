@@ -31,8 +31,8 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
-# The dashboard page names the first three by content hash; the widget is also served so.
-PAGE_ASSETS = ("dashboard.css", "breakdowns.js", "dashboard.js")
+# The dashboard page names these by content hash; the widget is also served so.
+PAGE_ASSETS = ("dashboard.css", "breakdowns.js", "engagement.js", "dashboard.js")
 HASHED_ASSETS = (*PAGE_ASSETS, "widget.js")
 YEAR = 365 * 24 * 3600
 WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"

@@ -18,6 +18,7 @@ NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/pages"),
     ("OPTIONS", "/v1/sites/{site}/breakdown"),
     ("OPTIONS", "/v1/sites/{site}/goals"),
+    ("OPTIONS", "/v1/sites/{site}/summary"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/widget.js"),
@@ -41,6 +42,7 @@ def test_openapi_paths_match_template_routes(api: Api) -> None:
     schemas = document["components"]["schemas"]
     assert {"Stats", "HitStats", "Series", "TopPages", "Baseline", "SiteSettings"} <= set(schemas)
     assert {"HistoryRows", "HistoryImported"} <= set(schemas)  # the history body, both ways
+    assert {"Summary", "Totals", "Change", "EntryRow"} <= set(schemas)
 
 
 def test_swagger_ui(api: Api) -> None:

@@ -13,7 +13,14 @@ import time_machine
 from counters.counting.service import default_service
 from tests.conftest import Api, LambdaContext, handler_for, table_dump
 
-REPORTS = ["/series", "/pages", "/breakdown?dimension=source", "/goals"]
+REPORTS = [
+    "/series",
+    "/pages",
+    "/breakdown?dimension=source",
+    "/breakdown?dimension=entry",
+    "/summary",
+    "/goals",
+]
 PUBLIC = ["/stats", "/badge.svg"]
 
 

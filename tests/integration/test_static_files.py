@@ -62,9 +62,16 @@ def test_dashboard_names_its_files_by_content_hash_and_they_are_immutable() -> N
     assert page["statusCode"] == 200 and page["headers"]["Cache-Control"] == "no-cache"
     # Every file the page loads is one the stack serves (a deployed stack has no web/ server).
     loaded = re.findall(r'(?:src|href)="([^"]+)"', page["body"])
-    expected = [rf"static/{stem}\.[0-9a-f]{{10}}\.{suffix}" for stem, suffix in
-                [("dashboard", "css"), ("breakdowns", "js"), ("dashboard", "js")]]
-    assert len(loaded) == 3, page["body"]
+    expected = [
+        rf"static/{stem}\.[0-9a-f]{{10}}\.{suffix}"
+        for stem, suffix in [
+            ("dashboard", "css"),
+            ("breakdowns", "js"),
+            ("engagement", "js"),
+            ("dashboard", "js"),
+        ]
+    ]
+    assert len(loaded) == 4, page["body"]
     assert all(re.fullmatch(e, name) for e, name in zip(expected, loaded, strict=True)), loaded
     names = [name.removeprefix("static/") for name in loaded]
     for name in names:

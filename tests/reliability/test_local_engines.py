@@ -27,7 +27,7 @@ from local.moto_server import MotoServer, WsgiApp
 from tests.conftest import REPO
 from tests.reliability.conftest import ANSWER_SECONDS, Harness, _reset
 
-CONSUMERS = ["DayAggregateFunction", "ReportAggregateFunction"]
+CONSUMERS = ["DayAggregateFunction", "ReportAggregateFunction", "ArchiveFunction"]
 FIGURES = ("today", "yesterday", "month", "year", "total", "online")
 
 
@@ -120,8 +120,9 @@ def test_an_engine_without_streams_counts_and_says_once_what_will_not_run(
         assert len(api.notices) == 1 and "\n" not in api.notices[0]
         notice = api.notices[0]
         assert notice.startswith(
-            "pages, breakdowns and high-traffic sites will not run (their stream consumers "
-            "DayAggregateFunction, ReportAggregateFunction are off): "
+            "pages, breakdowns, high-traffic sites and the event archive will not run (their "
+            "stream consumers DayAggregateFunction, ReportAggregateFunction, ArchiveFunction "
+            "are off): "
         )
         assert reason in notice and notice.endswith("Hits and the five figures are counted.")
         if refuse_specification:  # says how to enable it
@@ -257,7 +258,8 @@ def test_the_command_line_on_an_engine_without_streams_prints_one_line_and_count
     notices = [line for line in run.err.splitlines() if "will not run" in line]
     assert len(notices) == 1, run.err
     assert notices[0].startswith(
-        "WARNING local.server: pages, breakdowns and high-traffic sites will not run"
+        "WARNING local.server: pages, breakdowns, high-traffic sites and the event archive "
+        "will not run"
     )
     assert all(line.startswith("WARNING local.server: ") for line in run.err.splitlines())
     assert "Traceback" not in run.err + run.out
@@ -272,6 +274,7 @@ def test_the_command_line_batches_streams_for_1_s_as_make_run_does() -> None:
     assert windows == [
         ["stream", "DayAggregateFunction,", "batching", "window", "1", "s"],
         ["stream", "ReportAggregateFunction,", "batching", "window", "1", "s"],
+        ["stream", "ArchiveFunction,", "batching", "window", "1", "s"],
     ]
 
 

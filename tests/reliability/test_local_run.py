@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import requests
 
+from counters.archive.reader import ONCE, ArchiveReader
+from counters.storage.archive_bucket import archive_bucket
 from local.server import start_local_api
 from tests.conftest import reset_warm_state
 from tests.reliability.conftest import ANSWER_SECONDS
@@ -58,6 +61,11 @@ def test_a_high_traffic_site_counts_end_to_end_and_no_call_leaves_the_machine() 
             assert (stats["today"], stats["online"]) == (4, 4)  # 4 visitors, 12 page views
             pages = requests.get(f"{site}/pages", timeout=ANSWER_SECONDS).json()["pages"]
             assert {p["path"]: p["pageviews"] for p in pages} == {"/p0": 6, "/p1": 6}
+            # The event archive's consumer ran too: every hit in moto's S3, read back.
+            day = date.fromisoformat(stats["date"])
+            with ArchiveReader(archive_bucket()).open("busy", day, day) as archive:
+                rows = archive.query(f"SELECT path, sum(visit), count(*) FROM {ONCE} GROUP BY 1")
+            assert sorted(rows) == [("/p0", 2, 6), ("/p1", 2, 6)]
             # The pollers also run on their own, with the template's windows: a late hit
             # is added by them alone, seen on /stats within a bounded wait.
             late = requests.post(

@@ -17,6 +17,7 @@ from counters.aggregation.batches import (
     by_report,
     guard_of,
     increment_of,
+    report_parts,
     report_values,
     totals,
     value_cap,
@@ -63,15 +64,21 @@ def test_only_hits_past_what_an_item_added_of_their_shard_are_sent_again() -> No
 
 def test_a_batch_adds_its_visits_page_views_and_online_tallies_per_window() -> None:
     hits = [
-        noted(1),
-        noted(2, visits=0, first_in_window=0, new_since_previous=0),
-        noted(3, window=101, first_in_window=1, new_since_previous=0),
-        noted(4, window=101, visits=0, first_in_window=0, new_since_previous=1),
+        noted(1, bounces=1),
+        noted(2, visits=0, first_in_window=0, new_since_previous=0, bounces=-1, duration_ms=7),
+        noted(3, window=101, first_in_window=1, new_since_previous=0, bounces=1),
+        noted(4, window=101, visits=0, first_in_window=0, new_since_previous=1, duration_ms=5),
     ]
     assert increment_of(hits) == Increment(
-        counts={"visits": 2, "pageviews": 4}, windows={100: (1, 1), 101: (1, 1)}
+        counts={"visits": 2, "pageviews": 4},
+        windows={100: (1, 1), 101: (1, 1)},
+        engagement={"bounces": 1, "duration_ms": 12},
     )
-    assert increment_of([]) == Increment(counts={"visits": 0, "pageviews": 0}, windows={})
+    assert increment_of([]) == Increment(
+        counts={"visits": 0, "pageviews": 0},
+        windows={},
+        engagement={"bounces": 0, "duration_ms": 0},
+    )
 
 
 def test_day_counters_take_high_traffic_page_views_per_site_and_day_oldest_day_first() -> None:
@@ -103,19 +110,52 @@ def test_a_hit_counts_under_its_facts_its_hour_and_its_page_a_bot_only_under_its
 def test_report_items_group_hits_by_site_dimension_day_and_value() -> None:
     one, two = noted(1), noted(2, path="/b", facts={})
     other_day = noted(3, day=date(2025, 6, 16), facts={})
+    counts = {"v": 1, "p": 1}
     assert by_report([one, two, other_day]) == {
-        ("news", "browser", DAY): {"Firefox": [one]},
-        ("news", "hour", DAY): {"09": [one, two]},
-        ("news", "page", DAY): {"/a": [one], "/b": [two]},
-        ("news", "hour", date(2025, 6, 16)): {"09": [other_day]},
-        ("news", "page", date(2025, 6, 16)): {"/a": [other_day]},
+        ("news", "browser", DAY): {"Firefox": [(one, counts)]},
+        ("news", "hour", DAY): {"09": [(one, counts), (two, counts)]},
+        ("news", "page", DAY): {"/a": [(one, counts)], "/b": [(two, counts)]},
+        ("news", "hour", date(2025, 6, 16)): {"09": [(other_day, counts)]},
+        ("news", "page", date(2025, 6, 16)): {"/a": [(other_day, counts)]},
     }
+
+
+def test_a_hit_of_a_visit_moves_its_exit_and_changes_its_entry_pages_figures() -> None:
+    # A visit's third page: 40 s after its second (on /b), entered on /a.
+    third = replace(
+        NOTE,
+        visits=0,
+        path="/c",
+        facts={},
+        in_visit=True,
+        duration_ms=40_000,
+        entry="/a",
+        left="/b",
+    )
+    assert report_parts(third) == {
+        ("hour", "09"): {"v": 0, "p": 1},
+        ("page", "/c"): {"v": 0, "p": 1, "x": 1},
+        ("page", "/b"): {"v": 0, "p": 0, "x": -1},
+        ("page", "/a"): {"v": 0, "p": 0, "ev": 0, "eb": 0, "ed": 40_000},
+    }
+    # A visit's first page: an entry, a bounce and an exit, all on its own page.
+    first = replace(NOTE, facts={}, in_visit=True, bounces=1, entry="/a")
+    assert report_parts(first)[("page", "/a")] == {
+        "v": 1, "p": 1, "x": 1, "ev": 1, "eb": 1, "ed": 0
+    }  # fmt: skip
+    # Not in a visit (a page view with no visitor item): its page view only.
+    assert report_parts(replace(first, in_visit=False))[("page", "/a")] == {"v": 1, "p": 1}
 
 
 def test_report_totals_count_a_bots_note_as_one_page_view_and_no_visit() -> None:
     hits = [noted(1), noted(2, visits=0), replace(noted(3), note=BOT)]
-    assert totals(hits) == (1, 3)
-    assert totals([]) == (0, 0)
+    parts = [(hit, report_parts(hit.note)[("browser", "Firefox")]) for hit in hits[:2]]
+    parts.append((hits[2], {"v": 0, "p": 1}))
+    assert totals(parts) == {"v": 1, "p": 3}
+    assert totals([]) == {"v": 0, "p": 0}
+    assert totals([(hits[0], {"v": 0, "p": 0, "x": -1}), (hits[1], {"x": 1, "ed": 5})]) == {
+        "v": 0, "p": 0, "x": 0, "ed": 5
+    }  # fmt: skip
 
 
 def test_a_day_keeps_more_distinct_pages_than_values_of_other_dimensions() -> None:

@@ -72,7 +72,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reads]:
 
 @pytest.fixture
 def service(reads: Reads) -> CounterService:
-    storage: Any = SimpleNamespace(sites=reads, days=reads, salts=None, visitors=None, imported=None)
+    storage: Any = SimpleNamespace(
+        sites=reads, days=reads, salts=None, visitors=None, imported=None
+    )
     return CounterService(storage, clock=lambda: datetime(2025, 6, 15, tzinfo=UTC))
 
 

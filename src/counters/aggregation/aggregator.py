@@ -16,7 +16,7 @@ has seen part of a redelivered batch is re-sent only the hits after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -25,6 +25,7 @@ from typing import Any
 from counters.aggregation.batches import (
     OTHER,
     NotedHit,
+    Part,
     ReportKey,
     after,
     by_day,
@@ -66,7 +67,7 @@ class StreamAggregator:
         """Adds every hit to its page and breakdown items."""
         outcome = Outcome()
         for key, values in by_report(hits).items():
-            group = [hit for value_hits in values.values() for hit in value_hits]
+            group = list({id(hit): hit for parts in values.values() for hit, _ in parts}.values())
             _attempt(outcome, group, partial(self._add_report, key, values))
         return outcome
 
@@ -83,18 +84,19 @@ class StreamAggregator:
             hits = after(hits, added.upto, tag)
         raise RuntimeError(f"day {day} of {site} kept refusing a batch")
 
-    def _add_report(self, key: ReportKey, values: dict[str, list[NotedHit]]) -> int:
+    def _add_report(self, key: ReportKey, values: dict[str, list[Part]]) -> int:
         site, dimension, day = key
         stored = self.storage.reports.existing(site, dimension, day, list(values))
         self._admit_new_values(key, values, stored)
-        added = 0
-        for value, hits in values.items():
+        added: set[tuple[str, int]] = set()
+        for value, parts in values.items():
             # What the item has added of these shards is not sent again.
-            added += self._add_value(key, value, after(hits, watermarks(stored.get(value, {}))))
-        return added
+            pending = _after(parts, watermarks(stored.get(value, {})))
+            added |= self._add_value(key, value, pending)
+        return len(added)
 
     def _admit_new_values(
-        self, key: ReportKey, values: dict[str, list[NotedHit]], stored: dict[str, Any]
+        self, key: ReportKey, values: dict[str, list[Part]], stored: dict[str, Any]
     ) -> None:
         """Values new to the day count against its cap; those past it become `(other)`."""
         site, dimension, day = key
@@ -109,20 +111,26 @@ class StreamAggregator:
         for value in new[room:]:
             values.setdefault(OTHER, []).extend(values.pop(value))
 
-    def _add_value(self, key: ReportKey, value: str, pending: list[NotedHit]) -> int:
-        """Adds a value's pending hits; returns how many this write added (not those refused)."""
+    def _add_value(self, key: ReportKey, value: str, pending: list[Part]) -> set[tuple[str, int]]:
+        """Adds a value's pending parts; returns the hits this write added (not those refused)."""
         site, dimension, day = key
         for _ in range(MAX_ATTEMPTS):
             if not pending:
-                return 0
-            visits, pageviews = totals(pending, dimension)
+                return set()
+            hits = [hit for hit, _ in pending]
             refused = self.storage.reports.add(
-                site, dimension, day, value, visits, pageviews, guard_of(pending)
+                site, dimension, day, value, totals(pending), guard_of(hits)
             )
             if refused is None:
-                return len(pending)
-            pending = after(pending, refused.upto)
+                return {(hit.shard, hit.sequence) for hit in hits}
+            pending = _after(pending, refused.upto)
         raise RuntimeError(f"report {dimension}={value} of {site} kept refusing a batch")
+
+
+def _after(parts: list[Part], upto: Mapping[str, int]) -> list[Part]:
+    """The parts of hits an item has not added yet (see `after`)."""
+    kept = {id(hit) for hit in after([hit for hit, _ in parts], upto)}
+    return [part for part in parts if id(part[0]) in kept]
 
 
 def _attempt(outcome: Outcome, hits: list[NotedHit], write: Callable[[], int]) -> None:

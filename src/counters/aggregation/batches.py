@@ -30,16 +30,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from counters.aggregation.notes import BadNoteError, HitNote
+from counters.aggregation.notes import BadNoteError, HitNote, with_visit
+from counters.counting.engagement import VisitState, engage, engagement_page
 from counters.counting.figures import Metric
 from counters.counting.visits import sighting
 from counters.events.slots import event_slot
 from counters.storage import Guard, Increment
 from counters.storage.updates import SEQUENCE_DIGITS
+from counters.storage.visitor_items import note_page
 
 # Reports: at most this many distinct values per dimension and day; the rest are "(other)".
 OTHER = "(other)"
@@ -82,25 +84,35 @@ def noted_hit(
     Images and keys as Powertools' DynamoDBRecord deserialises them (plain values);
     `shard_id` as a tumbling-window event names it.
     """
-    note_text = (new or {}).get("h")
-    if not isinstance(note_text, str):
-        return None
-    if (old or {}).get("h") == note_text:
-        return None  # another write (a seal) kept the last hit's note
+    note_text = _new_note(new or {}, old or {})
+    if note_text is None:
+        return None  # no note, or another write (a seal) kept the last one
     note = HitNote.decode(note_text)
     site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
-    if kind == "visitor":
-        note = _visitor_flags(note, old or {}, new or {})
+    if kind == "visitor" and note.event:
+        note = replace(note, visits=int(first_in_visit(note, old or {})))
+    elif kind == "visitor":
+        note = flags_from_sighting(note, old or {}, (new or {}).get("seen"))
     shard, sequence = _place(shard_id, sequence_number)
     return NotedHit(site, note, shard, sequence, buffered=kind != "day")
 
 
-def _visitor_flags(note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]) -> HitNote:
-    """A visitor item's note with the flags its images give: a hit's visit and online, or
-    whether an event is the first of its name in the visit."""
-    if note.event:
-        return replace(note, visits=int(first_in_visit(note, old)))
-    return flags_from_sighting(note, old.get("seen"), new.get("seen"))
+def _new_note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
+    """The note a write set: a hit's (`h`) or an event's (`he`, beside the visitor's last hit's
+    note, which engagement reads its last page off); None if it set none."""
+    for attr in ("h", "he"):
+        text = new.get(attr)
+        if isinstance(text, str) and old.get(attr) != text:
+            return text
+    return None
+
+
+def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
+    """Whether an event is the first of its name in its visit, read off the visitor item
+    before the event's write (see `counters.events.slots`): the name's slot held another
+    name, or the same name from an earlier visit."""
+    slot, tag = event_slot(note.facts.get("event", ""))
+    return bool(old.get(f"ev{slot}") != tag or old.get(f"es{slot}") != old.get("vs", 0))
 
 
 def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:
@@ -128,32 +140,44 @@ def _source(pk: str, sk: str) -> tuple[str, str]:
     raise BadNoteError(f"a note on an item that takes none: {pk[:80]!r}")
 
 
-def flags_from_sighting(note: HitNote, old_seen: Any, new_seen: Any) -> HitNote:
-    """A visitor item's note with its visit and online flags, read off the write's images.
+def flags_from_sighting(note: HitNote, old: Mapping[str, Any], new_seen: Any) -> HitNote:
+    """A visitor item's note with its visit and online flags and its engagement deltas,
+    read off the write's images.
 
     One visitor's writes are in order in the stream, and each record's old image is
-    exactly the write before it: the same flags the hit's own answer computed.
+    exactly the item before the write: the same flags and deltas the hit's own answer
+    computed (see counters.counting.engagement).
     """
     if note.visit_timeout is None or not _is_instant(new_seen):
         raise BadNoteError("a visitor's note without its visit timeout or sighting")
-    last_seen = float(old_seen) if _is_instant(old_seen) else None
-    seen = sighting(last_seen, float(new_seen), note.visit_timeout)
-    return replace(
-        note,
-        visits=int(seen.new_visit) if note.pageviews else 0,
-        window=seen.window,
-        first_in_window=seen.first_in_window,
-        new_since_previous=seen.new_since_previous,
+    state = _visit_state(old)
+    now = float(new_seen)
+    seen = sighting(state.seen if state else None, now, note.visit_timeout)
+    return with_visit(note, seen, engage(state, now, note.path, note.visit_timeout))
+
+
+def _visit_state(old: Mapping[str, Any]) -> VisitState | None:
+    """A visitor item's old image (plain values) as the visitor write would answer it."""
+    if not _is_instant(old.get("seen")):
+        return None
+    last_page = old.get("lp")
+    if not isinstance(last_page, str) and isinstance(old.get("h"), str):
+        last_page = note_page(old["h"])
+    return VisitState(
+        seen=float(old["seen"]),
+        prev=_instant(old.get("prev")),
+        start=_instant(old.get("vs")),
+        entry=_page(old.get("ve")),
+        last_page=_page(last_page),
     )
 
 
-def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
-    """Whether an event is the first of its name in its visit, read off the visitor item
-    before the event's write (see `counters.events.slots`): the name's slot held another
-    name, or the same name from an earlier visit."""
-    name = note.facts.get("event", "")
-    slot, tag = event_slot(name)
-    return bool(old.get(f"ev{slot}") != tag or old.get(f"es{slot}") != old.get("vs", 0))
+def _instant(value: Any) -> float | None:
+    return float(value) if _is_instant(value) else None
+
+
+def _page(value: Any) -> str | None:
+    return engagement_page(value) if isinstance(value, str) and value.startswith("/") else None
 
 
 def _is_instant(value: Any) -> bool:
@@ -186,13 +210,16 @@ def increment_of(hits: Iterable[NotedHit]) -> Increment:
     """What a set of high-traffic hits adds to their day item."""
     counts: dict[Metric, int] = {"visits": 0, "pageviews": 0}
     windows: dict[int, tuple[int, int]] = {}
+    engagement = {"bounces": 0, "duration_ms": 0}
     for hit in hits:
         note = hit.note
         counts["visits"] += note.visits
         counts["pageviews"] += note.pageviews
         a, b = windows.get(note.window, (0, 0))
         windows[note.window] = (a + note.first_in_window, b + note.new_since_previous)
-    return Increment(counts=counts, windows=windows)
+        engagement["bounces"] += note.bounces
+        engagement["duration_ms"] += note.duration_ms
+    return Increment(counts=counts, windows=windows, engagement=engagement)
 
 
 def by_day(hits: Iterable[NotedHit]) -> dict[tuple[str, date], list[NotedHit]]:
@@ -218,26 +245,60 @@ def report_values(note: HitNote) -> list[tuple[str, str]]:
     return values
 
 
-def by_report(hits: Iterable[NotedHit]) -> dict[ReportKey, dict[str, list[NotedHit]]]:
-    """Hits per report item: (site, dimension, day) -> value -> hits."""
-    groups: dict[ReportKey, dict[str, list[NotedHit]]] = {}
+def _visits_under(note: HitNote, dimension: str) -> int:
+    """An event's visit (the first of its name in the visit) counts under its name and its
+    goals only: a file or a property has no visits of its own."""
+    return note.visits if not note.event or dimension in ("event", "goal") else 0
+
+
+# What a hit adds to one report item: attribute -> amount (see counters.storage.keys).
+Part = tuple[NotedHit, Mapping[str, int]]
+
+
+def report_parts(note: HitNote) -> dict[tuple[str, str], dict[str, int]]:
+    """What one hit adds to which report item: (dimension, value) -> attribute -> amount.
+
+    Every item it counts under takes its visit and page view (a bot's note counts as one
+    page view: a hit seen). A hit of a visit also moves its visit's exit page (`x`) from
+    the page before it to its own, and changes its visit's entry page's entries (`ev`),
+    bounces (`eb`) and duration (`ed`, ms): on the page items (see the note's fields).
+    """
+    parts = {
+        (dimension, value): {"v": _visits_under(note, dimension), "p": note.pageviews or 1}
+        for dimension, value in report_values(note)
+    }
+    if note.in_visit:
+        own = engagement_page(note.path)
+        changes = (
+            (own, {"x": 1}),
+            (note.left, {"x": -1}),
+            (note.entry, {"ev": note.visits, "eb": note.bounces, "ed": note.duration_ms}),
+        )
+        for page, change in changes:
+            if page is not None:
+                part = parts.setdefault(("page", page), {"v": 0, "p": 0})
+                for attr, amount in change.items():
+                    part[attr] = part.get(attr, 0) + amount
+    return parts
+
+
+def by_report(hits: Iterable[NotedHit]) -> dict[ReportKey, dict[str, list[Part]]]:
+    """What hits add per report item: (site, dimension, day) -> value -> parts."""
+    groups: dict[ReportKey, dict[str, list[Part]]] = {}
     for hit in hits:
-        for dimension, value in report_values(hit.note):
+        for (dimension, value), counts in report_parts(hit.note).items():
             values = groups.setdefault((hit.site, dimension, hit.note.day), {})
-            values.setdefault(value, []).append(hit)
+            values.setdefault(value, []).append((hit, counts))
     return groups
 
 
-def totals(hits: Iterable[NotedHit], dimension: str = "") -> tuple[int, int]:
-    """(visits, page views) of some hits under a dimension; a bot's or an event's note counts
-    as one page view (a hit seen, an event). An event's visit (the first of its name in the
-    visit) counts under its name and its goals only: a file or a property has no visits."""
-    visits = pageviews = 0
-    for hit in hits:
-        if not hit.note.event or dimension in ("event", "goal"):
-            visits += hit.note.visits
-        pageviews += hit.note.pageviews or 1
-    return visits, pageviews
+def totals(parts: Iterable[Part]) -> dict[str, int]:
+    """What some parts add to their item, per attribute (visits and page views always)."""
+    summed = {"v": 0, "p": 0}
+    for _, counts in parts:
+        for attr, amount in counts.items():
+            summed[attr] = summed.get(attr, 0) + amount
+    return summed
 
 
 def value_cap(dimension: str) -> int:

@@ -3,7 +3,13 @@
 The stream carries a note to the aggregators (see `counters.aggregation.batches`). A note
 holds a random token, the site's local day and hour, the visit and online flags,
 the normalised path and the breakdown categories; never a raw User-Agent, address
-or URL. `HitNote.decode` takes only what this code writes: a record whose note is
+or URL. Since version 1 also (engagement, see `counters.counting.engagement`; absent
+when 0 or none): `c` 1 for a hit of a visit (not a bot's, nor a page view with no
+visitor item), `o` the bounce delta (-1, 0, +1), `g` milliseconds since the visit's
+previous hit, `e` the visit's entry page (whose entry figures this hit changes), `l` the
+page that stops being the visit's exit (its previous page; this hit's page becomes it).
+A high-traffic hit's note leaves them, like its visit flags, to the aggregator, which
+reads them off the visitor item's old image. `HitNote.decode` takes only what this code writes: a record whose note is
 anything else is skipped, never counted, never retried forever.
 """
 
@@ -13,7 +19,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +31,8 @@ from counters.reports.pages import MAX_PATH_BYTES, normalise_path
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from counters.counting.visits import PageView
+    from counters.counting.engagement import Engagement
+    from counters.counting.visits import PageView, Sighting
     from counters.models import Site
 
 NOTE_VERSION = 1
@@ -54,9 +61,15 @@ class HitNote:
     # On a visitor item: the site's visit timeout, and the flags are the aggregator's to read
     # off the visitor's old and new `seen` (see `flags_from_sighting`).
     visit_timeout: int | None = None
+    # Engagement deltas (see the module): bounce delta, duration, entry and left pages.
+    in_visit: bool = False  # a hit of a visit: its page becomes the visit's exit page
+    bounces: int = 0
+    duration_ms: int = 0
+    entry: str | None = None
+    left: str | None = None
     # An event (a download, an outbound link, a custom event; see counters.events): never a
     # page view; its facts are its event dimensions, and `visits` is 1 for the first event of
-    # its name in the visit (read off the visitor item's images, `event_flags`).
+    # its name in the visit (read off the visitor item's images, see `first_in_visit`).
     event: bool = False
 
     def encode(self) -> str:
@@ -77,6 +90,14 @@ class HitNote:
             data["f"] = dict(self.facts)
         if self.visit_timeout is not None:
             data["x"] = self.visit_timeout
+        engagement = {
+            "c": int(self.in_visit),
+            "o": self.bounces,
+            "g": self.duration_ms,
+            "e": self.entry,
+            "l": self.left,
+        }
+        data.update((name, value) for name, value in engagement.items() if value)
         if self.event:
             data["ev"] = 1
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -99,6 +120,11 @@ class HitNote:
                 path=data.get("u"),
                 facts=data.get("f") or {},
                 visit_timeout=data.get("x"),
+                in_visit=data.get("c", 0) == 1,
+                bounces=data.get("o", 0),
+                duration_ms=data.get("g", 0),
+                entry=data.get("e"),
+                left=data.get("l"),
                 event=data.get("ev", 0),
             )
         except (ValueError, KeyError, TypeError) as bad:
@@ -118,6 +144,7 @@ def _is_well_formed(note: HitNote) -> bool:
         _is_int(note.window),
         note.path is None or _is_page_key(note.path),
         note.visit_timeout is None or _is_int(note.visit_timeout),
+        _is_engagement(note),
         _is_event_flag(note),
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
@@ -129,6 +156,18 @@ def _is_event_flag(note: HitNote) -> bool:
     """`ev` is absent or 1 (JSON's; a bool is an int too), and an event is no page view."""
     return (
         note.event in (0, 1) and isinstance(note.event, int) and not (note.event and note.pageviews)
+    )
+
+
+def _is_engagement(note: HitNote) -> bool:
+    """Whether a note's engagement deltas are ones `engage` makes (within a day)."""
+    pages = (note.entry, note.left)
+    return (
+        _is_int(note.bounces)
+        and note.bounces in (-1, 0, 1)
+        and _is_int(note.duration_ms)
+        and 0 <= note.duration_ms < 86_400_000
+        and all(page is None or _is_page_key(page) for page in pages)
     )
 
 
@@ -182,6 +221,22 @@ def counted_note(site: Site, view: PageView, instant: datetime) -> HitNote:
         facts=values,
         # On a high-traffic site's visitor item, the aggregator reads the flags off it.
         visit_timeout=site.visit_timeout_minutes * 60 if site.mode == "buffered" else None,
+    )
+
+
+def with_visit(note: HitNote, seen: Sighting, visit: Engagement) -> HitNote:
+    """A counted note with its visit and online flags and its engagement deltas."""
+    return replace(
+        note,
+        visits=int(seen.new_visit) if note.pageviews else 0,
+        window=seen.window,
+        first_in_window=seen.first_in_window,
+        new_since_previous=seen.new_since_previous,
+        in_visit=True,
+        bounces=visit.bounces,
+        duration_ms=visit.duration_ms,
+        entry=visit.entry,
+        left=visit.left,
     )
 
 

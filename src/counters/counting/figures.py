@@ -56,6 +56,10 @@ class DayRecord:
     # Online tallies by 5-minute window (see counters.counting.visits).
     first_in_window: dict[int, int] = field(default_factory=dict)
     new_since_previous: dict[int, int] = field(default_factory=dict)
+    # Engagement (see counters.counting.engagement): bounces and visit duration in ms; None on
+    # a day counted before they were (a bounce is +1 at every visit's start).
+    bounces: int | None = None
+    duration_ms: int | None = None
 
     def tally(self, metric: Metric) -> Tally:
         return self.tallies.get(metric, Tally())

@@ -17,10 +17,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cache
 
-from counters.aggregation.notes import HitNote, bot_note, counted_note
+from counters.aggregation.notes import HitNote, bot_note, counted_note, with_visit
 from counters.counting.admission import AddressCap
 from counters.counting.admission import Key as AddressKey
 from counters.counting.daybook import BaselineConflictError, DayBook
+from counters.counting.engagement import VisitState, engage
 from counters.counting.figures import DayRecord, figures_answer
 from counters.counting.periods import local_date
 from counters.counting.salts import DailySalts
@@ -127,23 +128,22 @@ class CounterService:
         # A high-traffic hit reads first: after its one write nothing may fail.
         aggregated = self._aggregated_day(site, note.day) if buffered else None
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
-        last_seen = self._see(key, visitor, note, now, note.encode() if buffered else None)
-        if isinstance(last_seen, NotFound):
+        old = self._see(key, visitor, note, now, note.encode() if buffered else None)
+        if isinstance(old, NotFound):
             # A new visitor in a minute its address is full: no item for this one.
             return self._count_page_view_only(site, note, now)
-        seen = sighting(last_seen, now, site.visit_timeout_minutes * 60)
+        timeout = site.visit_timeout_minutes * 60
+        seen = sighting(old.seen if old else None, now, timeout)
+        visit = engage(old, now, note.path, timeout)
         increment = Increment(
             counts={"visits": int(seen.new_visit), "pageviews": 1},
             windows={seen.window: (seen.first_in_window, seen.new_since_previous)},
+            engagement={"bounces": visit.bounces, "duration_ms": visit.duration_ms},
         )
         if buffered:
+            self.storage.visitors.restart(site.id, visitor, note.day, visit.restart)
             return self._buffered_answer(site, aggregated, note.day, increment, now)
-        note = replace(
-            note,
-            visits=int(seen.new_visit),
-            first_in_window=seen.first_in_window,
-            new_since_previous=seen.new_since_previous,
-        )
+        note = with_visit(note, seen, visit)
         try:
             record = self.daybook.add(site.id, note.day, increment, note.encode())
         except OutcomeUnknownError:
@@ -151,33 +151,36 @@ class CounterService:
         except Exception:
             # Surely not counted: forget this sighting, so that the visitor's next hit
             # still opens the visit this one would have.
-            self.storage.visitors.unsee(site.id, visitor, note.day, note.token, last_seen)
+            self.storage.visitors.unsee(site.id, visitor, note.day, note.token, old)
             raise
         assert isinstance(record, DayRecord)
+        # A returning visit's second hit: its start, for its later hits (one more write).
+        self.storage.visitors.restart(site.id, visitor, note.day, visit.restart)
         return self._answer(site, record, increment, now)
 
     def _see(
         self, key: AddressKey, visitor: str, note: HitNote, now: float, noted: str | None
-    ) -> float | None | NotFound:
+    ) -> VisitState | None | NotFound:
         """Writes the visitor's sighting (with the note, if any); when it was last seen.
 
         `NOT_FOUND` when it is new and its address may bring no more new visitors this minute.
         """
         site_id, day = key[0], key[1]
         unchecked = self.address_cap.reserve(key)
-        last_seen = self.storage.visitors.see(
-            site_id, visitor, day, now, note.token, must_exist=not unchecked, note=noted
+        path = note.path
+        old = self.storage.visitors.see(
+            site_id, visitor, day, now, note.token, must_exist=not unchecked, note=noted, path=path
         )
-        if isinstance(last_seen, NotFound):
+        if isinstance(old, NotFound):
             if not self.address_cap.admit(key, now):
-                return last_seen
-            last_seen = self.storage.visitors.see(
-                site_id, visitor, day, now, note.token, note=noted
+                return old
+            old = self.storage.visitors.see(
+                site_id, visitor, day, now, note.token, note=noted, path=path
             )
-            assert not isinstance(last_seen, NotFound)
-        elif unchecked and last_seen is not None:
+            assert not isinstance(old, NotFound)
+        elif unchecked and old is not None:
             self.address_cap.release(key)  # a returning visitor: no new item was made
-        return last_seen
+        return old
 
     def _count_page_view_only(self, site: Site, note: HitNote, now: float) -> HitStats:
         """A refused new visitor's hit: a page view, no visit, and no visitor item of its own."""

@@ -144,3 +144,30 @@ def online(first_in_window: dict[int, int], new_since_previous: dict[int, int], 
     """Distinct visitors seen in the current 5-minute window or the one before."""
     current = window(now)
     return first_in_window.get(current - 1, 0) + new_since_previous.get(current, 0)
+
+
+# Entry and exit pages are stored on the visitor item: a path longer than this many UTF-8
+# bytes counts as an entry or exit page under its first PAGE_BYTES bytes, so that the
+# visitor item stays under 1 KB (one write unit) with the longest paths.
+PAGE_BYTES = 200
+
+
+def engagement_page(path: str | None) -> str | None:
+    """The page a path is an entry or exit page as (None: the hit named no page)."""
+    if path is None:
+        return None
+    encoded = path.encode()
+    if len(encoded) <= PAGE_BYTES:
+        return path
+    return encoded[:PAGE_BYTES].decode(errors="ignore")
+
+
+@dataclass(frozen=True)
+class VisitState:
+    """A visitor item as it was before a hit wrote it."""
+
+    seen: float  # its last hit
+    prev: float | None  # the hit before that one (None: it was the day's first)
+    start: float | None  # its latest visit's start, as stored (see counters.counting.engagement)
+    entry: str | None  # that visit's entry page, as stored
+    last_page: str | None  # the last hit's page (an entry or exit page, see above)

@@ -11,9 +11,19 @@ from datetime import date, timedelta
 from counters.counting.periods import local_date
 from counters.counting.service import CounterService
 from counters.imported.rows import ImportedHistory
-from counters.models import Breakdown, BreakdownRow, PageViews, Series, SeriesPoint, Site, TopPages
-from counters.reports import breakdowns, pages
+from counters.models import (
+    Breakdown,
+    BreakdownRow,
+    EntryRow,
+    PageViews,
+    Series,
+    SeriesPoint,
+    Site,
+    TopPages,
+)
+from counters.reports import breakdowns, entries, pages
 from counters.reports import series as history
+from counters.reports import summary as engagement
 
 
 def series(
@@ -105,6 +115,14 @@ def breakdown(
 ) -> Breakdown:
     """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
     first, last = report_range(service, site, first, last)
+    if dimension in entries.PAGE_DIMENSIONS:
+        page_rows = service.storage.reports.rows(site.id, "page", first, last)
+        found: list[EntryRow | BreakdownRow] = []
+        found += entries.entry_rows(page_rows, limit) if dimension == "entry" else []
+        found += entries.exit_rows(page_rows, limit) if dimension == "exit" else []
+        return Breakdown(
+            site=site.id, dimension=dimension, from_=first, to=last, count="visits", rows=found
+        )
     per_day: dict[date, dict[str, tuple[int, int]]] = {}
     for row in service.storage.reports.rows(site.id, dimension, first, last):
         per_day.setdefault(row.day, {})[row.value] = (row.visits, row.pageviews)
@@ -118,4 +136,39 @@ def breakdown(
         to=last,
         count=count,
         rows=[BreakdownRow(value=r.value, visits=r.visits, pageviews=r.pageviews) for r in rows],
+    )
+
+
+def summary(
+    service: CounterService,
+    site: Site,
+    first: date | None = None,
+    last: date | None = None,
+    compare: engagement.Compare = "previous",
+) -> engagement.Summary:
+    """A range's visits as a whole beside a compared range (default: the 30 days to today,
+    and the 30 before). Two Queries: the day items of both ranges (two years of days are
+    under 200 KB, one page), and the imported history they need."""
+    last = last or local_date(site.timezone, service.clock())
+    first = first or max(date(2, 1, 1), last - timedelta(days=engagement.DEFAULT_DAYS - 1))
+    span = engagement.Span(first, last)
+    engagement.check_span(span)
+    before = engagement.compared_span(span, compare)
+    # A day series also reads the day after its last (a baseline's `yesterday`).
+    records = service.storage.days.records(site.id, before.first, last + timedelta(days=1))
+    imported = ImportedHistory(service.storage.imported.periods(site.id, before.first, last))
+    figures = []
+    for one in (span, before):
+        points = history.series(records, history.PeriodRange("day", one.first, one.last), imported)
+        figures.append(engagement.totals(points, records))
+    return engagement.Summary(
+        site=site.id,
+        from_=first,
+        to=last,
+        compare=compare,
+        compared_from=before.first,
+        compared_to=before.last,
+        current=figures[0],
+        compared=figures[1],
+        change=engagement.change(figures[0], figures[1]),
     )

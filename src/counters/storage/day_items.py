@@ -15,6 +15,7 @@ from counters.counting.figures import Bases, DayRecord, Metric, Tally, opening_b
 from counters.storage.keys import DAY_PREFIX, day_of_sk, day_sk, site_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
 from counters.storage.updates import (
+    ENGAGEMENT_ATTR,
     METRIC_ATTR,
     AddedBefore,
     Guard,
@@ -29,7 +30,7 @@ BASE_FIELDS = ("yesterday", "month", "year", "total")
 HISTORY_ATTR = "hb"
 # What a series needs of a day item: counts and bases, not the online tallies.
 SERIES_ATTRS = ", ".join(
-    ["sk", *METRIC_ATTR.values()]
+    ["sk", *METRIC_ATTR.values(), *ENGAGEMENT_ATTR.values()]
     + [f"{prefix}_{name}" for prefix in METRIC_ATTR.values() for name in BASE_FIELDS]
 )
 
@@ -53,6 +54,8 @@ def day_record(item: Item) -> DayRecord:
         from_history=HISTORY_ATTR in item,
         first_in_window=first_in_window,
         new_since_previous=new_since_previous,
+        bounces=int(item["bn"]["N"]) if "bn" in item else None,
+        duration_ms=int(item["du"]["N"]) if "du" in item else None,
     )
 
 

@@ -14,10 +14,16 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 |                |                               |                      | oa{W}, ob{W}: online tallies of 5-minute    |
 |                |                               |                      | window W (see counters.counting.visits);    |
 |                |                               |                      | h: the last direct hit's note (see below);  |
+|                |                               |                      | bn, du: the day's bounces and visit duration|
+|                |                               |                      | (ms), added with v (counters.counting.      |
+|                |                               |                      | engagement)                                 |
 |                |                               |                      | w_{shard}: added up to (high-traffic sites) |
 | visitor        | VISITOR#{site}#{id}           | {yyyy-mm-dd}         | seen (epoch seconds), expires_at;           |
 |                |                               |                      | tok, prev: the last hit's token and the     |
 |                |                               |                      | seen before it (makes re-sends harmless);   |
+|                |                               |                      | vs, ve: the latest visit's start and entry  |
+|                |                               |                      | page; lp: the last page (engagement; pages  |
+|                |                               |                      | at most 200 bytes, "": none);               |
 |                |                               |                      | h: a high-traffic site's last hit's note    |
 | hit lane       | LANE#{site}#{0..127}          | NOTE                 | h: the note of a high-traffic site's hit    |
 |                |                               |                      | with no visitor item (a bot, capped address)|
@@ -28,7 +34,9 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 | daily salt     | SALT                          | {yyyy-mm-dd}         | salt (32 random bytes), expires_at          |
 | report value   | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#{value} | v, p: visits and page views of one value of |
 |                |                               |                      | a dimension (page, source, browser, ...)    |
-|                |                               |                      | on a day; w_{shard}: added up to            |
+|                |                               |                      | on a day; w_{shard}: added up to; a page's  |
+|                |                               |                      | ev, eb, ed, x: visits begun on it, their    |
+|                |                               |                      | bounces and duration (ms), visits it ended  |
 | report values  | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#        | values: distinct values stored that day     |
 | imported year  | SITE#{site}                   | IMPORT#Y#{yyyy}      | v, p: a previous counter's visits and page  |
 | imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |

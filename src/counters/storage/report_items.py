@@ -6,9 +6,10 @@ and stream batch; read by dashboards, one paginated Query per dimension and mont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from counters.counting.periods import month_end, months
 from counters.storage.keys import report_pk, report_sk, report_sk_range
@@ -22,6 +23,11 @@ class ReportRow:
     value: str
     visits: int
     pageviews: int
+    # A page's: visits that began on it, their bounces and duration (ms); visits it ended.
+    entries: int = 0
+    entry_bounces: int = 0
+    entry_duration_ms: int = 0
+    exits: int = 0
 
 
 def _key(site: str, dimension: str, day: date, value: str) -> Item:
@@ -43,14 +49,46 @@ class ReportItems:
                     ":lo": {"S": lo},
                     ":hi": {"S": hi},
                 },
-                ProjectionExpression="sk, v, p",
+                ProjectionExpression="sk, v, p, ev, eb, ed, x",
             )
             for item in items:
                 day, _, value = item["sk"]["S"].partition("#")
                 if value:  # "" is the day's tally of distinct values
                     yield ReportRow(
-                        date.fromisoformat(day), value, int_of(item, "v"), int_of(item, "p")
+                        date.fromisoformat(day),
+                        value,
+                        *(int_of(item, name) for name in ("v", "p", "ev", "eb", "ed", "x")),
                     )
+
+    def clear_day(self, site: str, dimension: str, day: date) -> int:
+        """Deletes a day's items of a dimension (values and tally), for a rebuild; how many."""
+        lo, hi = report_sk_range(day, day)
+        keys = [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for item in self.table.query_all(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":pk": {"S": report_pk(site, dimension, day)},
+                    ":lo": {"S": lo},
+                    ":hi": {"S": hi},
+                },
+                ProjectionExpression="pk, sk",
+                ConsistentRead=True,
+            )
+        ]
+        for start in range(0, len(keys), 25):  # BatchWriteItem's limit
+            pending: Any = {
+                self.table.name: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
+            }
+            for _ in range(8):
+                pending = self.table.send("batch_write_item", RequestItems=pending).get(
+                    "UnprocessedItems"
+                )
+                if not pending:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left deletes unprocessed; try again")
+        return len(keys)
 
     def existing(self, site: str, dimension: str, day: date, values: list[str]) -> dict[str, Item]:
         """The stored items of these values (and "" for the day's tally), by value."""
@@ -92,15 +130,19 @@ class ReportItems:
         dimension: str,
         day: date,
         value: str,
-        visits: int,
-        pageviews: int,
+        counts: Mapping[str, int],
         guard: Guard,
     ) -> AddedBefore | None:
-        """Adds a batch's counts to one value's item, unless the item has seen the batch."""
+        """Adds a batch's counts (attribute -> amount: `v`, `p` and a page's entry and exit
+        figures, see keys) to one value's item, unless the item has seen the batch."""
         key = _key(site, dimension, day, value)
         try:
             expression = UpdateExpression()
-            expression.adds += [f"v {expression.value(visits)}", f"p {expression.value(pageviews)}"]
+            expression.adds += [
+                f"{attr} {expression.value(amount)}"
+                for attr, amount in counts.items()
+                if amount or attr in ("v", "p")
+            ]
             condition = expression.guard(guard)
             self.table.send(
                 "update_item",

@@ -18,6 +18,8 @@ from counters.storage.table import Item, n
 
 # Attribute prefix of each metric on a day item.
 METRIC_ATTR: dict[Metric, str] = {"visits": "v", "pageviews": "p"}
+# ...and of the engagement figures (no bases: read over ranges only, see counters.reports).
+ENGAGEMENT_ATTR: dict[str, str] = {"bounces": "bn", "duration_ms": "du"}
 # A stream record's sequence number has up to 40 digits (DynamoDB Streams' API), more
 # than a DynamoDB number holds exactly (38): a mark is a string of 40 digits, zero-padded,
 # so that DynamoDB's order of strings is the numbers' order.
@@ -37,6 +39,8 @@ class Increment:
 
     counts: Mapping[Metric, int]
     windows: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # Engagement: the day's bounces (`bn`) and visit duration in ms (`du`), as deltas.
+    engagement: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def latest_window(self) -> int | None:
@@ -125,6 +129,9 @@ class UpdateExpression:
         for metric, amount in increment.counts.items():
             if amount:
                 self.adds.append(f"{METRIC_ATTR[metric]} {self.value(amount)}")
+        for attr, amount in increment.engagement.items():
+            if amount:
+                self.adds.append(f"{ENGAGEMENT_ATTR[attr]} {self.value(amount)}")
         touched = set(carried)
         for attr, amount in _window_tallies(increment):
             touched.add(attr)

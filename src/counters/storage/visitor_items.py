@@ -3,12 +3,17 @@ address brought in the current minute."""
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 from datetime import date
 from typing import Any
 
+from counters.counting.visits import VisitState, engagement_page
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
+
+logger = logging.getLogger(__name__)
 
 # A visitor item is only read on the day it was written (its id changes daily).
 VISITOR_TTL_SECONDS = 26 * 3600
@@ -35,13 +40,17 @@ class VisitorItems:
         *,
         must_exist: bool = False,
         note: str | None = None,
-    ) -> float | None | NotFound:
-        """Records that a visitor was seen now; returns when it was last seen that day.
+        path: str | None = None,
+    ) -> VisitState | None | NotFound:
+        """Records that a visitor was seen now; returns the item as it was (None: new today).
 
         Safe for the SDK to re-send: `token` (unique per hit) marks the write, and a
         re-sent write that finds its own token answers the `prev` it saved.
         With `must_exist`, a visitor without an item today gets none (`NOT_FOUND`).
         `note`: a high-traffic hit's note (`h`), which the stream carries to the aggregators.
+        `path`: the hit's page. The item keeps its visit's start and entry page (`vs`, `ve`:
+        kept if present, see `counters.counting.engagement`) and its last page (`lp`; a
+        high-traffic item's note holds it).
         """
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
         values: Item = {
@@ -49,13 +58,17 @@ class VisitorItems:
             ":none": n(0),
             ":tok": {"S": token or secrets.token_urlsafe(12)},
             ":expires": n(int(now) + VISITOR_TTL_SECONDS),
+            ":page": {"S": engagement_page(path) or ""},  # "": the hit named no page
         }
         expression = (
             "SET prev = if_not_exists(seen, :none), seen = :now, tok = :tok, expires_at = :expires"
+            ", vs = if_not_exists(vs, :now), ve = if_not_exists(ve, :page)"
         )
         if note is not None:
             expression += ", h = :h"
             values[":h"] = {"S": note}
+        else:
+            expression += ", lp = :page"
         try:
             answer = self.table.send(
                 "update_item",
@@ -73,26 +86,58 @@ class VisitorItems:
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
             return self._own_write(refused, key, must_exist)
-        seen = answer.get("Attributes", {}).get("seen")
-        return float(seen["N"]) if seen else None
+        return visit_state(answer.get("Attributes", {}))
 
-    def _own_write(self, refused: Any, key: Item, must_exist: bool) -> float | None | NotFound:
+    def _own_write(self, refused: Any, key: Item, must_exist: bool) -> VisitState | None | NotFound:
         """A refused sighting: our own write, applied before its response was lost (or,
         with `must_exist`, no item). Without `must_exist` the item surely exists: it is
-        read if the engine did not answer it."""
+        read if the engine did not answer it. What it was before our write is partly
+        written over: its last page and the hit before its last are not known then."""
         old = refused_item(refused) if must_exist else self.table.refused_item(refused, key)
         if not old or (must_exist and "seen" not in old):
             return NOT_FOUND
         prev = float(old["prev"]["N"]) if "prev" in old else 0.0
-        return prev or None
+        if not prev:
+            return None
+        # Its stored visit start and entry stand (`prev` = `seen`: not a visit's first hit).
+        return VisitState(prev, prev, _number(old, "vs"), _text(old, "ve"), None)
 
-    def unsee(
-        self, site: str, visitor: str, day: date, token: str, last_seen: float | None
+    def restart(
+        self, site: str, visitor: str, day: date, visit: tuple[float, str | None] | None
     ) -> None:
+        """Stores a visit's start and entry page: a visit that began after an earlier one
+        that day, at its second hit (`see` kept the earlier one's). A later start stored
+        meanwhile stands. Its hit may have counted already: a failure is logged, never
+        raised (it only leaves the earlier visit's entry page to this one's third and later
+        hits, see counters.counting.engagement)."""
+        if visit is None:
+            return
+        start, entry = visit
+        key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
+        try:
+            self.table.send(
+                "update_item",
+                TableName=self.table.name,
+                Key=key,
+                UpdateExpression="SET vs = :start, ve = :entry",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(vs) OR vs < :start)"
+                ),
+                ExpressionAttributeValues={
+                    ":start": {"N": f"{start:.3f}"},
+                    ":entry": {"S": entry or ""},
+                },
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException:
+            pass
+        except Exception:  # noqa: BLE001 - see above
+            logger.warning("could not store a returning visit's start", exc_info=True)
+
+    def unsee(self, site: str, visitor: str, day: date, token: str, old: VisitState | None) -> None:
         """Undoes `see` when its hit was surely not counted (unless a later hit wrote)."""
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
         try:
-            if last_seen is None:
+            if old is None:
                 self.table.send(
                     "delete_item",
                     TableName=self.table.name,
@@ -105,11 +150,13 @@ class VisitorItems:
                     "update_item",
                     TableName=self.table.name,
                     Key=key,
-                    UpdateExpression="SET seen = :last REMOVE tok",
+                    UpdateExpression="SET seen = :last, prev = :prev, lp = :page REMOVE tok",
                     ConditionExpression="tok = :tok",
                     ExpressionAttributeValues={
                         ":tok": {"S": token},
-                        ":last": {"N": f"{last_seen:.3f}"},
+                        ":last": {"N": f"{old.seen:.3f}"},
+                        ":prev": {"N": f"{old.prev or 0:.3f}"},
+                        ":page": {"S": old.last_page or ""},
                     },
                 )
         except self.table.client.exceptions.ConditionalCheckFailedException:
@@ -173,7 +220,7 @@ class VisitorItems:
     def note_event(
         self, site: str, visitor: str, day: date, now: float, note: str, slot: int, tag: str
     ) -> None:
-        """An event's one write: its note (`h`), for the stream to carry to the report
+        """An event's one write: its note (`he`: `h` stays the last hit's), for the stream to carry to the report
         aggregator, and its name's slot (see `counters.events.slots`). A visitor with no
         item today gets one without `seen`: no page view, so no visit, and `see` still
         takes it for a new visitor. Safe to re-send: the same note again is no new note.
@@ -183,7 +230,7 @@ class VisitorItems:
             TableName=self.table.name,
             Key={"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}},
             UpdateExpression=(
-                f"SET h = :h, ev{slot} = :tag, es{slot} = if_not_exists(vs, :none), "
+                f"SET he = :h, ev{slot} = :tag, es{slot} = if_not_exists(vs, :none), "
                 "expires_at = if_not_exists(expires_at, :expires)"
             ),
             ExpressionAttributeValues={
@@ -193,3 +240,34 @@ class VisitorItems:
                 ":expires": n(int(now) + VISITOR_TTL_SECONDS),
             },
         )
+
+def visit_state(item: Item) -> VisitState | None:
+    """A visitor item as `see` answers it (None: no item). A high-traffic item keeps its
+    last page in its note (`h`) rather than in `lp`."""
+    seen = _number(item, "seen")
+    if seen is None:
+        return None
+    last_page = _text(item, "lp")
+    if last_page is None and "h" in item:
+        last_page = note_page(item["h"].get("S", ""))
+    prev = _number(item, "prev") or None
+    return VisitState(seen, prev, _number(item, "vs"), _text(item, "ve"), last_page)
+
+
+def note_page(note: str) -> str | None:
+    """The page of a note (its `u`), as an entry or exit page; None if it has none."""
+    try:
+        path = json.loads(note).get("u")
+    except (ValueError, AttributeError):
+        return None
+    return engagement_page(path) if isinstance(path, str) else None
+
+
+def _number(item: Item, name: str) -> float | None:
+    value = item.get(name)
+    return float(value["N"]) if value and "N" in value else None
+
+
+def _text(item: Item, name: str) -> str | None:
+    value = item.get(name)
+    return (value.get("S") or None) if value else None

@@ -1,0 +1,115 @@
+"""The archive's reader: a site's objects of a range of days, fetched, and queried with DuckDB.
+
+    with ArchiveReader(archive_bucket()).open("laichau", date(2026, 3, 1), date(2026, 3, 31)) as a:
+        a.query(f"SELECT source, sum(visit) FROM {ONCE} GROUP BY source")
+
+Objects are fetched with boto3 to a temporary folder (their keys kept: DuckDB reads
+the `site=`/`date=` partitions off the paths, as Athena does off the keys) and
+read where they are; the folder is removed on leaving. Two views:
+
+- `hits` (`RAW`): every row of every object, as Athena's table `hits` holds them;
+- `hits_once` (`ONCE`): one row per token: the copies a batch delivered again wrote
+  are dropped (they are the same hit, so which copy is kept does not matter).
+
+Segments, exports and rebuilds read `hits_once`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from counters.archive.schema import COLUMNS, PARTITIONS
+from counters.archive.writer import duckdb_connection
+from counters.storage.archive_bucket import ArchiveBucket
+
+RAW, ONCE = "hits", "hits_once"
+_DOWNLOADS = 8  # objects fetched at once (S3 answers each in tens of milliseconds)
+
+
+@dataclass
+class Archive:
+    """A DuckDB connection with the views `hits` and `hits_once` over the fetched objects."""
+
+    connection: Any
+    folder: str
+    objects: int
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self.connection.execute(sql, parameters or []).fetchall()
+        return rows
+
+    def dicts(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.connection.execute(sql, parameters or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def archive_keys(bucket: ArchiveBucket, site: str, first: date, last: date) -> Iterator[str]:
+    """The keys of a site's objects from `first` to `last`, in key order (one listing)."""
+    prefix = f"site={site}/"
+    end = f"{prefix}date={last.isoformat()}/\uffff"
+    for key in bucket.keys(prefix, start_after=f"{prefix}date={first.isoformat()}"):
+        if key > end:
+            return
+        if key.endswith(".parquet"):
+            yield key
+
+
+def view_sql(folder: str, objects: int) -> list[str]:
+    """The views over the Parquet files under `folder` (a table of no rows if there are none)."""
+    if objects:
+        files = os.path.join(folder, "**", "*.parquet").replace("'", "''")
+        # union_by_name: objects written before a column existed read it as NULL.
+        source = (
+            f"read_parquet('{files}', hive_partitioning = true, "
+            f"hive_types_autocast = false, union_by_name = true)"
+        )
+        raw = f"CREATE VIEW {RAW} AS SELECT * FROM {source}"
+    else:
+        typed = [f"NULL::VARCHAR AS {name}" for name in PARTITIONS]
+        typed += [f"NULL::{column.duckdb} AS {column.name}" for column in COLUMNS]
+        raw = f"CREATE VIEW {RAW} AS SELECT {', '.join(typed)} WHERE false"
+    # Copies are the same hit, whole: which one is kept does not matter. DISTINCT ON is
+    # DuckDB's (measured 4x faster than row_number() on a month of 30,000 hits a day).
+    once = f"CREATE VIEW {ONCE} AS SELECT DISTINCT ON (token) * FROM {RAW}"
+    return [raw, once]
+
+
+class ArchiveReader:
+    def __init__(self, bucket: ArchiveBucket) -> None:
+        self.bucket = bucket
+
+    def fetch(self, site: str, first: date, last: date, folder: str) -> int:
+        """Downloads the range's objects under `folder`, keys kept; how many there were."""
+        keys = list(archive_keys(self.bucket, site, first, last))
+        for partition in {key.rsplit("/", 1)[0] for key in keys}:
+            os.makedirs(os.path.join(folder, partition), exist_ok=True)
+        with ThreadPoolExecutor(_DOWNLOADS) as pool:
+            for _ in pool.map(
+                lambda key: self.bucket.download(key, os.path.join(folder, key)), keys
+            ):
+                pass
+        return len(keys)
+
+    @contextmanager
+    def open(self, site: str, first: date, last: date) -> Iterator[Archive]:
+        """The range's archive, fetched into a temporary folder, removed on leaving."""
+        if last < first:
+            raise ValueError("the range ends before it starts")
+        with tempfile.TemporaryDirectory(prefix="archive-") as folder:
+            objects = self.fetch(site, first, last, folder)
+            connection = duckdb_connection()
+            try:
+                for statement in view_sql(folder, objects):
+                    connection.execute(statement)
+                yield Archive(connection, folder, objects)
+            finally:
+                connection.close()
+

@@ -1,0 +1,63 @@
+"""Visits as a whole: bounces, duration, entry and exit pages, as one delta per hit.
+
+Pure logic (rules in docs/counting.md, "Engagement"). A hit's visitor write returns the
+visitor item as it was (`VisitState`); from it and the hit, `engage` says what the hit
+changes of its visit's figures. Deltas add up in any order, so a hit aggregated in a
+later stream batch than the hit before it in its visit adds exactly what it would have
+added in the same batch, and redelivery stays exactly-once per note.
+
+A visit belongs to the local day it began: the visitor item, like the visitor id, is
+per local day (its salt changes at midnight), so a visit ends at local midnight and the
+visitor's next hit begins a visit of the new day (SPEC: a visitor cannot be followed
+across days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from counters.counting.visits import PAGE_BYTES, VisitState, engagement_page
+
+__all__ = ["PAGE_BYTES", "Engagement", "VisitState", "current_visit", "engage", "engagement_page"]
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """What one counted hit changes of its visit's figures."""
+
+    new_visit: bool
+    bounces: int  # +1 a visit begins (one page so far); -1 its second page; else 0
+    duration_ms: int  # the time since the visit's previous hit (0 for a new visit)
+    entry: str | None  # the page whose entry figures change: the visit's entry page
+    left: str | None  # the page that stops being the visit's exit (its previous page)
+    # A visit that began after an earlier one of the same visitor that day, at its second
+    # hit: its start and entry page, to be stored on the visitor item (one more write; a
+    # returning visit of one page needs none).
+    restart: tuple[float, str | None] | None = None
+
+
+def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
+    """The start and entry page of the visit the item's last hit belongs to.
+
+    A visitor write keeps the stored start and entry (`if_not_exists`): right for the
+    day's first visit. A later visit's first hit is known by its gap to the hit before
+    (`prev`), so its second hit knows the visit's start and entry page and stores them
+    (`Engagement.restart`: one more write) for the third and later hits.
+    """
+    if old.prev is None or old.seen - old.prev >= timeout:
+        return old.seen, old.last_page
+    return (old.start if old.start is not None else old.seen), old.entry
+
+
+def engage(old: VisitState | None, now: float, path: str | None, timeout: float) -> Engagement:
+    page = engagement_page(path)
+    if old is None or now - old.seen >= timeout:
+        return Engagement(True, 1, 0, page, None)
+    start, entry = current_visit(old, timeout)
+    # The visit had one page until now: no longer a bounce. (Issue 19's interactive
+    # events would end a bounce too: an event's note would carry bounces -1 the same way.)
+    bounces = -1 if start == old.seen else 0
+    duration_ms = max(0, round((now - old.seen) * 1000))
+    # A returning visit's second hit: the item still holds an earlier visit's start.
+    restart = (start, entry) if start != old.start else None
+    return Engagement(False, bounces, duration_ms, entry, old.last_page, restart)
