@@ -268,3 +268,28 @@ def test_goals_are_kept_with_the_site(api: Api) -> None:
         "events": 0,
         "conversion_rate": None,
     }
+
+
+def test_the_archive_holds_events_and_rebuilds_their_reports_as_they_were(
+    api: Api, streams: Streams, dynamodb: Any
+) -> None:
+    from counters.archive.reader import ArchiveReader
+    from counters.archive.rebuild import Rebuilder
+    from counters.storage.archive_bucket import archive_bucket
+
+    api.register("portal", allowed_origins=[PORTAL], goals=[{"name": "Tải", "event": "download"}])
+    view(api)
+    send(api, PDF, NOW + timedelta(seconds=5))
+    send(api, {"name": "Gửi", "props": {"a": "1", "b": "2"}}, NOW + timedelta(seconds=9))
+    streams.drain()
+
+    def report_items() -> list[dict[str, Any]]:
+        return [i for i in table_dump(dynamodb) if i["pk"]["S"].startswith("REPORT#portal#")]
+
+    aggregated = report_items()
+    assert {i["pk"]["S"].split("#")[2] for i in aggregated} >= {
+        "event", "download", "property", "goal", "page",
+    }  # fmt: skip
+    rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
+    assert rebuilder.rebuild("portal", NOW.date()).hits == 3
+    assert report_items() == aggregated

@@ -19,18 +19,22 @@ LEFT_OUT = {
     "first_in_window": "the same",
     "new_since_previous": "the same",
     "visit_timeout": "read to set the visit flag, which is archived",
-    "facts": "one column per fact (FACTS)",
+    "facts": "one column per fact (FACTS), a list column per fact a note has several of",
 }
 ARCHIVED = {"token": "token", "hour": "hour", "visits": "visit", "pageviews": "pageview"}
 ARCHIVED["path"] = "path"
 ARCHIVED.update(in_visit="in_visit", bounces="bounces", duration_ms="duration_ms")
-ARCHIVED.update(entry="entry_page", left="left_page")
+ARCHIVED.update(entry="entry_page", left="left_page", event="is_event")
 
 
 def test_every_note_field_is_a_column_or_left_out_on_purpose() -> None:
     assert {field.name for field in fields(HitNote)} == set(ARCHIVED) | set(LEFT_OUT)
     assert set(ARCHIVED.values()) | set(FACTS) <= set(COLUMN_NAMES)
-    assert FACTS == ("source", "campaign", "browser", "os", "device", "country", "language", "bot")
+    assert FACTS == (
+        "source", "campaign", "browser", "os", "device", "country", "language", "bot",
+        "event", "download", "outbound",
+    )  # fmt: skip
+    assert {"properties", "goals"} <= set(COLUMN_NAMES)
 
 
 def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
@@ -63,7 +67,9 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         "bounces": -1, "duration_ms": 61_000, "entry_page": "/", "left_page": "/tin-tuc",
         "source": "Zalo",
         "campaign": None, "browser": None, "os": None, "device": "mobile", "country": None,
-        "language": None, "bot": None, "token": "abcdefgh1234", "shard": "s0123456789ab",
+        "language": None, "bot": None, "event": None, "download": None, "outbound": None,
+        "is_event": 0, "properties": [], "goals": [],
+        "token": "abcdefgh1234", "shard": "s0123456789ab",
         "seq": "0" * 38 + "42",
     }  # fmt: skip
     assert rows[1]["bot"] == "Googlebot" and rows[1]["pageview"] == 0 and rows[1]["path"] is None

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from counters.aggregation.batches import noted_hit, totals
+from counters.aggregation.batches import noted_hit, report_parts
 from counters.aggregation.notes import BadNoteError, HitNote
 from counters.events.slots import event_slot
 
@@ -78,7 +78,8 @@ def test_the_first_event_of_its_name_in_the_visit_counts_the_visit() -> None:
 def test_an_events_visit_counts_under_its_name_and_goals_only() -> None:
     hit = noted_hit(VISITOR, {"h": EVENT.encode()}, None, "1100000000017454423030", "s-1")
     assert hit is not None and hit.note.visits == 1
-    assert totals([hit], "event") == (1, 1)
-    assert totals([hit], "goal") == (1, 1)
-    assert totals([hit], "download") == (0, 1)
-    assert totals([hit], "property") == (0, 1)
+    parts = report_parts(hit.note)
+    assert parts[("event", "download")] == {"v": 1, "p": 1}
+    assert parts[("goal", "Tải")] == {"v": 1, "p": 1}
+    assert parts[("download", "/a.pdf")] == {"v": 0, "p": 1}
+    assert ("page", "/van-ban") not in parts  # an event is no page view

@@ -112,4 +112,3 @@ class ArchiveReader:
                 yield Archive(connection, folder, objects)
             finally:
                 connection.close()
-

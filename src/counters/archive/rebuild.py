@@ -30,11 +30,11 @@ from counters.aggregation.aggregator import StreamAggregator
 from counters.aggregation.batches import NotedHit
 from counters.aggregation.notes import HitNote
 from counters.archive.reader import ONCE, Archive, ArchiveReader
-from counters.archive.schema import FACTS
+from counters.archive.schema import FACTS, MANY_FACTS
 from counters.storage import Storage
 
 # Every dimension a hit's note can be counted under (counters.aggregation.batches.report_values).
-REPORT_DIMENSIONS = (*FACTS, "hour", "page")
+REPORT_DIMENSIONS = (*FACTS, *MANY_FACTS, "hour", "page")
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,23 @@ def _noted(site: str, day: date, row: dict[str, Any]) -> NotedHit:
         first_in_window=0,
         new_since_previous=0,
         path=row["path"],
-        facts={name: row[name] for name in FACTS if row.get(name) is not None},
+        facts=_facts(row),
         in_visit=bool(row.get("in_visit")),
         bounces=row.get("bounces") or 0,
         duration_ms=row.get("duration_ms") or 0,
         entry=row.get("entry_page"),
         left=row.get("left_page"),
+        event=bool(row.get("is_event")),
     )
     return NotedHit(site, note, row["shard"], int(row["seq"]), buffered=False)
+
+
+def _facts(row: dict[str, Any]) -> dict[str, str]:
+    """A row's facts as its note held them (several of a kind as `property#0`, ...)."""
+    facts = {name: row[name] for name in FACTS if row.get(name) is not None}
+    for name, column in zip(MANY_FACTS, ("properties", "goals"), strict=True):
+        facts.update((f"{name}#{i}", value) for i, value in enumerate(row.get(column) or []))
+    return facts
 
 
 class Rebuilder:

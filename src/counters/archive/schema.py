@@ -22,7 +22,9 @@ from counters.reports.breakdowns import DIMENSIONS
 from counters.storage.updates import SEQUENCE_DIGITS
 
 # The note's breakdown facts, one column each ("hour" is a column of its own).
-FACTS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "hour")
+FACTS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d not in ("hour", "property"))
+# Facts a note may hold several of (`property#0`, ...): a list column each.
+MANY_FACTS = ("property", "goal")
 PARTITIONS = ("site", "date")  # in the object's key, not in the file
 
 
@@ -32,6 +34,10 @@ class Column:
     duckdb: str  # the type DuckDB writes
     glue: str  # the same Parquet type as Glue/Athena names it
     value: Callable[[NotedHit], object]
+
+
+def _many(hit: NotedHit, name: str) -> list[str]:
+    return [value for key, value in hit.note.facts.items() if key.partition("#")[0] == name]
 
 
 def _fact(name: str) -> Column:
@@ -50,6 +56,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("entry_page", "VARCHAR", "string", lambda hit: hit.note.entry),  # the visit's entry
     Column("left_page", "VARCHAR", "string", lambda hit: hit.note.left),  # the page it left
     *(_fact(name) for name in FACTS),
+    # Events (counters.events): 1 for an event (never a page view); its properties
+    # ("name / key: value") and the goals it reached, in the note's order.
+    Column("is_event", "INTEGER", "int", lambda hit: int(hit.note.event)),
+    Column("properties", "VARCHAR[]", "array<string>", lambda hit: _many(hit, "property")),
+    Column("goals", "VARCHAR[]", "array<string>", lambda hit: _many(hit, "goal")),
     Column("token", "VARCHAR", "string", lambda hit: hit.note.token),
     Column("shard", "VARCHAR", "string", lambda hit: hit.shard),
     # 40 digits, zero-padded: string order is stream order (DynamoDB's are up to 40 digits).

@@ -47,7 +47,9 @@ class ArchiveBucket:
                 Bucket=self.name, Delete={"Objects": objects, "Quiet": True}
             )
             if answer.get("Errors"):
-                raise RuntimeError(f"S3 kept {len(answer['Errors'])} objects: {answer['Errors'][0]}")
+                raise RuntimeError(
+                    f"S3 kept {len(answer['Errors'])} objects: {answer['Errors'][0]}"
+                )
 
     def download(self, key: str, path: str) -> None:
         self.client.download_file(self.name, key, path)

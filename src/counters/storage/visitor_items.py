@@ -241,6 +241,7 @@ class VisitorItems:
             },
         )
 
+
 def visit_state(item: Item) -> VisitState | None:
     """A visitor item as `see` answers it (None: no item). A high-traffic item keeps its
     last page in its note (`h`) rather than in `lp`."""
