@@ -26,6 +26,7 @@ EVENT = HitNote(
     path="/van-ban",
     facts={"event": "download", "download": "/a.pdf", "goal#0": "Tải"},
     event=True,
+    visit_timeout=1800,
 )
 VISITOR = {"pk": "VISITOR#news#Yk3vQ0x7cA9rT2mL5nB8dw", "sk": "2025-06-15"}
 SLOT, TAG = event_slot("download")
@@ -57,26 +58,37 @@ def test_an_event_is_never_a_page_view() -> None:
 
 
 def record(old: dict[str, object] | None) -> HitNote:
-    new = {**(old or {}), "h": EVENT.encode()}
+    new = {**(old or {}), "he": EVENT.encode()}
     hit = noted_hit(VISITOR, new, old, "1100000000017454423030", "shardId-0001-aaaa")
     assert hit is not None
     return hit.note
 
 
 def test_the_first_event_of_its_name_in_the_visit_counts_the_visit() -> None:
-    start = Decimal("1749956645.120")
-    assert record(None).visits == 1  # no item yet
-    assert record({"seen": start, "vs": start}).visits == 1  # a visit, no event yet
-    same = {"seen": start, "vs": start, f"ev{SLOT}": TAG, f"es{SLOT}": start}
-    assert record(same).visits == 0  # again in the same visit
-    later = {**same, "vs": start + 3600}
-    assert record(later).visits == 1  # the slot is of an earlier visit
-    other = {**same, f"ev{SLOT}": "00000000"}
+    t = Decimal("1749956645.120")
+    assert record(None).visits == 0  # no page view today: in no visit
+    visit = {"seen": t, "prev": Decimal(0), "vs": t}
+    assert record(visit).visits == 1  # a visit, no event of the name yet
+    again = {**visit, f"ev{SLOT}": TAG, f"es{SLOT}": t}
+    assert record(again).visits == 0  # again in the same visit
+    later_page = {**again, "seen": t + 600, "prev": t}
+    assert record(later_page).visits == 0  # the same visit, a page later
+    other = {**again, f"ev{SLOT}": "00000000"}
     assert record(other).visits == 1  # another name held the slot
+    # A returning visit (over 30 minutes after the last): its first page view leaves the
+    # item's start (`vs`) at the earlier visit's until its second hit; the event is still
+    # the first of its name in the new visit.
+    returning = {**again, "seen": t + 3600, "prev": t}
+    assert record(returning).visits == 1
+    second_page = {**again, "seen": t + 3700, "prev": t + 3600, "vs": t + 3600}
+    assert record(second_page).visits == 1
+    done = {**second_page, f"es{SLOT}": t + 3600}
+    assert record(done).visits == 0
 
 
 def test_an_events_visit_counts_under_its_name_and_goals_only() -> None:
-    hit = noted_hit(VISITOR, {"h": EVENT.encode()}, None, "1100000000017454423030", "s-1")
+    old = {"seen": Decimal("1749956645.120"), "prev": Decimal(0)}
+    hit = noted_hit(VISITOR, {**old, "he": EVENT.encode()}, old, "1100000000017454423030", "s-1")
     assert hit is not None and hit.note.visits == 1
     parts = report_parts(hit.note)
     assert parts[("event", "download")] == {"v": 1, "p": 1}

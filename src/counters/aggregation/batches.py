@@ -35,7 +35,7 @@ from datetime import date
 from typing import Any
 
 from counters.aggregation.notes import BadNoteError, HitNote, with_visit
-from counters.counting.engagement import VisitState, engage, engagement_page
+from counters.counting.engagement import VisitState, current_visit, engage, engagement_page
 from counters.counting.figures import Metric
 from counters.counting.visits import sighting
 from counters.events.slots import event_slot
@@ -109,10 +109,16 @@ def _new_note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
 
 def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
     """Whether an event is the first of its name in its visit, read off the visitor item
-    before the event's write (see `counters.events.slots`): the name's slot held another
-    name, or the same name from an earlier visit."""
+    before the event's write (see `counters.events.slots`). An event is of the visit of
+    the visitor's last page view (none without one); its name's slot holds the time of
+    that page view at the name's last event: an earlier visit's, or another name's tag."""
+    state = _visit_state(old)
+    if state is None or note.visit_timeout is None:
+        return False
+    start, _ = current_visit(state, note.visit_timeout)
     slot, tag = event_slot(note.facts.get("event", ""))
-    return bool(old.get(f"ev{slot}") != tag or old.get(f"es{slot}") != old.get("vs", 0))
+    last = _instant(old.get(f"es{slot}"))
+    return not (old.get(f"ev{slot}") == tag and last is not None and last >= start)
 
 
 def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:

@@ -102,6 +102,8 @@ class EventRecorder:
             path=normalise_path(event.path) if event.path is not None else None,
             facts=facts,
             event=True,
+            # Its visit is the aggregator's to read off the visitor item (`first_in_visit`).
+            visit_timeout=site.visit_timeout_minutes * 60,
         )
         salt = self.salts.of(note.day)
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)

@@ -230,7 +230,7 @@ class VisitorItems:
             TableName=self.table.name,
             Key={"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}},
             UpdateExpression=(
-                f"SET he = :h, ev{slot} = :tag, es{slot} = if_not_exists(vs, :none), "
+                f"SET he = :h, ev{slot} = :tag, es{slot} = if_not_exists(seen, :none), "
                 "expires_at = if_not_exists(expires_at, :expires)"
             ),
             ExpressionAttributeValues={
