@@ -38,6 +38,12 @@ SELECTION: dict[str, list[str]] = {
         f"{IT}test_same_instant.py",
         *AGGREGATION,
         f"{IT}test_service_rules.py",
+        f"{IT}test_admission.py",
+        *CORE_RULES,
+    ],
+    "counters.counting.admission": [
+        f"{IT}test_admission.py",
+        f"{IT}test_service_rules.py",
         *CORE_RULES,
     ],
     "counters.aggregation.notes": [
