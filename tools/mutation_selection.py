@@ -59,6 +59,15 @@ SELECTION: dict[str, list[str]] = {
         *CORE_RULES,
     ],
     "counters.storage.updates": [*AGGREGATION, f"{IT}test_update_rules.py", *CORE_RULES],
+    "counters.storage.visitor_items": [
+        f"{IT}test_address_places.py",
+        f"{IT}test_visitors.py",
+        f"{IT}test_counting.py",
+        f"{IT}test_same_instant.py",
+        f"{IT}test_engine_without_old_item.py",
+        f"{IT}test_service_rules.py",
+        f"{IT}test_admission.py",
+    ],
     "counters.reports.queries": [
         f"{IT}test_history_api.py",
         f"{IT}test_history_import.py",
