@@ -28,13 +28,13 @@ def places(dynamodb: Any) -> VisitorItems:
 
 
 @pytest.fixture
-def requests(dynamodb: Any) -> list[str]:
+def sent(dynamodb: Any) -> list[str]:
     """Each request sent from now on, by operation."""
-    sent: list[str] = []
+    calls: list[str] = []
     dynamodb.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: sent.append(model.name)
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
     )
-    return sent
+    return calls
 
 
 def take(places: VisitorItems, at: float, opening: bool, per_minute: int = 2) -> bool:
@@ -73,20 +73,20 @@ def test_one_place_a_minute_is_one_new_visitor(places: VisitorItems, dynamodb: A
 
 
 def test_the_first_ask_of_a_minute_opens_its_window_in_one_request(
-    places: VisitorItems, requests: list[str]
+    places: VisitorItems, sent: list[str]
 ) -> None:
     assert take(places, T0, opening=True) is True
-    assert requests == ["UpdateItem"]
-    requests.clear()
+    assert sent == ["UpdateItem"]
+    sent.clear()
     assert take(places, T0 + 1, opening=False) is True  # the window is open: one request
-    assert requests == ["UpdateItem"]
+    assert sent == ["UpdateItem"]
 
 
 def test_an_ask_that_finds_no_window_open_opens_it(
-    places: VisitorItems, dynamodb: Any, requests: list[str]
+    places: VisitorItems, dynamodb: Any, sent: list[str]
 ) -> None:
     assert take(places, T0, opening=False) is True  # no item yet
-    assert requests == ["UpdateItem", "UpdateItem"]
+    assert sent == ["UpdateItem", "UpdateItem"]
     assert take(places, T0 + 1, opening=True) is True  # another function's first ask
     take(places, T0 + 60, opening=False)  # an older minute's window: opens this one
     assert stored(dynamodb) == {
@@ -97,21 +97,21 @@ def test_an_ask_that_finds_no_window_open_opens_it(
     }
 
 
-def test_a_full_minute_is_refused_in_one_request(places: VisitorItems, requests: list[str]) -> None:
+def test_a_full_minute_is_refused_in_one_request(places: VisitorItems, sent: list[str]) -> None:
     take(places, T0, opening=True)
     take(places, T0 + 1, opening=False)
-    requests.clear()
+    sent.clear()
     assert take(places, T0 + 2, opening=False) is False
-    assert requests == ["UpdateItem"]  # the item that refused says it is this minute's
+    assert sent == ["UpdateItem"]  # the item that refused says it is this minute's
 
 
 def test_a_race_to_open_a_minute_takes_a_place_in_the_window_opened(
-    places: VisitorItems, dynamodb: Any, requests: list[str]
+    places: VisitorItems, dynamodb: Any, sent: list[str]
 ) -> None:
     take(places, T0, opening=True)  # another function opened it
-    requests.clear()
+    sent.clear()
     assert take(places, T0 + 1, opening=True) is True
-    assert requests == ["UpdateItem", "UpdateItem"]
+    assert sent == ["UpdateItem", "UpdateItem"]
     assert stored(dynamodb)["win_new"] == 2
     assert take(places, T0 + 2, opening=True) is False
     assert stored(dynamodb)["win_new"] == 2
