@@ -81,6 +81,13 @@ def test_a_released_unchecked_visitor_can_be_taken_again_once(cap: AddressCap) -
     assert [cap.reserve(KEY) for _ in range(3)] == [True, True, False]
 
 
+def test_a_release_after_the_counts_were_forgotten_gives_nothing_more(cap: AddressCap) -> None:
+    """Between a hit's reserve and its release the counts may have been forgotten (another
+    thread's reserve past 50,000 addresses): the address then has its unchecked visitors."""
+    cap.release(KEY)
+    assert [cap.reserve(KEY) for _ in range(3)] == [True, True, False]
+
+
 def test_the_unchecked_counts_are_forgotten_past_50000_addresses(cap: AddressCap) -> None:
     """A warm function keeps at most about 50,000 addresses' counts (memory), then starts
     afresh: an address that had used its unchecked visitors has them again."""
