@@ -39,6 +39,7 @@ SELECTION: dict[str, list[str]] = {
         *AGGREGATION,
         f"{IT}test_service_rules.py",
         f"{IT}test_admission.py",
+        f"{IT}test_history_footer.py",
         *CORE_RULES,
     ],
     "counters.counting.admission": [
