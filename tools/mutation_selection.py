@@ -62,6 +62,7 @@ SELECTION: dict[str, list[str]] = {
     "counters.storage.updates": [*AGGREGATION, f"{IT}test_update_rules.py", *CORE_RULES],
     "counters.storage.visitor_items": [
         f"{IT}test_address_places.py",
+        f"{IT}test_visitor_sightings.py",
         f"{IT}test_visitors.py",
         f"{IT}test_counting.py",
         f"{IT}test_same_instant.py",
