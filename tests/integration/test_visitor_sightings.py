@@ -42,6 +42,13 @@ def test_a_re_sent_sighting_answers_what_its_first_send_answered(visitors: Visit
     assert visitors.see("news", "v1", DAY, T2, "b", must_exist=True) == T1
 
 
+def test_sightings_sent_without_a_token_are_each_their_own(visitors: VisitorItems) -> None:
+    """No token given: each write gets a fresh one, so none is taken for a re-send."""
+    assert visitors.see("news", "v1", DAY, T1) is None
+    assert visitors.see("news", "v1", DAY, T2) == T1
+    assert visitors.see("news", "v1", DAY, T3) == T2
+
+
 def test_a_sighting_that_must_find_an_item_makes_none(
     visitors: VisitorItems, dynamodb: Any
 ) -> None:
