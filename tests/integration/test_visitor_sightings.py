@@ -49,6 +49,16 @@ def test_sightings_sent_without_a_token_are_each_their_own(visitors: VisitorItem
     assert visitors.see("news", "v1", DAY, T3) == T2
 
 
+def test_a_visitor_item_expires_26_hours_after_its_last_sighting(
+    visitors: VisitorItems, dynamodb: Any
+) -> None:
+    """Its id changes with the day's salt: the item is read only on the day it was written."""
+    for at, token in ((T1, "a"), (T2, "b")):
+        visitors.see("news", "v1", DAY, at, token)
+    item = dynamodb.get_item(TableName=os.environ["TABLE_NAME"], Key=KEY, ConsistentRead=True)
+    assert item["Item"]["expires_at"] == {"N": str(1_749_963_660 + 26 * 3600)}
+
+
 def test_a_sighting_that_must_find_an_item_makes_none(
     visitors: VisitorItems, dynamodb: Any
 ) -> None:
