@@ -38,6 +38,13 @@ SELECTION: dict[str, list[str]] = {
         f"{IT}test_same_instant.py",
         *AGGREGATION,
         f"{IT}test_service_rules.py",
+        f"{IT}test_admission.py",
+        f"{IT}test_history_footer.py",
+        *CORE_RULES,
+    ],
+    "counters.counting.admission": [
+        f"{IT}test_admission.py",
+        f"{IT}test_service_rules.py",
         *CORE_RULES,
     ],
     "counters.aggregation.notes": [
@@ -53,6 +60,16 @@ SELECTION: dict[str, list[str]] = {
         *CORE_RULES,
     ],
     "counters.storage.updates": [*AGGREGATION, f"{IT}test_update_rules.py", *CORE_RULES],
+    "counters.storage.visitor_items": [
+        f"{IT}test_address_places.py",
+        f"{IT}test_visitor_sightings.py",
+        f"{IT}test_visitors.py",
+        f"{IT}test_counting.py",
+        f"{IT}test_same_instant.py",
+        f"{IT}test_engine_without_old_item.py",
+        f"{IT}test_service_rules.py",
+        f"{IT}test_admission.py",
+    ],
     "counters.reports.queries": [
         f"{IT}test_history_api.py",
         f"{IT}test_history_import.py",

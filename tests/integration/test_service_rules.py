@@ -6,7 +6,7 @@ Through the handlers, on moto, with time frozen; expected figures are literals.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -72,17 +72,14 @@ def test_a_bot_as_the_first_hit_of_a_day_is_answered_that_days_figures(api: Api)
     assert figures(answer) == {"today": 0, "yesterday": 1, "month": 1, "year": 1, "total": 1}
 
 
-def test_a_hit_whose_day_write_failed_leaves_its_visitor_unseen(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+def failing_day_write(
+    api: Api, site: str, at: datetime, monkeypatch: pytest.MonkeyPatch, ua: str = FIREFOX
 ) -> None:
-    """Surely not counted (an error that is no unknown outcome): the visitor's next hit still
-    opens the visit this one would have."""
+    """A hit whose day write is refused (an error that is no unknown outcome): 503."""
     from botocore.exceptions import ClientError
 
     from counters.counting.service import default_service
 
-    api.register("flaky", "Asia/Ho_Chi_Minh")
-    hit(api, "flaky", NOON, ip="198.51.100.7")  # another visitor opens the day
     daybook = default_service().daybook
     add = daybook.add
 
@@ -90,17 +87,57 @@ def test_a_hit_whose_day_write_failed_leaves_its_visitor_unseen(
         raise ClientError({"Error": {"Code": "ValidationException", "Message": "m"}}, "UpdateItem")
 
     monkeypatch.setattr(daybook, "add", refused)
-    with time_machine.travel(NOON.replace(minute=1), tick=False):
+    with time_machine.travel(at, tick=False):
         status, _ = api.call(
             "POST",
-            "/v1/sites/flaky/hits",
-            headers={"user-agent": FIREFOX},
+            f"/v1/sites/{site}/hits",
+            headers={"user-agent": ua},
             source_ip="198.51.100.1",
         )
     assert status == 503
     monkeypatch.setattr(daybook, "add", add)
-    answer = hit(api, "flaky", NOON.replace(minute=2))
-    assert (answer["counted"], answer["today"]) == (True, 2)
+
+
+@pytest.mark.parametrize("unchecked", ["20", "0"])  # the visitor's item made before or after
+def test_a_new_visitor_whose_day_write_failed_is_left_unseen(  # its address was checked
+    api: Api, monkeypatch: pytest.MonkeyPatch, unchecked: str
+) -> None:
+    """Surely not counted: the visitor's next hit still opens the visit this one would have."""
+    from counters.settings import settings
+
+    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", unchecked)
+    settings.cache_clear()
+    reset_warm_state()
+    try:
+        api.register("flaky", "Asia/Ho_Chi_Minh")
+        hit(api, "flaky", NOON, ip="198.51.100.7")  # another visitor opens the day
+        failing_day_write(api, "flaky", NOON.replace(minute=1), monkeypatch)
+        answer = hit(api, "flaky", NOON.replace(minute=2))
+        assert (answer["counted"], answer["today"]) == (True, 2)
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+
+
+def test_a_returning_visitor_whose_day_write_failed_keeps_its_visit(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.register("flaky", "Asia/Ho_Chi_Minh")
+    assert hit(api, "flaky", NOON)["counted"] is True
+    failing_day_write(api, "flaky", NOON.replace(minute=1), monkeypatch)
+    answer = hit(api, "flaky", NOON.replace(minute=2))  # still inside the visit
+    assert (answer["counted"], answer["today"]) == (False, 1)
+
+
+def test_a_visitor_admitted_after_its_address_was_checked_is_itself_on_its_next_hit(
+    api: Api, caps: None
+) -> None:
+    api.register("capped", "Asia/Ho_Chi_Minh")
+    for i in range(2):  # the second visitor's item is made after the shared count admits it
+        hit(api, "capped", NOON, ua=f"{FIREFOX} v{i}")
+    # It returns in the next window (and minute, which has a place again): the same visit.
+    assert hit(api, "capped", NOON.replace(minute=5), ua=f"{FIREFOX} v1")["counted"] is False
+    assert online_at(api, "capped", NOON.replace(minute=10)) == 1  # seen in the window before
 
 
 @pytest.fixture
@@ -161,6 +198,21 @@ def test_a_capped_addresss_hits_are_page_views_of_no_one_online_and_in_the_repor
     assert status == 200 and pages["pages"] == [{"path": "/a", "pageviews": 5}]
 
 
+def test_a_capped_hit_drops_the_stale_online_tallies_as_any_hit_does(
+    api: Api, caps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A capped hit can be its minute's first day write: when the visitor admitted in that
+    minute failed its own (503). Its write then drops the stale windows as any hit's does."""
+    api.register("capped", "Asia/Ho_Chi_Minh")
+    hit(api, "capped", NOON, ua=f"{FIREFOX} v0")  # unchecked: tallies of 12:00's window
+    later = NOON.replace(minute=15)  # three windows on
+    failing_day_write(api, "capped", later, monkeypatch, ua=f"{FIREFOX} v1")  # takes the place
+    assert hit(api, "capped", later, ua=f"{FIREFOX} v2")["counted"] is False  # capped
+    [day] = [item for item in table_dump(api_client()) if item["sk"]["S"] == "DAY#2025-06-15"]
+    assert (day["v"]["N"], day["p"]["N"]) == ("1", "2")
+    assert not [name for name in day if name.startswith(("oa", "ob"))]
+
+
 def test_a_high_traffic_answer_adds_a_new_visitor_to_those_online_and_a_bot_none(
     api: Api, streams: Streams
 ) -> None:
@@ -170,8 +222,106 @@ def test_a_high_traffic_answer_adds_a_new_visitor_to_those_online_and_a_bot_none
     streams.drain()
     reset_warm_state()
     later = NOON.replace(minute=1)
-    assert hit(api, "busy", later, ua=GOOGLEBOT)["online"] == 3
+    bot = hit(api, "busy", later, ua=GOOGLEBOT)
+    assert (bot["counted"], bot["today"], bot["online"]) == (False, 3, 3)  # counts visits
     assert hit(api, "busy", later, ip="198.51.100.50")["online"] == 4
+
+
+def test_a_hits_instant_counts_to_the_millisecond_as_its_visitor_item_stores_it(
+    api: Api,
+) -> None:
+    """The high-traffic aggregator reads visits off the stored instants (milliseconds): a
+    hit's own answer must find the same, so it rounds its instant alike."""
+    api.register("exact", "Asia/Ho_Chi_Minh")
+    second = NOON + timedelta(seconds=1799, microseconds=600_000)  # 1799.6 s later: same visit
+    third = second + timedelta(seconds=1799, microseconds=999_600)  # 1800.000 s, to the ms
+    answers = [hit(api, "exact", at) for at in (NOON, second, third)]
+    assert [a["counted"] for a in answers] == [True, False, True]
+
+
+def dynamodb_calls() -> list[tuple[str, str]]:
+    """Each DynamoDB request the service sends from now on: its operation and the kind of
+    item it names (the first part of its key)."""
+    calls: list[tuple[str, str]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        pk = params.get("Key", {}).get("pk", {}).get("S", "")
+        calls.append((model.name, pk.split("#")[0]))
+
+    api_client().meta.events.register("before-parameter-build.dynamodb.*", record)
+    return calls
+
+
+def test_a_capped_addresss_further_hits_in_its_full_minute_cost_two_requests(
+    api: Api, caps: None
+) -> None:
+    """The first capped hit learns that the minute is full (its address's refusal); the
+    next new visitors of that minute are refused without asking again."""
+    api.register("capped", "Asia/Ho_Chi_Minh")
+    for i in range(2):  # v0 unchecked, v1 admitted: the minute's one place
+        hit(api, "capped", NOON, ua=f"{FIREFOX} v{i}")
+    calls = dynamodb_calls()
+    assert hit(api, "capped", NOON.replace(second=20), ua=f"{FIREFOX} v2")["counted"] is False
+    visitor, address = ("UpdateItem", "VISITOR"), ("UpdateItem", "ADDRESS")
+    day = ("UpdateItem", "SITE")
+    assert calls == [visitor, address, day]  # the refused sighting, the full minute, the day
+    calls.clear()
+    assert hit(api, "capped", NOON.replace(second=40), ua=f"{FIREFOX} v3")["counted"] is False
+    assert calls == [visitor, day]  # no visitor item, no address request
+    calls.clear()
+    # The next minute has a place again: asked, and taken.
+    assert hit(api, "capped", NOON.replace(minute=1), ua=f"{FIREFOX} v4")["counted"] is True
+    assert calls == [visitor, address, visitor, day]
+
+
+def test_a_direct_hit_never_reads_the_aggregated_figures(api: Api) -> None:
+    api.register("direct", "Asia/Ho_Chi_Minh")
+    hit(api, "direct", NOON, ip="198.51.100.7")  # opens the day
+    reset_warm_state()  # a function instance that has read nothing yet
+    calls: list[str] = []
+    api_client().meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    assert hit(api, "direct", NOON)["counted"] is True
+    assert "Query" not in calls, calls
+
+
+def test_a_direct_hits_note_carries_its_visit_to_the_reports(api: Api, streams: Streams) -> None:
+    api.register("direct", "Asia/Ho_Chi_Minh")
+    for minute in (0, 1):  # one visit, two page views
+        hit(api, "direct", NOON.replace(minute=minute))
+    streams.drain()
+    with time_machine.travel(NOON, tick=False):
+        status, answer = api.call(
+            "GET", "/v1/sites/direct/breakdown", query={"dimension": "browser"}
+        )
+    assert status == 200, answer
+    assert [(r["value"], r["visits"], r["pageviews"]) for r in answer["rows"]] == [
+        ("Firefox", 1, 2)
+    ]
+
+
+def test_a_returning_visitor_uses_up_none_of_its_addresss_unchecked_visitors(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counters.settings import settings
+
+    monkeypatch.setenv("UNCHECKED_VISITORS_PER_ADDRESS", "2")
+    settings.cache_clear()
+    reset_warm_state()
+    try:
+        api.register("site", "Asia/Ho_Chi_Minh")
+        for minute in range(3):  # one visitor, three hits
+            hit(api, "site", NOON.replace(minute=minute))
+        calls: list[str] = []
+        api_client().meta.events.register(
+            "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+        )
+        assert hit(api, "site", NOON.replace(minute=3), ua=f"{FIREFOX} other")["counted"]
+        assert calls == ["UpdateItem", "UpdateItem"]  # the second new visitor: still unchecked
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
 
 
 def api_client() -> Any:
