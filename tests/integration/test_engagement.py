@@ -209,3 +209,25 @@ def check_days(
         "bounce_rate": round(totals.bounces / totals.visits, 4),
         "visit_duration": pytest.approx(totals.duration_ms / 1000 / totals.visits, abs=1e-4),
     }
+
+
+def test_a_site_switched_to_high_traffic_mid_visit_moves_the_exit_page_by_page(
+    api: Api, streams: Streams
+) -> None:
+    """A direct hit keeps its page on the visitor item (`lp`), a high-traffic hit in its
+    note: after the switch, the page before is the note's, not the last direct hit's."""
+    zone = "Asia/Ho_Chi_Minh"
+    api.register("switch", zone)
+    at = datetime(2025, 6, 15, 5, tzinfo=UTC)
+    hit(api, "switch", at, ip="198.51.100.1", body={"path": "/a"})
+    api.register("switch", zone, mode="buffered")
+    hit(api, "switch", at + timedelta(seconds=60), ip="198.51.100.1", body={"path": "/b"})
+    hit(api, "switch", at + timedelta(seconds=90), ip="198.51.100.1", body={"path": "/c"})
+    streams.drain()
+    rows = default_service().storage.reports.rows("switch", "page", at.date(), at.date())
+    # One visit: entered on /a, 90 s, not a bounce; its exit is /c only.
+    assert {r.value: (r.entries, r.entry_bounces, r.entry_duration_ms, r.exits) for r in rows} == {
+        "/a": (1, 0, 90_000, 0),
+        "/b": (0, 0, 0, 0),
+        "/c": (0, 0, 0, 1),
+    }

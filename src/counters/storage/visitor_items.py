@@ -65,7 +65,9 @@ class VisitorItems:
             ", vs = if_not_exists(vs, :now), ve = if_not_exists(ve, :page)"
         )
         if note is not None:
-            expression += ", h = :h"
+            # Its note names its page: an `lp` a direct write left (the site's mode changed
+            # today) would be stale.
+            expression += ", h = :h REMOVE lp"
             values[":h"] = {"S": note}
         else:
             expression += ", lp = :page"
