@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 import requests
+import time_machine
 
 from local.cfn_template import parameter_defaults, resolve
 from local.cloudformation import load_template, routes
+from tests.conftest import LambdaContext, import_handler
 from tests.reliability.conftest import DEFAULT_INSTANT, Harness
 
 TEMPLATE = load_template()
@@ -373,6 +375,12 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.get(f"{site}/export?from={day}&to={day}", timeout=10).ok
     local_api.counter._sites.clear()
     assert requests.post(f"{site}/rebuild", json={"date": day}, timeout=10).ok
+    # The daily schedule: compaction, then the nightly rebuild of the day before yesterday.
+    compact = local_api._as_function(
+        "CompactFunction", import_handler("handlers.archive.compact_handler")
+    )
+    with time_machine.travel(DEFAULT_INSTANT + timedelta(days=2), tick=False):
+        assert compact({"source": "aws.events"}, LambdaContext())["rebuilt"] >= 1
     revoke = f"{url}/v1/sites/closed/tokens/{issued['id']}"
     assert requests.delete(revoke, timeout=10).status_code == 204
     for path in ("/widget.js", "/dashboard"):
