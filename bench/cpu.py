@@ -107,7 +107,12 @@ def measure(iterations: int = 1500) -> CpuFigures:
     context = LambdaContext()
 
     def stub(stubber: Stubber, n: int) -> None:
-        stubber.add_response("update_item", {"Attributes": {"seen": {"N": f"{now.timestamp()}"}}})
+        # A repeat hit in a visit begun two minutes ago (engagement reads its start and pages).
+        t = now.timestamp()
+        visitor = {"seen": t - 60, "prev": t - 120, "vs": t - 120}
+        old = {name: {"N": f"{value:.3f}"} for name, value in visitor.items()}
+        old.update(ve={"S": "/"}, lp={"S": "/tin-tuc/b"})
+        stubber.add_response("update_item", {"Attributes": old})
         stubber.add_response("update_item", {"Attributes": _day_item(site, day, n)})
 
     # The bare handler sends exactly the requests a hit sends (recorded from one hit),
