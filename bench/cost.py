@@ -248,9 +248,7 @@ def archive_cost(hits_per_object: int, bytes_per_hit: float, cpu_ms: float) -> d
     """USD per million hits: one object (PUT) and one invocation per batch of one site and
     day, and each hit's bytes stored for 12 months."""
     objects = 1e6 / hits_per_object
-    billed_ms = math.ceil(
-        cpu_ms * FULL_VCPU_MB / template_memory_mb() + ROUND_TRIP_MS["s3_put"]
-    )
+    billed_ms = math.ceil(cpu_ms * FULL_VCPU_MB / template_memory_mb() + ROUND_TRIP_MS["s3_put"])
     return {
         "S3 PUTs": objects * price("s3_put"),
         "a year of storage": 1e6 * bytes_per_hit / 1e6 * 12 * price("s3_mb_month"),
