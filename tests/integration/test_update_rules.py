@@ -52,6 +52,20 @@ def test_an_increment_adds_counts_and_online_tallies_and_drops_windows_two_to_fo
     assert stored(dynamodb) == {"v": 5, "p": 9, "oa10": 1, "oa9": 2, "ob9": 1, "oa5": 9}
 
 
+def test_engagement_that_adds_nothing_is_still_written_so_the_day_reads_as_known(
+    dynamodb: Any,
+) -> None:
+    """A high-traffic batch whose bounce deltas cancel out (+1 a visit began, -1 its second
+    page) adds 0: the day must hold `bn` and `du` all the same, or the summary takes it for
+    a day counted before engagement existed (found by the engagement model test)."""
+    put(dynamodb, v=5, p=7)
+    expression = UpdateExpression()
+    engagement = {"bounces": 0, "duration_ms": 0}
+    expression.increment(Increment({"visits": 1, "pageviews": 2}, engagement=engagement))
+    apply(dynamodb, expression)
+    assert stored(dynamodb) == {"v": 6, "p": 9, "bn": 0, "du": 0}
+
+
 def test_an_increment_over_two_windows_keeps_both_and_drops_only_what_is_stale(
     dynamodb: Any,
 ) -> None:

@@ -129,9 +129,10 @@ class UpdateExpression:
         for metric, amount in increment.counts.items():
             if amount:
                 self.adds.append(f"{METRIC_ATTR[metric]} {self.value(amount)}")
+        # Engagement even when it adds 0 (a batch whose bounce deltas cancel out): a day item
+        # without `bn` reads as a day counted before engagement existed (unknown, not 0).
         for attr, amount in increment.engagement.items():
-            if amount:
-                self.adds.append(f"{ENGAGEMENT_ATTR[attr]} {self.value(amount)}")
+            self.adds.append(f"{ENGAGEMENT_ATTR[attr]} {self.value(amount)}")
         touched = set(carried)
         for attr, amount in _window_tallies(increment):
             touched.add(attr)
