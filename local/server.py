@@ -139,9 +139,15 @@ class LocalApi:
         consumers = stream_consumers(self.template)
         self._setenv(shared_environment([*self.routes, *consumers]))
         try:  # settings are read once per process: read them again, with this environment
+            from counters.counting.service import default_service
             from counters.settings import settings
+            from counters.storage.archive_bucket import archive_bucket
 
             settings.cache_clear()
+            # ...and warm clients made before it (by a request of a local API stopped in this
+            # process, still finishing when its environment was restored) are dropped.
+            default_service.cache_clear()
+            archive_bucket.cache_clear()
         except ImportError:
             pass
 
