@@ -292,7 +292,7 @@ def test_the_alarms_watch_the_hit_function_errors_and_the_api_5xx() -> None:
 
 
 @settings(
-    max_examples=250,
+    max_examples=160,
     deadline=None,
     database=None,
     derandomize=True,
