@@ -133,7 +133,8 @@ def main() -> None:
     out.extend(logs_lines(logs))
     costs = cost_per_million(calls, timing, logs)
     out.append(
-        "cost per million counted hits, all in (SPEC: <= $2.0 HTTP API, <= $1.2 Function URL)"
+        "cost per million counted hits, all in (SPEC: high-traffic <= $2.0 HTTP API, <= $1.2 "
+        "Function URL; direct <= $2.6, <= $1.6; a small portal's has no budget of its own)"
     )
     for mode, breakdown in costs.items():
         out.append(f"  {mode:28} ${breakdown.total:.2f}  " + breakdown.describe())
