@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import ipaddress
 from base64 import urlsafe_b64encode
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 # "online" counts visitors by 5-minute windows: those seen in the current window
 # or the one before it, so anyone seen under 5 minutes ago is in, and nobody
@@ -171,3 +172,7 @@ class VisitState:
     start: float | None  # its latest visit's start, as stored (see counters.counting.engagement)
     entry: str | None  # that visit's entry page, as stored
     last_page: str | None  # the last hit's page (an entry or exit page, see above)
+    # Issue 19: the time of the page view an interactive event last followed (`ie`), and
+    # each page goal's last matching page view (`g{tag}`, see counters.reports.goals).
+    interacted: float | None = None
+    marks: Mapping[str, float] = field(default_factory=dict)
