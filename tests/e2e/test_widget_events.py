@@ -141,7 +141,11 @@ def test_an_event_from_an_origin_the_site_does_not_allow_counts_nothing(
 def test_dashboard_panels_of_events_in_both_languages(
     page: Any, local_api: Any, operator: Operator
 ) -> None:
-    goals = [{"name": "Tải văn bản", "event": "download"}, {"name": "Gọi", "event": "Gọi điện"}]
+    goals = [
+        {"name": "Tải văn bản", "event": "download"},
+        {"name": "Gọi", "event": "Gọi điện"},
+        {"name": "Trang chủ", "page": "/"},  # a page goal: both visits viewed it
+    ]
     operator.register("panels", goals=goals)
     events = [
         {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
@@ -190,9 +194,16 @@ def test_dashboard_panels_of_events_in_both_languages(
         assert page.locator("#rows-property li .path").all_inner_texts() == [
             "Đăng ký nhận tin / kênh: email"
         ]
-        # Both visits downloaded; none called.
-        assert page.locator("#rows-goal li .path").all_inner_texts() == ["Tải văn bản", "Gọi"]
-        rates = {"en": ["2 · 100%", "0 · 0%"], "vi": ["2 · 100%", "0 · 0%"]}[lang]
+        # Both visits downloaded and viewed the home page; none called.
+        names = ["Tải văn bản", "Gọi", "Trang chủ"]
+        assert page.locator("#rows-goal li .path").all_inner_texts() == names
+        kinds = {
+            "en": ["event download", "event Gọi điện", "page /"],
+            "vi": ["sự kiện download", "sự kiện Gọi điện", "trang /"],
+        }[lang]
+        shown_kinds = page.locator("#rows-goal li .goal-kind").all_inner_texts()
+        assert [kind.strip() for kind in shown_kinds] == kinds
+        rates = ["2 · 100%", "0 · 0%", "2 · 100%"]
         assert page.locator("#rows-goal li .views").all_inner_texts() == rates
         title = {"en": "File downloads", "vi": "Tệp được tải về"}[lang]
         expect(page.locator("#card-download h2")).to_have_text(title)

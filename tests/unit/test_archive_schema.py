@@ -25,6 +25,7 @@ ARCHIVED = {"token": "token", "hour": "hour", "visits": "visit", "pageviews": "p
 ARCHIVED["path"] = "path"
 ARCHIVED.update(in_visit="in_visit", bounces="bounces", duration_ms="duration_ms")
 ARCHIVED.update(entry="entry_page", left="left_page", event="is_event")
+ARCHIVED.update(goal_visits="goal_visits")
 
 
 def test_every_note_field_is_a_column_or_left_out_on_purpose() -> None:

@@ -133,7 +133,7 @@ class HitNote:
                 entry=data.get("e"),
                 left=data.get("l"),
                 event=data.get("ev", 0),
-                goal_visits=tuple(data.get("gv") or ()),
+                goal_visits=tuple(_listed(data.get("gv"))),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -159,6 +159,12 @@ def _is_well_formed(note: HitNote) -> bool:
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _listed(value: object) -> list[Any]:
+    if value is None or isinstance(value, list):
+        return value or []
+    raise ValueError("not a list")
 
 
 def _is_event_flag(note: HitNote) -> bool:
