@@ -69,7 +69,7 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         "source": "Zalo",
         "campaign": None, "browser": None, "os": None, "device": "mobile", "country": None,
         "language": None, "bot": None, "event": None, "download": None, "outbound": None,
-        "is_event": 0, "properties": [], "goals": [],
+        "is_event": 0, "properties": [], "goals": [], "goal_visits": [],
         "token": "abcdefgh1234", "shard": "s0123456789ab",
         "seq": "0" * 38 + "42",
     }  # fmt: skip
