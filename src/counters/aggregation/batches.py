@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from counters.aggregation.images import event_in_visit, flags_from_sighting
+from counters.aggregation.images import visitor_note
 from counters.aggregation.notes import BadNoteError, HitNote
 from counters.counting.engagement import engagement_page
 from counters.counting.figures import Metric
@@ -88,13 +88,8 @@ def noted_hit(
     note = HitNote.decode(note_text)
     site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
     buffered = kind != "day"
-    if kind == "visitor" and note.event:
-        note = event_in_visit(note, old or {}, new or {})
-        # Its bounce goes where its visit's page views went: a direct site's day item takes
-        # it on its day (`buffered` False), a high-traffic one's like their hits.
-        buffered = isinstance((old or {}).get("h"), str)
-    elif kind == "visitor":
-        note = flags_from_sighting(note, old or {}, (new or {}).get("seen"))
+    if kind == "visitor":
+        note, buffered = visitor_note(note, old or {}, new or {})
     shard, sequence = _place(shard_id, sequence_number)
     return NotedHit(site, note, shard, sequence, buffered=buffered)
 

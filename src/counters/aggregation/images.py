@@ -27,6 +27,17 @@ from counters.events.slots import event_slot
 from counters.storage.visitor_items import note_page
 
 
+def visitor_note(
+    note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[HitNote, bool]:
+    """A note on a visitor item, with what the images say of it; and whether the day
+    aggregator adds it like a high-traffic hit. An event's bounce goes where its visit's
+    page views went: a direct site's (no `h` on the item) to its own day's item."""
+    if note.event:
+        return event_in_visit(note, old, new), isinstance(old.get("h"), str)
+    return flags_from_sighting(note, old, new.get("seen")), True
+
+
 def event_in_visit(note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]) -> HitNote:
     """An event's note with what it changes of its visit, read off the visitor item's
     images: whether it is the first of its name in the visit (`visits`), and, for the

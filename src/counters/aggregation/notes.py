@@ -154,11 +154,15 @@ def _is_well_formed(note: HitNote) -> bool:
         note.visit_timeout is None or _is_int(note.visit_timeout),
         _is_engagement(note),
         _is_event_flag(note),
-        len(note.goal_visits) <= MAX_GOALS and all(map(_is_value, note.goal_visits)),
+        _are_goals(note.goal_visits),
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _are_goals(names: tuple[str, ...]) -> bool:
+    return len(names) <= MAX_GOALS and all(map(_is_value, names))
 
 
 def _listed(value: object) -> list[Any]:
