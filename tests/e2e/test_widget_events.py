@@ -113,11 +113,16 @@ def test_custom_events_with_properties(page: Any, local_api: Any, operator: Oper
     for button in ("#subscribe", "#call"):
         with page.expect_request(is_event):
             page.click(button)
-    recorded(local_api, "custom", 2)
-    assert len(sent) == 2, sent
+    with page.expect_request(is_event):  # one that must not end a bounce
+        page.evaluate('visitCounter.track("Cuộn trang", {}, {interactive: false})')
+    recorded(local_api, "custom", 3)
+    assert len(sent) == 3, sent
+    # Interactive unless told: the widget sends `interactive` only to say false.
+    assert ['"interactive":false' in body for body in sent] == [False, False, True]
     assert rows(local_api.url, "custom", "event") == {
         "Đăng ký nhận tin": (1, 1),
         "Gọi điện": (1, 1),
+        "Cuộn trang": (1, 1),
     }
     assert rows(local_api.url, "custom", "property") == {
         "Gọi điện / số: 1022": (0, 1),

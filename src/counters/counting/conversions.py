@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from counters.counting.engagement import VisitState, current_visit
+from counters.counting.visits import GOAL_MARK, marks_of
 
-# A goal's mark on a visitor item: "g" and 8 hex digits of its name's hash.
-GOAL_MARK = re.compile(r"^g[0-9a-f]{8}$")
+__all__ = ["GOAL_MARK", "first_reached", "goal_mark", "goal_names", "marks_of", "page_matches"]
 
 
 def goal_mark(name: str) -> str:
@@ -39,19 +39,6 @@ def _pattern(page: str) -> re.Pattern[str]:
 def page_matches(page: str, path: str | None) -> bool:
     """Whether a (normalised) path matches a goal's page pattern, wholly."""
     return path is not None and _pattern(page).fullmatch(path) is not None
-
-
-def marks_of(values: Mapping[str, object]) -> dict[str, float]:
-    """The goal marks among a visitor item's attributes (plain numbers or DynamoDB's)."""
-    marks = {}
-    for name, value in values.items():
-        if GOAL_MARK.match(name):
-            number = value.get("N") if isinstance(value, Mapping) else value
-            try:
-                marks[name] = float(number)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                continue
-    return marks
 
 
 def first_reached(

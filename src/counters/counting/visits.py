@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from base64 import urlsafe_b64encode
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -173,6 +174,23 @@ class VisitState:
     entry: str | None  # that visit's entry page, as stored
     last_page: str | None  # the last hit's page (an entry or exit page, see above)
     # Issue 19: the time of the page view an interactive event last followed (`ie`), and
-    # each page goal's last matching page view (`g{tag}`, see counters.reports.goals).
+    # each page goal's last matching page view (`g{tag}`, see counters.counting.conversions).
     interacted: float | None = None
     marks: Mapping[str, float] = field(default_factory=dict)
+
+
+# A page goal's mark on a visitor item: "g" and 8 hex digits of its name's hash.
+GOAL_MARK = re.compile(r"^g[0-9a-f]{8}$")
+
+
+def marks_of(values: Mapping[str, object]) -> dict[str, float]:
+    """The goal marks among a visitor item's attributes (plain numbers or DynamoDB's)."""
+    marks = {}
+    for name, value in values.items():
+        if GOAL_MARK.match(name):
+            number = value.get("N") if isinstance(value, Mapping) else value
+            try:
+                marks[name] = float(number)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+    return marks

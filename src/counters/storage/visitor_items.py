@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from counters.counting.conversions import GOAL_MARK, marks_of
-from counters.counting.visits import VisitState, engagement_page
+from counters.counting.visits import GOAL_MARK, VisitState, engagement_page, marks_of
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
 
