@@ -258,6 +258,11 @@ def measure(hits: int = 300, hot_hits: int = 2000) -> Figures:
         pollers["ReportAggregateFunction"].drain()
         cost("event (a download; any mode)", hits, event)
         aggregate("reports, per event", "ReportAggregateFunction", hits)
+        # Downloads by the visitors of one page view (without a path) above: each ends its
+        # visit's bounce, which the day aggregator adds to the direct day item.
+        cost("event ending a bounce (direct)", hits, lambda i: event(hits + i))
+        aggregate("reports, per event ending a bounce", "ReportAggregateFunction", hits)
+        aggregate("days, per event ending a bounce (direct)", "DayAggregateFunction", hits)
         cost("stats read", hits, lambda i: api.stats("direct"))
         year = datetime.now(UTC).year
 

@@ -20,6 +20,7 @@
       property: "Thuộc tính sự kiện", downloadEvent: "Tải tệp", outboundEvent: "Bấm liên kết ra ngoài",
       goal: "Mục tiêu", noGoals: "Chưa đặt mục tiêu nào (visit-counter goals add).",
       conversions: "lượt đạt", rate: "tỉ lệ chuyển đổi",
+      pageGoal: "trang", eventGoal: "sự kiện", views: "lượt xem", events: "sự kiện",
     },
     en: {
       source: "Sources", campaign: "Campaigns (utm)", browser: "Browsers",
@@ -33,6 +34,7 @@
       property: "Event properties", downloadEvent: "File download", outboundEvent: "Outbound link click",
       goal: "Goals", noGoals: "No goals set (visit-counter goals add).",
       conversions: "conversions", rate: "conversion rate",
+      pageGoal: "page", eventGoal: "event", views: "page views", events: "events",
     },
   }[lang];
   var LISTS = ["source", "campaign", "browser", "os", "device", "country", "language", "bot",
@@ -113,11 +115,17 @@
       var share = Object.assign(document.createElement("span"), { className: "share" });
       share.style.width = ((100 * g.conversions) / most).toFixed(1) + "%";
       var name = Object.assign(document.createElement("span"), { className: "path", textContent: g.name });
+      // What the goal is: a page pattern (its events are page views) or an event's name.
+      var kind = Object.assign(document.createElement("small"), {
+        className: "goal-kind",
+        textContent: " " + (g.page ? T.pageGoal + " " + g.page : T.eventGoal + " " + g.event),
+      });
+      name.title = fmt(g.events) + " " + (g.page ? T.views : T.events);
       var rate = g.conversion_rate === null ? "–" :
         (100 * g.conversion_rate).toLocaleString(lang === "vi" ? "vi-VN" : "en-US", { maximumFractionDigits: 1 }) + "%";
       var figure = Object.assign(document.createElement("span"), { className: "views", textContent: fmt(g.conversions) + " · " + rate });
       figure.title = fmt(g.conversions) + " " + T.conversions + ", " + rate + " " + T.rate;
-      li.append(share, name, figure);
+      li.append(share, name, kind, figure);
       list.appendChild(li);
     });
     if (!answer.goals.length) {

@@ -7,7 +7,8 @@
  *   list below, data-add-file-types="dwg,dgn" extends it; data-track-downloads="false"
  *   turns it off) and on links to other hosts (data-track-outbound="false" turns it off);
  *   custom events: visitCounter.track("name", {key: "value"}) or, on any element,
- *   data-vc-event="name" with data-vc-event-KEY="value" properties.
+ *   data-vc-event="name" with data-vc-event-KEY="value" properties; a custom event that
+ *   must not end a bounce: visitCounter.track("name", props, {interactive: false}).
  */
 (function () {
   "use strict";
@@ -128,13 +129,14 @@
       headers: { "Content-Type": "text/plain" } }).catch(function () {});
   }
 
-  function track(name, props) {
+  function track(name, props, options) {
     if (typeof name !== "string" || !name) return;
     var clean = {}, n = 0;
     Object.keys(props || {}).forEach(function (k) {
       if (n < 5 && props[k] != null) { clean[k.slice(0, 40)] = String(props[k]).slice(0, 100); n++; }
     });
-    send({ name: name.slice(0, 64), props: n ? clean : undefined });
+    var quiet = options && options.interactive === false;
+    send({ name: name.slice(0, 64), props: n ? clean : undefined, interactive: quiet ? false : undefined });
   }
   window.visitCounter = { track: track };
 

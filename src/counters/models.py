@@ -163,6 +163,11 @@ class EventBody(BaseModel):
     props: dict[Annotated[str, Field(min_length=1, max_length=40)], EventText] | None = Field(
         None, max_length=5, description="Up to 5 properties.", examples=[{"plan": "pro"}]
     )
+    interactive: bool = Field(
+        True,
+        description="Whether the event ends a bounce (a visit of one page view with an "
+        "interactive event is no bounce). Downloads and outbound links always do.",
+    )
 
     @field_validator("name")
     @classmethod

@@ -32,7 +32,13 @@ router = Router()
 def record_event(site: SiteIdPath, body: Annotated[EventBody, Body()]) -> EventAnswer:
     target = registered_site(site)
     view = page_view(cast(APIGatewayProxyEventV2, router.current_event))
-    event = TrackedEvent(name=body.name, url=body.url, path=body.path, props=body.props or {})
+    event = TrackedEvent(
+        name=body.name,
+        url=body.url,
+        path=body.path,
+        props=body.props or {},
+        interactive=body.interactive,
+    )
     return EventAnswer(counted=default_recorder().record(target, view, event))
 
 

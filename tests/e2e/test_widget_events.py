@@ -113,11 +113,16 @@ def test_custom_events_with_properties(page: Any, local_api: Any, operator: Oper
     for button in ("#subscribe", "#call"):
         with page.expect_request(is_event):
             page.click(button)
-    recorded(local_api, "custom", 2)
-    assert len(sent) == 2, sent
+    with page.expect_request(is_event):  # one that must not end a bounce
+        page.evaluate('visitCounter.track("Cuộn trang", {}, {interactive: false})')
+    recorded(local_api, "custom", 3)
+    assert len(sent) == 3, sent
+    # Interactive unless told: the widget sends `interactive` only to say false.
+    assert ['"interactive":false' in body for body in sent] == [False, False, True]
     assert rows(local_api.url, "custom", "event") == {
         "Đăng ký nhận tin": (1, 1),
         "Gọi điện": (1, 1),
+        "Cuộn trang": (1, 1),
     }
     assert rows(local_api.url, "custom", "property") == {
         "Gọi điện / số: 1022": (0, 1),
@@ -141,7 +146,11 @@ def test_an_event_from_an_origin_the_site_does_not_allow_counts_nothing(
 def test_dashboard_panels_of_events_in_both_languages(
     page: Any, local_api: Any, operator: Operator
 ) -> None:
-    goals = [{"name": "Tải văn bản", "event": "download"}, {"name": "Gọi", "event": "Gọi điện"}]
+    goals = [
+        {"name": "Tải văn bản", "event": "download"},
+        {"name": "Gọi", "event": "Gọi điện"},
+        {"name": "Trang chủ", "page": "/"},  # a page goal: both visits viewed it
+    ]
     operator.register("panels", goals=goals)
     events = [
         {"name": "download", "url": f"{local_api.url}/files/a.pdf"},
@@ -190,9 +199,16 @@ def test_dashboard_panels_of_events_in_both_languages(
         assert page.locator("#rows-property li .path").all_inner_texts() == [
             "Đăng ký nhận tin / kênh: email"
         ]
-        # Both visits downloaded; none called.
-        assert page.locator("#rows-goal li .path").all_inner_texts() == ["Tải văn bản", "Gọi"]
-        rates = {"en": ["2 · 100%", "0 · 0%"], "vi": ["2 · 100%", "0 · 0%"]}[lang]
+        # Both visits downloaded and viewed the home page; none called.
+        names = ["Tải văn bản", "Gọi", "Trang chủ"]
+        assert page.locator("#rows-goal li .path").all_inner_texts() == names
+        kinds = {
+            "en": ["event download", "event Gọi điện", "page /"],
+            "vi": ["sự kiện download", "sự kiện Gọi điện", "trang /"],
+        }[lang]
+        shown_kinds = page.locator("#rows-goal li .goal-kind").all_inner_texts()
+        assert [kind.strip() for kind in shown_kinds] == kinds
+        rates = ["2 · 100%", "0 · 0%", "2 · 100%"]
         assert page.locator("#rows-goal li .views").all_inner_texts() == rates
         title = {"en": "File downloads", "vi": "Tệp được tải về"}[lang]
         expect(page.locator("#card-download h2")).to_have_text(title)

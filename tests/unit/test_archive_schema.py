@@ -25,6 +25,7 @@ ARCHIVED = {"token": "token", "hour": "hour", "visits": "visit", "pageviews": "p
 ARCHIVED["path"] = "path"
 ARCHIVED.update(in_visit="in_visit", bounces="bounces", duration_ms="duration_ms")
 ARCHIVED.update(entry="entry_page", left="left_page", event="is_event")
+ARCHIVED.update(goal_visits="goal_visits")
 
 
 def test_every_note_field_is_a_column_or_left_out_on_purpose() -> None:
@@ -68,7 +69,7 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         "source": "Zalo",
         "campaign": None, "browser": None, "os": None, "device": "mobile", "country": None,
         "language": None, "bot": None, "event": None, "download": None, "outbound": None,
-        "is_event": 0, "properties": [], "goals": [],
+        "is_event": 0, "properties": [], "goals": [], "goal_visits": [],
         "token": "abcdefgh1234", "shard": "s0123456789ab",
         "seq": "0" * 38 + "42",
     }  # fmt: skip

@@ -87,8 +87,8 @@ def test_day_counters_take_high_traffic_page_views_per_site_and_day_oldest_day_f
     direct = replace(noted(4), buffered=False)  # its day item already has it
     bot = replace(noted(5), note=BOT)
     groups = by_day([later, c, direct, b, bot, noted(6, site="c")])
-    assert list(groups) == [("b", DAY), ("c", DAY), ("a", date(2025, 6, 16))]
-    assert groups[("c", DAY)] == [c, noted(6, site="c")]
+    assert list(groups) == [("b", DAY, True), ("c", DAY, True), ("a", date(2025, 6, 16), True)]
+    assert groups[("c", DAY, True)] == [c, noted(6, site="c")]
 
 
 def test_a_hit_counts_under_its_facts_its_hour_and_its_page_a_bot_only_under_its_facts() -> None:

@@ -59,8 +59,9 @@ class StreamAggregator:
     def add_days(self, hits: list[NotedHit]) -> Outcome:
         """Adds high-traffic hits to their day items."""
         outcome = Outcome()
-        for (site, day), group in by_day(hits).items():
-            _attempt(outcome, group, partial(self._add_day, site, day, group))
+        for (site, day, buffered), group in by_day(hits).items():
+            add = self._add_day if buffered else self._add_engagement
+            _attempt(outcome, group, partial(add, site, day, group))
         return outcome
 
     def add_reports(self, hits: list[NotedHit]) -> Outcome:
@@ -79,6 +80,22 @@ class StreamAggregator:
             if not hits:
                 return 0
             added = self.daybook.add(site, day, increment_of(hits), guard=guard_of(hits, tag))
+            if not isinstance(added, AddedBefore):
+                return len(hits)
+            hits = after(hits, added.upto, tag)
+        raise RuntimeError(f"day {day} of {site} kept refusing a batch")
+
+    def _add_engagement(self, site: str, day: date, hits: list[NotedHit]) -> int:
+        """A direct site's events that ended a bounce: on their own day's item, which its
+        visit's page views wrote (sealed or not), as the day's other bounces are."""
+        tag = f"@{day.isoformat()}"
+        for _ in range(MAX_ATTEMPTS):
+            if not hits:
+                return 0
+            guard = guard_of(hits, tag)
+            added = self.storage.days.add_engagement(site, day, increment_of(hits), guard)
+            if added is None:  # not opened (its page view's day write failed): open it
+                return self._add_day(site, day, hits)
             if not isinstance(added, AddedBefore):
                 return len(hits)
             hits = after(hits, added.upto, tag)

@@ -30,18 +30,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from counters.aggregation.notes import BadNoteError, HitNote, with_visit
-from counters.counting.engagement import VisitState, current_visit, engage, engagement_page
+from counters.aggregation.images import visitor_note
+from counters.aggregation.notes import BadNoteError, HitNote
+from counters.counting.engagement import engagement_page
 from counters.counting.figures import Metric
-from counters.counting.visits import sighting
-from counters.events.slots import event_slot
 from counters.storage import Guard, Increment
 from counters.storage.updates import SEQUENCE_DIGITS
-from counters.storage.visitor_items import note_page
 
 # Reports: at most this many distinct values per dimension and day; the rest are "(other)".
 OTHER = "(other)"
@@ -89,12 +87,11 @@ def noted_hit(
         return None  # no note, or another write (a seal) kept the last one
     note = HitNote.decode(note_text)
     site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
-    if kind == "visitor" and note.event:
-        note = replace(note, visits=int(first_in_visit(note, old or {})))
-    elif kind == "visitor":
-        note = flags_from_sighting(note, old or {}, (new or {}).get("seen"))
+    buffered = kind != "day"
+    if kind == "visitor":
+        note, buffered = visitor_note(note, old or {}, new or {})
     shard, sequence = _place(shard_id, sequence_number)
-    return NotedHit(site, note, shard, sequence, buffered=kind != "day")
+    return NotedHit(site, note, shard, sequence, buffered=buffered)
 
 
 def _new_note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
@@ -105,20 +102,6 @@ def _new_note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
         if isinstance(text, str) and old.get(attr) != text:
             return text
     return None
-
-
-def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
-    """Whether an event is the first of its name in its visit, read off the visitor item
-    before the event's write (see `counters.events.slots`). An event is of the visit of
-    the visitor's last page view (none without one); its name's slot holds the time of
-    that page view at the name's last event: an earlier visit's, or another name's tag."""
-    state = _visit_state(old)
-    if state is None or note.visit_timeout is None:
-        return False
-    start, _ = current_visit(state, note.visit_timeout)
-    slot, tag = event_slot(note.facts.get("event", ""))
-    last = _instant(old.get(f"es{slot}"))
-    return not (old.get(f"ev{slot}") == tag and last is not None and last >= start)
 
 
 def _place(shard_id: str | None, sequence_number: str) -> tuple[str, int]:
@@ -144,53 +127,6 @@ def _source(pk: str, sk: str) -> tuple[str, str]:
     if day and _DAY_SK.match(sk):
         return day.group(1), "day"
     raise BadNoteError(f"a note on an item that takes none: {pk[:80]!r}")
-
-
-def flags_from_sighting(note: HitNote, old: Mapping[str, Any], new_seen: Any) -> HitNote:
-    """A visitor item's note with its visit and online flags and its engagement deltas,
-    read off the write's images.
-
-    One visitor's writes are in order in the stream, and each record's old image is
-    exactly the item before the write: the same flags and deltas the hit's own answer
-    computed (see counters.counting.engagement).
-    """
-    if note.visit_timeout is None or not _is_instant(new_seen):
-        raise BadNoteError("a visitor's note without its visit timeout or sighting")
-    state = _visit_state(old)
-    now = float(new_seen)
-    seen = sighting(state.seen if state else None, now, note.visit_timeout)
-    return with_visit(note, seen, engage(state, now, note.path, note.visit_timeout))
-
-
-def _visit_state(old: Mapping[str, Any]) -> VisitState | None:
-    """A visitor item's old image (plain values) as the visitor write would answer it."""
-    if not _is_instant(old.get("seen")):
-        return None
-    last_page = old.get("lp")
-    if not isinstance(last_page, str) and isinstance(old.get("h"), str):
-        last_page = note_page(old["h"])
-    return VisitState(
-        seen=float(old["seen"]),
-        prev=_instant(old.get("prev")),
-        start=_instant(old.get("vs")),
-        entry=_page(old.get("ve")),
-        last_page=_page(last_page),
-    )
-
-
-def _instant(value: Any) -> float | None:
-    return float(value) if _is_instant(value) else None
-
-
-def _page(value: Any) -> str | None:
-    return engagement_page(value) if isinstance(value, str) and value.startswith("/") else None
-
-
-def _is_instant(value: Any) -> bool:
-    try:
-        return value is not None and 0 < float(value) < 1e11
-    except (TypeError, ValueError):
-        return False
 
 
 def guard_of(hits: Iterable[NotedHit], tag: str = "") -> Guard:
@@ -219,21 +155,24 @@ def increment_of(hits: Iterable[NotedHit]) -> Increment:
     engagement = {"bounces": 0, "duration_ms": 0}
     for hit in hits:
         note = hit.note
+        engagement["bounces"] += note.bounces
+        if note.event:
+            continue  # an event adds no visit, page view nor sighting: only its bounce
         counts["visits"] += note.visits
         counts["pageviews"] += note.pageviews
         a, b = windows.get(note.window, (0, 0))
         windows[note.window] = (a + note.first_in_window, b + note.new_since_previous)
-        engagement["bounces"] += note.bounces
         engagement["duration_ms"] += note.duration_ms
     return Increment(counts=counts, windows=windows, engagement=engagement)
 
 
-def by_day(hits: Iterable[NotedHit]) -> dict[tuple[str, date], list[NotedHit]]:
-    """High-traffic hits per (site, day), oldest day first (rollover goes forward)."""
-    groups: dict[tuple[str, date], list[NotedHit]] = {}
+def by_day(hits: Iterable[NotedHit]) -> dict[tuple[str, date, bool], list[NotedHit]]:
+    """High-traffic hits, and events that end a bounce, per (site, day, whether on a
+    high-traffic site), oldest day first (rollover goes forward)."""
+    groups: dict[tuple[str, date, bool], list[NotedHit]] = {}
     for hit in hits:
-        if hit.buffered and hit.note.pageviews:
-            groups.setdefault((hit.site, hit.note.day), []).append(hit)
+        if (hit.buffered and hit.note.pageviews) or (hit.note.event and hit.note.bounces):
+            groups.setdefault((hit.site, hit.note.day, hit.buffered), []).append(hit)
     return dict(sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])))
 
 
@@ -251,9 +190,12 @@ def report_values(note: HitNote) -> list[tuple[str, str]]:
     return values
 
 
-def _visits_under(note: HitNote, dimension: str) -> int:
+def _visits_under(note: HitNote, dimension: str, value: str) -> int:
     """An event's visit (the first of its name in the visit) counts under its name and its
-    goals only: a file or a property has no visits of its own."""
+    goals only: a file or a property has no visits of its own. A page view's goal counts
+    the visit it reached first (`goal_visits`), its other dimensions the visit it began."""
+    if dimension == "goal" and not note.event:
+        return int(value in note.goal_visits)
     return note.visits if not note.event or dimension in ("event", "goal") else 0
 
 
@@ -270,9 +212,12 @@ def report_parts(note: HitNote) -> dict[tuple[str, str], dict[str, int]]:
     bounces (`eb`) and duration (`ed`, ms): on the page items (see the note's fields).
     """
     parts = {
-        (dimension, value): {"v": _visits_under(note, dimension), "p": note.pageviews or 1}
+        (dimension, value): {"v": _visits_under(note, dimension, value), "p": note.pageviews or 1}
         for dimension, value in report_values(note)
     }
+    if note.event and note.bounces and note.entry is not None:
+        # An interactive event that ended its visit's bounce: its entry page's bounces.
+        parts.setdefault(("page", note.entry), {"v": 0, "p": 0})["eb"] = note.bounces
     if note.in_visit:
         own = engagement_page(note.path)
         changes = (

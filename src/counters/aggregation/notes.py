@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from counters.counting.conversions import page_goal_facts
 from counters.counting.periods import zone
 from counters.counting.visits import window
 from counters.reports.breakdowns import bot_family, dimension_values, facts_of, site_hosts
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
     from counters.counting.engagement import Engagement
     from counters.counting.visits import PageView, Sighting
-    from counters.models import Site
+
+from counters.models import MAX_GOALS, Site
 
 NOTE_VERSION = 1
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
@@ -71,6 +73,9 @@ class HitNote:
     # page view; its facts are its event dimensions, and `visits` is 1 for the first event of
     # its name in the visit (read off the visitor item's images, see `first_in_visit`).
     event: bool = False
+    # A page view's page goals (facts `goal#i`) that its visit reached first with it: their
+    # conversions (see counters.counting.conversions). An event's goals use `visits`.
+    goal_visits: tuple[str, ...] = ()
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -100,6 +105,8 @@ class HitNote:
         data.update((name, value) for name, value in engagement.items() if value)
         if self.event:
             data["ev"] = 1
+        if self.goal_visits:
+            data["gv"] = list(self.goal_visits)
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -126,6 +133,7 @@ class HitNote:
                 entry=data.get("e"),
                 left=data.get("l"),
                 event=data.get("ev", 0),
+                goal_visits=tuple(_listed(data.get("gv"))),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -146,10 +154,21 @@ def _is_well_formed(note: HitNote) -> bool:
         note.visit_timeout is None or _is_int(note.visit_timeout),
         _is_engagement(note),
         _is_event_flag(note),
+        _are_goals(note.goal_visits),
         isinstance(note.facts, dict)
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _are_goals(names: tuple[str, ...]) -> bool:
+    return len(names) <= MAX_GOALS and all(map(_is_value, names))
+
+
+def _listed(value: object) -> list[Any]:
+    if value is None or isinstance(value, list):
+        return value or []
+    raise ValueError("not a list")
 
 
 def _is_event_flag(note: HitNote) -> bool:
@@ -208,6 +227,9 @@ def counted_note(site: Site, view: PageView, instant: datetime) -> HitNote:
     )
     values = dimension_values(facts, local.hour)
     del values["hour"]  # every counted hit has one: the aggregator adds it (and the page)
+    path = normalise_path(view.path) if view.path is not None else None
+    pages = [(goal.name, goal.page) for goal in site.goals if goal.page is not None]
+    values.update(page_goal_facts(pages, path))
     return HitNote(
         token=secrets.token_urlsafe(12),
         day=local.date(),  # local_date(), without converting the instant again
@@ -217,15 +239,18 @@ def counted_note(site: Site, view: PageView, instant: datetime) -> HitNote:
         window=window(instant.timestamp()),
         first_in_window=0,
         new_since_previous=0,
-        path=normalise_path(view.path) if view.path is not None else None,
+        path=path,
         facts=values,
         # On a high-traffic site's visitor item, the aggregator reads the flags off it.
         visit_timeout=site.visit_timeout_minutes * 60 if site.mode == "buffered" else None,
     )
 
 
-def with_visit(note: HitNote, seen: Sighting, visit: Engagement) -> HitNote:
-    """A counted note with its visit and online flags and its engagement deltas."""
+def with_visit(
+    note: HitNote, seen: Sighting, visit: Engagement, goal_visits: tuple[str, ...] = ()
+) -> HitNote:
+    """A counted note with its visit and online flags, its engagement deltas and the
+    page goals its visit reached first with it."""
     return replace(
         note,
         visits=int(seen.new_visit) if note.pageviews else 0,
@@ -237,6 +262,7 @@ def with_visit(note: HitNote, seen: Sighting, visit: Engagement) -> HitNote:
         duration_ms=visit.duration_ms,
         entry=visit.entry,
         left=visit.left,
+        goal_visits=goal_visits,
     )
 
 

@@ -71,6 +71,7 @@ def _noted(site: str, day: date, row: dict[str, Any]) -> NotedHit:
         entry=row.get("entry_page"),
         left=row.get("left_page"),
         event=bool(row.get("is_event")),
+        goal_visits=tuple(row.get("goal_visits") or ()),
     )
     return NotedHit(site, note, row["shard"], int(row["seq"]), buffered=False)
 

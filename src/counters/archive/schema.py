@@ -61,6 +61,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("is_event", "INTEGER", "int", lambda hit: int(hit.note.event)),
     Column("properties", "VARCHAR[]", "array<string>", lambda hit: _many(hit, "property")),
     Column("goals", "VARCHAR[]", "array<string>", lambda hit: _many(hit, "goal")),
+    # A page view's goals that its visit reached first with it (their conversions).
+    Column("goal_visits", "VARCHAR[]", "array<string>", lambda hit: list(hit.note.goal_visits)),
     Column("token", "VARCHAR", "string", lambda hit: hit.note.token),
     Column("shard", "VARCHAR", "string", lambda hit: hit.shard),
     # 40 digits, zero-padded: string order is stream order (DynamoDB's are up to 40 digits).

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 from counters.counting.visits import PAGE_BYTES, VisitState, engagement_page
 
-__all__ = ["PAGE_BYTES", "Engagement", "VisitState", "current_visit", "engage", "engagement_page"]
+__all__ = [
+    "PAGE_BYTES",
+    "Engagement",
+    "VisitState",
+    "current_visit",
+    "engage",
+    "engagement_page",
+    "ended_by_event",
+    "event_bounce",
+]
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,30 @@ def engage(old: VisitState | None, now: float, path: str | None, timeout: float)
     if old is None or now - old.seen >= timeout:
         return Engagement(True, 1, 0, page, None)
     start, entry = current_visit(old, timeout)
-    # The visit had one page until now: no longer a bounce. (Issue 19's interactive
-    # events would end a bounce too: an event's note would carry bounces -1 the same way.)
-    bounces = -1 if start == old.seen else 0
+    # The visit had one page until now: no longer a bounce, unless an interactive event
+    # ended it already (`ended_by_event`).
+    bounces = -1 if start == old.seen and not ended_by_event(old, start) else 0
     duration_ms = max(0, round((now - old.seen) * 1000))
     # A returning visit's second hit: the item still holds an earlier visit's start.
     restart = (start, entry) if start != old.start else None
     return Engagement(False, bounces, duration_ms, entry, old.last_page, restart)
+
+
+def ended_by_event(old: VisitState, start: float) -> bool:
+    """Whether an interactive event followed a page view of the visit that began at
+    `start` (`ie` holds the time of the page view the last one followed)."""
+    return old.interacted is not None and old.interacted >= start
+
+
+def event_bounce(old: VisitState | None, interacted: float | None, timeout: float) -> int:
+    """What an event changes of its visit's bounces, from the visitor item before it
+    (`old`) and its `ie` after it: -1 for the visit's first interactive event while the
+    visit has one page view; else 0. A later page view of the visit sees `ie` and does not
+    end the bounce again (`engage`), nor does a later event: exactly once per visit, in
+    whatever order the writes of the one item come.
+    """
+    if old is None or interacted is None:
+        return 0
+    start, _ = current_visit(old, timeout)
+    one_page = start == old.seen
+    return -1 if one_page and interacted >= start and not ended_by_event(old, start) else 0

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 
 from counters.aggregation.notes import HitNote, bot_note, counted_note, with_visit
 from counters.counting.admission import AddressCap
 from counters.counting.admission import Key as AddressKey
+from counters.counting.conversions import first_reached, goal_mark, goal_names
 from counters.counting.daybook import BaselineConflictError, DayBook
 from counters.counting.engagement import VisitState, engage
 from counters.counting.figures import DayRecord, figures_answer
@@ -143,7 +144,8 @@ class CounterService:
         if buffered:
             self.storage.visitors.restart(site.id, visitor, note.day, visit.restart)
             return self._buffered_answer(site, aggregated, note.day, increment, now)
-        note = with_visit(note, seen, visit)
+        reached = first_reached(old, now, timeout, goal_names(note.facts))
+        note = with_visit(note, seen, visit, reached)
         try:
             record = self.daybook.add(site.id, note.day, increment, note.encode())
         except OutcomeUnknownError:
@@ -167,16 +169,13 @@ class CounterService:
         """
         site_id, day = key[0], key[1]
         unchecked = self.address_cap.reserve(key)
-        path = note.path
-        old = self.storage.visitors.see(
-            site_id, visitor, day, now, note.token, must_exist=not unchecked, note=noted, path=path
-        )
+        marks = [goal_mark(name) for name in goal_names(note.facts)]  # its page goals
+        see = partial(self.storage.visitors.see, site_id, visitor, day, now, note.token)
+        old = see(must_exist=not unchecked, note=noted, path=note.path, marks=marks)
         if isinstance(old, NotFound):
             if not self.address_cap.admit(key, now):
                 return old
-            old = self.storage.visitors.see(
-                site_id, visitor, day, now, note.token, note=noted, path=path
-            )
+            old = see(note=noted, path=note.path, marks=marks)
             assert not isinstance(old, NotFound)
         elif unchecked and old is not None:
             self.address_cap.release(key)  # a returning visitor: no new item was made

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from base64 import urlsafe_b64encode
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 # "online" counts visitors by 5-minute windows: those seen in the current window
 # or the one before it, so anyone seen under 5 minutes ago is in, and nobody
@@ -171,3 +173,24 @@ class VisitState:
     start: float | None  # its latest visit's start, as stored (see counters.counting.engagement)
     entry: str | None  # that visit's entry page, as stored
     last_page: str | None  # the last hit's page (an entry or exit page, see above)
+    # Issue 19: the time of the page view an interactive event last followed (`ie`), and
+    # each page goal's last matching page view (`g{tag}`, see counters.counting.conversions).
+    interacted: float | None = None
+    marks: Mapping[str, float] = field(default_factory=dict)
+
+
+# A page goal's mark on a visitor item: "g" and 8 hex digits of its name's hash.
+GOAL_MARK = re.compile(r"^g[0-9a-f]{8}$")
+
+
+def marks_of(values: Mapping[str, object]) -> dict[str, float]:
+    """The goal marks among a visitor item's attributes (plain numbers or DynamoDB's)."""
+    marks = {}
+    for name, value in values.items():
+        if GOAL_MARK.match(name):
+            number = value.get("N") if isinstance(value, Mapping) else value
+            try:
+                marks[name] = float(number)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+    return marks

@@ -45,6 +45,9 @@ class TrackedEvent:
     url: str | None = None
     path: str | None = None
     props: Mapping[str, str] = field(default_factory=dict)
+    # Whether it ends a bounce (Plausible's `interactive` option): downloads and outbound
+    # clicks always do; a custom event unless its body says `"interactive": false`.
+    interactive: bool = True
 
 
 def event_facts(site: Site, view: PageView, event: TrackedEvent) -> dict[str, str]:
@@ -109,7 +112,14 @@ class EventRecorder:
         visitor = visitor_id(salt, site.id, view.client_ip, view.user_agent)
         slot, tag = event_slot(event.name)
         self.storage.visitors.note_event(
-            site.id, visitor, note.day, instant.timestamp(), note.encode(), slot, tag
+            site.id,
+            visitor,
+            note.day,
+            instant.timestamp(),
+            note.encode(),
+            slot,
+            tag,
+            interactive=event.interactive or event.name in LINK_EVENTS,
         )
         return True
 

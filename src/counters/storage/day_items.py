@@ -131,6 +131,15 @@ class DayItems:
         # Refused, the item may not exist (a day not opened yet): it is not read then.
         return self._update(site, day, expression, condition, note, guard, exists=False)
 
+    def add_engagement(self, site: str, day: date, increment: Increment, guard: Guard) -> Added:
+        """Adds engagement deltas (a direct site's events' bounces) to an opened day item,
+        sealed or not: no later day's bases depend on them. None: the day is not opened."""
+        expression = UpdateExpression()
+        expression.increment(increment)
+        return self._update(
+            site, day, expression, "attribute_exists(v_total)", None, guard, exists=False
+        )
+
     def open(
         self,
         site: str,

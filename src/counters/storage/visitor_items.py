@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from counters.counting.visits import VisitState, engagement_page
+from counters.counting.visits import GOAL_MARK, VisitState, engagement_page, marks_of
 from counters.storage.keys import address_pk, dated_sk, visitor_pk
 from counters.storage.table import Item, Table, int_of, n, refused_item
 
@@ -41,6 +42,7 @@ class VisitorItems:
         must_exist: bool = False,
         note: str | None = None,
         path: str | None = None,
+        marks: Sequence[str] = (),
     ) -> VisitState | None | NotFound:
         """Records that a visitor was seen now; returns the item as it was (None: new today).
 
@@ -50,7 +52,7 @@ class VisitorItems:
         `note`: a high-traffic hit's note (`h`), which the stream carries to the aggregators.
         `path`: the hit's page. The item keeps its visit's start and entry page (`vs`, `ve`:
         kept if present, see `counters.counting.engagement`) and its last page (`lp`; a
-        high-traffic item's note holds it).
+        high-traffic item's note holds it). `marks`: its page goals' (counting.conversions).
         """
         key = {"pk": {"S": visitor_pk(site, visitor)}, "sk": {"S": dated_sk(day)}}
         values: Item = {
@@ -64,6 +66,7 @@ class VisitorItems:
             "SET prev = if_not_exists(seen, :none), seen = :now, tok = :tok, expires_at = :expires"
             ", vs = if_not_exists(vs, :now), ve = if_not_exists(ve, :page)"
         )
+        expression += "".join(f", {mark} = :now" for mark in marks if GOAL_MARK.match(mark))
         if note is not None:
             # Its note names its page: an `lp` a direct write left (the site's mode changed
             # today) would be stale.
@@ -102,7 +105,7 @@ class VisitorItems:
         if not prev:
             return None
         # Its stored visit start and entry stand (`prev` = `seen`: not a visit's first hit).
-        return VisitState(prev, prev, _number(old, "vs"), _text(old, "ve"), None)
+        return _state(old, prev, prev, None)
 
     def restart(
         self, site: str, visitor: str, day: date, visit: tuple[float, str | None] | None
@@ -220,12 +223,22 @@ class VisitorItems:
         return None
 
     def note_event(
-        self, site: str, visitor: str, day: date, now: float, note: str, slot: int, tag: str
+        self,
+        site: str,
+        visitor: str,
+        day: date,
+        now: float,
+        note: str,
+        slot: int,
+        tag: str,
+        interactive: bool = True,
     ) -> None:
         """An event's one write: its note (`he`: `h` stays the last hit's), for the stream to carry to the report
         aggregator, and its name's slot (see `counters.events.slots`). A visitor with no
         item today gets one without `seen`: no page view, so no visit, and `see` still
         takes it for a new visitor. Safe to re-send: the same note again is no new note.
+        An interactive event sets `ie`, the time of the last page view (its visit's bounce
+        ended: `counters.counting.engagement.event_bounce`).
         """
         self.table.send(
             "update_item",
@@ -234,6 +247,7 @@ class VisitorItems:
             UpdateExpression=(
                 f"SET he = :h, ev{slot} = :tag, es{slot} = if_not_exists(seen, :none), "
                 "expires_at = if_not_exists(expires_at, :expires)"
+                + (", ie = if_not_exists(seen, :none)" if interactive else "")
             ),
             ExpressionAttributeValues={
                 ":h": {"S": note},
@@ -254,7 +268,12 @@ def visit_state(item: Item) -> VisitState | None:
     if last_page is None and "h" in item:
         last_page = note_page(item["h"].get("S", ""))
     prev = _number(item, "prev") or None
-    return VisitState(seen, prev, _number(item, "vs"), _text(item, "ve"), last_page)
+    return _state(item, seen, prev, last_page)
+
+
+def _state(item: Item, seen: float, prev: float | None, last_page: str | None) -> VisitState:
+    ie, marks = _number(item, "ie"), marks_of(item)  # issue 19: interactive events, page goals
+    return VisitState(seen, prev, _number(item, "vs"), _text(item, "ve"), last_page, ie, marks)
 
 
 def note_page(note: str) -> str | None:
