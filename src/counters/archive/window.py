@@ -71,12 +71,12 @@ def _hit(entry: Any) -> NotedHit:
 class WindowBuffer:
     """The hits a shard's window holds, and which of them are due to be written."""
 
-    def __init__(self, limit: int = STATE_LIMIT) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = STATE_LIMIT if limit is None else limit
         self._held: dict[tuple[str, int], _Held] = {}
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any] | None, limit: int = STATE_LIMIT) -> WindowBuffer:
+    def from_state(cls, state: Mapping[str, Any] | None, limit: int | None = None) -> WindowBuffer:
         """The buffer a window's state holds (an empty state: a window's first invocation)."""
         buffer = cls(limit)
         if not state:
