@@ -8,17 +8,22 @@ Expected values come from the traffic model (tests/integration/archive_model.py)
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from counters.archive import window as window_module
 from counters.archive.reader import ONCE, RAW
 from counters.storage.archive_bucket import ArchiveBucket, archive_bucket
-from tests.conftest import LambdaContext
+from local.streams import StreamPoller
+from tests.conftest import Api, LambdaContext, Streams
 from tests.integration import archive_model as model
 from tests.integration.archive_model import SHARDS, Hit, Windows, event
 from tests.integration.test_archive import ARCHIVE, archived, fresh_aws
+
+NOON = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
 
 
 def portal(seed: int, count: int = 120) -> list[Hit]:
@@ -121,3 +126,54 @@ def test_a_window_terminated_early_writes_what_it_held() -> None:
         answer = ARCHIVE(early, LambdaContext())
         assert answer["state"] == {"v": 1, "hits": []}
         assert tokens(RAW) == sorted(hit.token for hit in hits)
+
+
+def local_poller(streams: Streams) -> StreamPoller:
+    """The local run's archive consumer, batching window 0 (its tumbling window: 1 s)."""
+    template = streams.pollers["ArchiveFunction"]
+    return StreamPoller(
+        template.consumer, template.handler, template.client, template.stream_arn, window=0
+    )
+
+
+def test_the_local_run_holds_the_archives_hits_until_its_window_ends(
+    api: Api, streams: Streams
+) -> None:
+    api.register("laichau")
+    poller = local_poller(streams)
+    assert poller.tumbling == 1.0 and poller.consumer.tumbling_window == 900
+    with time_machine.travel(NOON, tick=False):  # the window's clock stands still
+        for i in range(3):
+            api.hit("laichau", body={"path": f"/{i}"}, source_ip=f"203.0.113.{i + 1}")
+        assert poller.poll() == 3
+        assert poller.poll() == 0  # the window is not over: nothing written yet
+        assert objects() == []
+        (shard,) = poller._shards.values()
+        assert len(shard.state["hits"]) == 3
+    with time_machine.travel(NOON + timedelta(seconds=2), tick=False):
+        poller.poll()  # the final invocation
+    assert len(objects()) == 1 and poller.failures == 0
+    assert len(archived("laichau", ONCE, NOON.date(), NOON.date())) == 3
+
+
+def test_the_local_run_ends_a_window_early_when_its_state_passes_1_mb(
+    api: Api, streams: Streams
+) -> None:
+    api.register("laichau")
+    poller = local_poller(streams)
+    events: list[dict[str, Any]] = []
+
+    def bloated(event: dict[str, Any], context: Any) -> Any:
+        events.append(event)
+        return {"batchItemFailures": [], "state": {"pad": "x" * 1_100_000}}
+
+    poller.handler = bloated
+    with time_machine.travel(NOON, tick=False):
+        api.hit("laichau", body={"path": "/a"}, source_ip="203.0.113.1")
+        poller.poll()  # the batch: its answer's state is too big
+        poller.poll()  # so the window ends at once, though its time is not over
+    assert [(len(e["Records"]), e["isFinalInvokeForWindow"]) for e in events] == [
+        (1, False),
+        (0, True),
+    ]
+    assert [e["isWindowTerminatedEarly"] for e in events] == [False, True]
