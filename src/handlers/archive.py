@@ -48,7 +48,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 raise RecordsFailedError(f"{len(processor.fail_messages)} records failed")
         buffer = WindowBuffer.from_state(event.get("state"))
         buffer.add(batch.hits)
-        ends = bool(event.get("isFinalInvokeForWindow") or event.get("isWindowTerminatedEarly"))
+        # An event of no window (an operator's replay, docs/operations.md) is written at once.
+        flags = ("isFinalInvokeForWindow", "isWindowTerminatedEarly")
+        ends = "window" not in event or any(event.get(flag) for flag in flags)
         written = ArchiveWriter(archive_bucket()).write(buffer.due(window_ends=ends))
         metrics.add_metric(name="ArchivedHits", unit="Count", value=written)
         metrics.add_metric(name="HeldHits", unit="Count", value=len(buffer))

@@ -177,3 +177,12 @@ def test_the_local_run_ends_a_window_early_when_its_state_passes_1_mb(
         (0, True),
     ]
     assert [e["isWindowTerminatedEarly"] for e in events] == [False, True]
+
+
+def test_a_replayed_batch_an_event_of_no_window_is_written_at_once() -> None:
+    hits = portal(46)
+    replay = {"Records": [hit.record for hit in hits], "shardId": SHARDS[0]}  # operations.md
+    with fresh_aws():
+        answer = ARCHIVE(replay, LambdaContext())
+        assert answer["state"] == {"v": 1, "hits": []}
+        assert tokens(RAW) == sorted(hit.token for hit in hits)
