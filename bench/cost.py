@@ -275,11 +275,14 @@ def archive_traffic(hits_a_second: float | None, held_bytes_per_hit: float) -> A
 def archive_cost(traffic: ArchiveTraffic, obj: Any, hold: Any) -> dict[str, float]:
     """USD per million hits: a PUT per object; each hit's bytes stored for 12 months; the
     function's requests, each billed the measured CPU of holding a batch (`hold`), and the
-    writing ones the writer's CPU (`obj`) and a PUT's round trip more."""
+    writing ones that of reading the window's notes, the writer's CPU (`obj`) and a PUT's
+    round trip."""
     stretch = FULL_VCPU_MB / template_memory_mb()
     # USD per invocation (`_lambda` prices a million)
     holding = _lambda(math.ceil(hold.cpu_ms * stretch)) / 1e6
-    writing_ms = (hold.cpu_ms + obj.cpu_ms) * stretch + ROUND_TRIP_MS["s3_put"]
+    # A writing invocation: a window's final one (its notes decoded), or a full batch's.
+    writing_ms = (max(hold.cpu_ms, hold.final_cpu_ms) + obj.cpu_ms) * stretch
+    writing_ms += ROUND_TRIP_MS["s3_put"]
     writing = _lambda(math.ceil(writing_ms)) / 1e6
     holds_only = max(0.0, traffic.invocations - traffic.objects)
     return {
@@ -326,7 +329,7 @@ def archive_line(label: str, rate: float | None) -> tuple[float, str]:
         f"{traffic.objects:,.0f} objects and {traffic.invocations:,.0f} invocations of "
         f"{traffic.batch} hits or none; {measured.bytes_per_hit:.1f} B a hit, writer "
         f"{measured.cpu_ms:.1f} ms CPU an object, holding {holding.cpu_ms:.1f} ms CPU an "
-        f"invocation: {detail})"
+        f"invocation, a final one {holding.final_cpu_ms:.1f} ms: {detail})"
     )
 
 

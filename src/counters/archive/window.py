@@ -44,27 +44,55 @@ class StateError(ValueError):
     """A window state this code did not write (it never drops one: the shard waits)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Held:
-    hit: NotedHit
-    size: int  # bytes of its entry in the state's JSON, with its comma
+    """A held hit: its entry as the state holds it, and the hit, decoded only to be written
+    (a state is read on every invocation; its notes are decoded once, at the window's end)."""
+
+    entry: list[Any]
+    size: int  # bytes of the entry in the state's JSON, with its comma
+    site: str
+    day: str  # the note's local date, ISO: it orders as the date does
+    shard: str
+    sequence: int
+    hit: NotedHit | None = None
+
+    def decoded(self) -> NotedHit:
+        if self.hit is None:
+            self.hit = _hit(self.entry)
+        return self.hit
 
 
-def _entry(hit: NotedHit) -> list[Any]:
-    return [hit.site, hit.shard, str(hit.sequence), json.loads(hit.note.encode())]
+def _measured(entry: list[Any], hit: NotedHit | None = None) -> _Held:
+    text = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)
+    site, shard, sequence, note = entry
+    return _Held(entry, len(text.encode()) + 1, site, note["d"], shard, int(sequence), hit)
 
 
 def _held(hit: NotedHit) -> _Held:
-    text = json.dumps(_entry(hit), separators=(",", ":"), ensure_ascii=False)
-    return _Held(hit, len(text.encode()) + 1)
+    return _measured([hit.site, hit.shard, str(hit.sequence), json.loads(hit.note.encode())], hit)
 
 
-def _hit(entry: Any) -> NotedHit:
+def _read(entry: Any) -> _Held:
+    """A state's entry, its shape checked (its note is checked when it is decoded)."""
     try:
         site, shard, sequence, note = entry
+        day = note["d"]
+        date.fromisoformat(day)
+    except (TypeError, ValueError, KeyError) as bad:
+        raise StateError(f"not a held hit: {str(entry)[:200]}") from bad
+    texts = (site, shard, sequence, day)
+    if not all(isinstance(text, str) for text in texts) or not sequence.isdigit():
+        raise StateError(f"not a held hit: {str(entry)[:200]}")
+    return _measured(entry)
+
+
+def _hit(entry: list[Any]) -> NotedHit:
+    site, shard, sequence, note = entry
+    try:
         text = json.dumps(note, separators=(",", ":"), ensure_ascii=False)
         return NotedHit(site, HitNote.decode(text), shard, int(sequence), buffered=False)
-    except (TypeError, ValueError) as bad:  # BadNoteError is a ValueError
+    except ValueError as bad:  # BadNoteError is a ValueError
         raise StateError(f"not a held hit: {str(entry)[:200]}") from bad
 
 
@@ -83,7 +111,9 @@ class WindowBuffer:
             return buffer
         if state.get("v") != STATE_VERSION or not isinstance(state.get("hits"), list):
             raise StateError(f"not an archive window state: {str(state)[:200]}")
-        buffer.add(_hit(entry) for entry in state["hits"])
+        for entry in state["hits"]:
+            held = _read(entry)
+            buffer._held.setdefault((held.shard, held.sequence), held)
         return buffer
 
     def add(self, hits: Iterable[NotedHit]) -> None:
@@ -112,22 +142,20 @@ class WindowBuffer:
                     break
                 chosen.append(key)
                 size -= sum(held.size for held in groups[key])
-        due = []
+        due = [[held.decoded() for held in groups[key]] for key in chosen]
         for key in chosen:
             for held in groups[key]:
-                del self._held[(held.hit.shard, held.hit.sequence)]
-            due.append([held.hit for held in groups[key]])
+                del self._held[(held.shard, held.sequence)]
         return due
 
-    def _groups(self) -> dict[tuple[str, date, str], list[_Held]]:
+    def _groups(self) -> dict[tuple[str, str, str], list[_Held]]:
         """Held hits per (site, local date, shard), each in stream order."""
-        groups: dict[tuple[str, date, str], list[_Held]] = {}
+        groups: dict[tuple[str, str, str], list[_Held]] = {}
         for _, held in sorted(self._held.items()):
-            hit = held.hit
-            groups.setdefault((hit.site, hit.note.day, hit.shard), []).append(held)
+            groups.setdefault((held.site, held.day, held.shard), []).append(held)
         return groups
 
     def state(self) -> dict[str, Any]:
         """The window's state for Lambda to pass on: the held hits in stream order."""
-        entries = [_entry(held.hit) for _, held in sorted(self._held.items())]
+        entries = [held.entry for _, held in sorted(self._held.items())]
         return {"v": STATE_VERSION, "hits": entries}
