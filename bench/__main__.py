@@ -15,7 +15,6 @@ import sys
 import warnings
 
 from bench import (
-    archive_bytes,
     breakdown_accuracy,
     cpu,
     hostile,
@@ -25,9 +24,7 @@ from bench import (
     request_counts,
 )
 from bench.cost import (
-    SMALL_PORTAL_HITS_A_SECOND,
     HitCosts,
-    archive_batch,
     archive_lines,
     cost_per_million,
     logs_lines,
@@ -138,8 +135,7 @@ def main() -> None:
     )
     for mode, breakdown in costs.items():
         out.append(f"  {mode:28} ${breakdown.total:.2f}  " + breakdown.describe())
-    sizes = (archive_batch(None), archive_batch(SMALL_PORTAL_HITS_A_SECOND))
-    out.extend(archive_lines(archive_bytes.measure(sizes)))
+    out.extend(archive_lines())
     print("\n".join(out))
     sys.stdout.flush()
 

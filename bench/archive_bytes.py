@@ -1,5 +1,7 @@
 """The event archive's objects, measured: Parquet bytes per hit and the writer's CPU per
-object, for objects of a small portal's batch and of a full batch (counters.archive.writer).
+object, for objects of a small portal's window and of a full batch (counters.archive.writer);
+and the window's state: its bytes per held hit and the CPU of an invocation that only holds
+a batch (counters.archive.window).
 
 Hits are made like real ones: random tokens as the hit path draws them, facts and paths
 drawn from a few hundred values with a long tail (portals' traffic), a shard and
@@ -74,3 +76,40 @@ def measure(sizes: tuple[int, ...], runs: int = 5) -> dict[int, ObjectFigures]:
             times.append((time.process_time() - start) * 1000)
         figures[size] = ObjectFigures(size, length / size, sorted(times)[runs // 2])
     return figures
+
+
+@dataclass(frozen=True)
+class HoldFigures:
+    held: int  # hits in the window's state when the batch comes
+    batch: int  # hits the batch brings
+    bytes_per_hit: float  # the state's JSON per held hit (counters.archive.window)
+    cpu_ms: float  # one invocation that holds the batch: the state read, added to, written
+    final_cpu_ms: float  # the window's final one: the state (with the batch) read and decoded
+
+
+def measure_holding(held: int, batch: int, runs: int = 5) -> HoldFigures:
+    """An archive invocation that writes nothing: it reads the window's state, adds the
+    batch's hits and answers the state (counters.archive.window)."""
+    from counters.archive.window import WindowBuffer
+
+    hits = _hits(held + batch)
+    before = WindowBuffer()
+    before.add(hits[:held])
+    state = before.state()
+    whole = WindowBuffer()
+    whole.add(hits)
+    final_state = whole.state()
+    times, finals, size = [], [], 0.0
+    for _ in range(runs):
+        start = time.process_time()
+        buffer = WindowBuffer.from_state(state)
+        buffer.add(hits[held:])
+        size = buffer.size / len(buffer)
+        buffer.due(window_ends=False)
+        buffer.state()
+        times.append((time.process_time() - start) * 1000)
+        start = time.process_time()
+        WindowBuffer.from_state(final_state).due(window_ends=True)
+        finals.append((time.process_time() - start) * 1000)
+    middle = runs // 2
+    return HoldFigures(held, batch, size, sorted(times)[middle], sorted(finals)[middle])

@@ -13,12 +13,17 @@ its own place in each shard, like an event source mapping.
 With a ``TumblingWindowInSeconds``, events carry Lambda's window fields (``shardId``,
 ``window``, ``state``, ``isFinalInvokeForWindow``, ``isWindowTerminatedEarly``), the
 state an answer returns goes to the next invocation of the window, a window that
-saw records ends with a final invocation, and an answer without ``state`` is a
-failed invocation, as Lambda has it.
+saw records ends with a final invocation, an answer without ``state`` is a
+failed invocation, and a state past 1 MB ends its window early (a final invocation
+with ``isWindowTerminatedEarly``), as Lambda has it. Windows are aligned to multiples
+of their width since the epoch. A batching window given in place of the template's (the
+local run's 1 s) shrinks the tumbling windows too, to three batching windows (the
+archive's ratio, 900 s to 300 s): the archive holds its hits until a window ends.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -32,6 +37,7 @@ from local.stream_records import lambda_record, matches
 
 log = logging.getLogger("local.streams")
 Handler = Callable[[dict[str, Any], Any], Any]
+STATE_LIMIT = 1024 * 1024  # Lambda's tumbling-window state, per shard
 
 
 class _Context:
@@ -55,6 +61,7 @@ class _Shard:
     first_seen: float = 0.0
     window_start: float | None = None  # the tumbling window being built, if any
     state: dict[str, Any] = field(default_factory=dict)  # ...and its state
+    terminated: bool = False  # its state passed the limit: the window ends at once
 
 
 class StreamPoller:
@@ -71,6 +78,9 @@ class StreamPoller:
         self.consumer, self.handler, self.client = consumer, handler, client
         self.stream_arn = stream_arn
         self.window = consumer.batching_window if window is None else window
+        self.tumbling = consumer.tumbling_window
+        if window is not None and self.tumbling:
+            self.tumbling = min(self.tumbling, max(1.0, 3 * window))
         self._shards: dict[str, _Shard] = {}
         self._described = 0.0  # when the stream's shards were last listed
         self._lock = threading.Lock()  # one batch at a time, like one shard's poller
@@ -115,6 +125,8 @@ class StreamPoller:
             added = 0
             for shard in self._shards.values():
                 self._read(shard)
+                if shard.terminated:
+                    self._end_window(shard, force=True)
                 while shard.pending and (
                     force
                     or len(shard.pending) >= self.consumer.batch_size
@@ -130,7 +142,7 @@ class StreamPoller:
 
     def _event(self, shard: _Shard, batch: list[dict[str, Any]], final: bool) -> dict[str, Any]:
         event: dict[str, Any] = {"Records": batch}
-        width = self.consumer.tumbling_window
+        width = self.tumbling
         if width:
             if shard.window_start is None:
                 shard.window_start = time.time() // width * width
@@ -141,22 +153,23 @@ class StreamPoller:
                 shardId=shard.shard_id,
                 eventSourceARN=self.stream_arn,
                 isFinalInvokeForWindow=final,
-                isWindowTerminatedEarly=False,
+                isWindowTerminatedEarly=shard.terminated,
             )
         return event
 
     def _invoke(self, shard: _Shard, batch: list[dict[str, Any]], final: bool = False) -> Any:
         """The handler's answer, or raises if Lambda would count the invocation failed."""
         answer = self.handler(self._event(shard, batch, final), _Context())
-        if self.consumer.tumbling_window:
+        if self.tumbling:
             if not isinstance(answer, dict) or not isinstance(answer.get("state"), dict):
                 raise ValueError("a tumbling-window answer without a state")
             shard.state = answer["state"]
+            shard.terminated = len(json.dumps(shard.state).encode()) > STATE_LIMIT
         return answer
 
     def _end_window(self, shard: _Shard, force: bool) -> None:
         """A tumbling window that has ended: its final invocation (no records), once."""
-        width = self.consumer.tumbling_window
+        width = self.tumbling
         if not width or shard.window_start is None:
             return
         if not force and time.time() < shard.window_start + width:
@@ -167,7 +180,7 @@ class StreamPoller:
             log.exception("%s failed on a window's final invocation", self.consumer.function)
             self.failures += 1
             return
-        shard.window_start, shard.state = None, {}
+        shard.window_start, shard.state, shard.terminated = None, {}, False
 
     def _deliver(self, shard: _Shard) -> int:
         batch = shard.pending[: self.consumer.batch_size]

@@ -1,11 +1,19 @@
-"""The event archive's stream consumer: every hit note of a batch written to S3 as Parquet.
+"""The event archive's stream consumer: every hit note written to S3 as Parquet.
 
 A mapping of its own on the table's stream (template.yaml, ArchiveFunction): the
-report aggregators and the archive neither wait for nor fail each other. The batch
-handling (skipped bad notes, partial failures, the tumbling window that names the
-shard) is the aggregators' (`handlers.aggregate`); the writing is
-`counters.archive.writer`. `compact_handler` merges past days' objects
-(`counters.archive.compaction`), on a daily schedule.
+report aggregators and the archive neither wait for nor fail each other. A batch's
+hits are held in the tumbling window's state and written at the window's end, one
+object per (site, local date) and shard (`counters.archive.window`); the writing is
+`counters.archive.writer`. Bad notes are skipped, as the aggregators skip them.
+
+Failures fail the invocation whole: the answer never names records
+(`batchItemFailures` is always empty). Held hits came in earlier batches, so a failed
+write cannot be pinned on this batch's records, and a raised error is what Lambda
+retries with the state it passed in (nothing of the failed invocation is kept); a
+final invocation is retried so while the shard waits.
+
+`compact_handler` merges past days' objects (`counters.archive.compaction`), on a
+daily schedule.
 """
 
 from __future__ import annotations
@@ -16,16 +24,41 @@ from typing import Any
 from counters.archive.compaction import FIRST_AGE, Compactor
 from counters.archive.reader import ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.window import WindowBuffer
 from counters.archive.writer import ArchiveWriter
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
-from handlers.aggregate import _process, logger, metrics
+from handlers import end_cold_start
+from handlers.aggregate import NoteBatch, logger, metrics, processor
+
+
+class RecordsFailedError(RuntimeError):
+    """Records the batch processor could not read: the invocation fails whole."""
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _process(event, lambda hits: ArchiveWriter(archive_bucket()).add(hits), "ArchivedHits")
+    try:
+        shard_id = event.get("shardId")
+        batch = NoteBatch(shard_id if isinstance(shard_id, str) else None)
+        with processor(records=event["Records"], handler=batch.add):
+            processor.process()
+            if processor.fail_messages:
+                raise RecordsFailedError(f"{len(processor.fail_messages)} records failed")
+        buffer = WindowBuffer.from_state(event.get("state"))
+        buffer.add(batch.hits)
+        # An event of no window (an operator's replay, docs/operations.md) is written at once.
+        flags = ("isFinalInvokeForWindow", "isWindowTerminatedEarly")
+        ends = "window" not in event or any(event.get(flag) for flag in flags)
+        written = ArchiveWriter(archive_bucket()).write(buffer.due(window_ends=ends))
+        metrics.add_metric(name="ArchivedHits", unit="Count", value=written)
+        metrics.add_metric(name="HeldHits", unit="Count", value=len(buffer))
+        if batch.skipped:
+            metrics.add_metric(name="SkippedRecords", unit="Count", value=batch.skipped)
+        return {"batchItemFailures": [], "state": buffer.state()}
+    finally:
+        end_cold_start()
 
 
 @logger.inject_lambda_context(clear_state=True)

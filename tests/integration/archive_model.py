@@ -5,6 +5,7 @@ and tumbling-window events Lambda would deliver, in batches per shard."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -133,14 +134,44 @@ def batches(made: list[Hit], rng: random.Random) -> list[tuple[str, list[Hit]]]:
     return cut
 
 
-def event(shard: str, batch: list[Hit]) -> dict[str, Any]:
+def event(
+    shard: str,
+    batch: list[Hit],
+    state: dict[str, Any] | None = None,
+    final: bool = False,
+    early: bool = False,
+) -> dict[str, Any]:
     """A tumbling-window event of one shard, as Lambda sends it."""
     return {
         "Records": [hit.record for hit in batch],
         "window": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-01T00:15:00Z"},
-        "state": {},
+        "state": state or {},
         "shardId": shard,
         "eventSourceARN": ARN,
-        "isFinalInvokeForWindow": False,
-        "isWindowTerminatedEarly": False,
+        "isFinalInvokeForWindow": final,
+        "isWindowTerminatedEarly": early,
     }
+
+
+class Windows:
+    """Lambda's side of a tumbling-window mapping: each shard's state passed from one
+    invocation to the next, and a window ended by a final invocation (no records)."""
+
+    def __init__(self, handler: Callable[[dict[str, Any], Any], Any], context: Any) -> None:
+        self.handler, self.context = handler, context
+        self.states: dict[str, dict[str, Any]] = {}
+
+    def invoke(self, shard: str, batch: list[Hit], final: bool = False) -> dict[str, Any]:
+        answer = self.handler(event(shard, batch, self.states.get(shard), final), self.context)
+        assert answer["batchItemFailures"] == [], answer
+        assert isinstance(answer["state"], dict), answer
+        return dict(answer)
+
+    def deliver(self, shard: str, batch: list[Hit]) -> None:
+        self.states[shard] = self.invoke(shard, batch)["state"]
+
+    def end(self, shard: str | None = None) -> None:
+        """The final invocation of a shard's window (of every shard's, without one)."""
+        for name in [shard] if shard else list(self.states):
+            self.invoke(name, [], final=True)
+            self.states.pop(name, None)

@@ -30,7 +30,7 @@ from local.buckets import create_buckets
 from local.cloudformation import create_tables
 from tests.conftest import LambdaContext, import_handler, reset_warm_state, table_dump
 from tests.integration import archive_model as model
-from tests.integration.archive_model import FIRST_DAY, Hit, batches, event
+from tests.integration.archive_model import FIRST_DAY, Hit, Windows, batches, event
 
 ARCHIVE = import_handler("handlers.archive.lambda_handler")
 REPORTS = import_handler("handlers.aggregate.reports_handler")
@@ -52,6 +52,15 @@ def fresh_aws() -> Iterator[None]:
 def deliver(handler: Any, shard: str, batch: list[Hit]) -> None:
     answer = handler(event(shard, batch), LambdaContext())
     assert answer.get("batchItemFailures") == [], answer
+
+
+def archive_all(deliveries: list[tuple[str, list[Hit]]]) -> Windows:
+    """The archive's consumer given the deliveries in one window per shard, then its end."""
+    windows = Windows(ARCHIVE, LambdaContext())
+    for shard, batch in deliveries:
+        windows.deliver(shard, batch)
+    windows.end()
+    return windows
 
 
 def archived(site: str, view: str, first: date = FIRST_DAY, last: date = LAST_DAY) -> list[dict]:
@@ -93,8 +102,14 @@ def test_the_archive_holds_each_hit_once_however_its_batches_come(seed: int) -> 
     deliveries += [(shard, b[rng.randrange(1, len(b)) :]) for shard, b in cut[1::4]]
     rng.shuffle(deliveries)
     with fresh_aws():
+        windows = Windows(ARCHIVE, LambdaContext())
         for shard, batch in deliveries:
-            deliver(ARCHIVE, shard, batch)
+            windows.deliver(shard, batch)
+            if rng.random() < 0.2:  # its window ends; its final invocation, once or retried
+                if rng.random() < 0.5:
+                    windows.invoke(shard, [], final=True)  # wrote, then failed: same state again
+                windows.end(shard)
+        windows.end()
         copies = 0
         for site in ("direct", "busy"):
             mine = [hit for hit in made if hit.site == site]
@@ -117,11 +132,14 @@ def test_a_batch_delivered_again_whole_overwrites_its_objects() -> None:
     cut = batches(made, random.Random(7))
     with fresh_aws():
         bucket = archive_bucket()
-        for shard, batch in cut:
-            deliver(ARCHIVE, shard, batch)
+        windows = Windows(ARCHIVE, LambdaContext())
+        for shard, batch in cut:  # a window each
+            windows.deliver(shard, batch)
+            windows.end(shard)
         keys = sorted(bucket.keys(""))
         for shard, batch in cut:
-            deliver(ARCHIVE, shard, batch)
+            windows.deliver(shard, batch)
+            windows.end(shard)
         assert sorted(bucket.keys("")) == keys
         assert len(archived("direct", RAW)) == len([h for h in made if h.site == "direct"])
         # One object per (site, date, shard) of a batch, named by its partition and records.
@@ -137,8 +155,7 @@ def test_a_batch_delivered_again_whole_overwrites_its_objects() -> None:
 def test_a_row_holds_no_key_of_the_item_the_note_rode_on() -> None:
     made = model.hits(11, 60)
     with fresh_aws():
-        for shard, batch in batches(made, random.Random(11)):
-            deliver(ARCHIVE, shard, batch)
+        archive_all(batches(made, random.Random(11)))
         rows = archived("busy", RAW)
         assert set(rows[0]) == {"site", "date", *COLUMN_NAMES}
         for row in rows:
@@ -154,8 +171,7 @@ def test_a_row_holds_no_key_of_the_item_the_note_rode_on() -> None:
 def test_a_range_reads_only_its_days() -> None:
     made = model.hits(5, 200)
     with fresh_aws():
-        for shard, batch in batches(made, random.Random(5)):
-            deliver(ARCHIVE, shard, batch)
+        archive_all(batches(made, random.Random(5)))
         second = FIRST_DAY + timedelta(days=1)
         rows = archived("direct", ONCE, second, second)
         assert sorted(row["token"] for row in rows) == sorted(
@@ -181,8 +197,8 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
     dropped = rng.randrange(len(cut))
     days = sorted({hit.day for hit in cut[dropped][1]})
     with fresh_aws():
+        archive_all(cut)
         for i, (shard, batch) in enumerate(cut):
-            deliver(ARCHIVE, shard, batch)
             if i != dropped:  # given up on: went to the failures queue
                 deliver(REPORTS, shard, batch)
         assert reports() != never_failed
@@ -209,8 +225,10 @@ def test_compaction_leaves_one_object_a_day_with_each_hit_once() -> None:
     cut = batches(made, random.Random(31))
     today = LAST_DAY + timedelta(days=2)  # every day of the traffic is past compaction's wait
     with fresh_aws():
+        windows = Windows(ARCHIVE, LambdaContext())
         for shard, batch in cut + [(shard, b[3:]) for shard, b in cut[::2]]:
-            deliver(ARCHIVE, shard, batch)
+            windows.deliver(shard, batch)
+            windows.end(shard)  # a window each: several objects a day
         before = {site: by_token(archived(site, ONCE)) for site in ("direct", "busy")}
         assert any(len(names) > 1 for names in keys_by_partition().values())
         done = Compactor(archive_bucket()).run(today)
@@ -225,7 +243,8 @@ def test_compaction_leaves_one_object_a_day_with_each_hit_once() -> None:
         assert Compactor(archive_bucket()).run(today) == []  # nothing left to merge
         # A batch delivered after its day was compacted lands beside it, merged next time.
         shard, batch = cut[0]
-        deliver(ARCHIVE, shard, batch)
+        windows.deliver(shard, batch)
+        windows.end(shard)
         assert max(len(names) for names in keys_by_partition().values()) == 2
         assert Compactor(archive_bucket()).run(today)
         assert keys_by_partition().keys() == partitions.keys()
@@ -237,8 +256,8 @@ def test_compaction_leaves_one_object_a_day_with_each_hit_once() -> None:
 def test_compaction_waits_for_a_day_to_be_complete() -> None:
     made = model.hits(32, 100, days=1)
     with fresh_aws():
-        for shard, batch in batches(made, random.Random(32)):
-            deliver(ARCHIVE, shard, batch)
+        archive_all(batches(made, random.Random(32))[:2])
+        archive_all(batches(made, random.Random(32))[2:])
         # The day before yesterday is the most recent day compacted (every zone's is over).
         assert Compactor(archive_bucket()).run(FIRST_DAY + timedelta(days=1)) == []
         assert Compactor(archive_bucket()).run(FIRST_DAY + timedelta(days=9)) == []  # a week on
@@ -248,8 +267,9 @@ def test_compaction_waits_for_a_day_to_be_complete() -> None:
 def test_the_daily_schedule_compacts_through_its_handler() -> None:
     made = model.hits(33, 80, days=1)
     with fresh_aws():
-        for shard, batch in batches(made, random.Random(33)):
-            deliver(ARCHIVE, shard, batch)
+        cut = batches(made, random.Random(33))
+        archive_all(cut[: len(cut) // 2])
+        archive_all(cut[len(cut) // 2 :])
         objects = sum(len(names) for names in keys_by_partition().values())
         with time_machine.travel(datetime(2026, 3, 3, 1, 30, tzinfo=UTC), tick=False):
             answer = COMPACT({"source": "aws.events"}, LambdaContext())
@@ -266,8 +286,8 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
             deliver(REPORTS, shard, batch)
         never_failed = reports()
     with fresh_aws():
+        archive_all(cut)
         for i, (shard, batch) in enumerate(cut):
-            deliver(ARCHIVE, shard, batch)
             if i != 1:
                 deliver(REPORTS, shard, batch)  # batch 1 given up on
         assert reports() != never_failed
@@ -278,8 +298,8 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
     with fresh_aws():
         # The direct site's day item counted a page view the archive never got (its
         # consumer failing): its day is left as the aggregator made it.
+        archive_all(cut)
         for shard, batch in cut:
-            deliver(ARCHIVE, shard, batch)
             deliver(REPORTS, shard, batch)
         direct = sum(h.pageview for h in made if h.site == "direct")
         client = boto3.client("dynamodb", region_name="us-east-1")

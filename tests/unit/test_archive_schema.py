@@ -80,6 +80,11 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
 def test_an_object_is_named_by_its_partition_shard_and_records() -> None:
     note = HitNote("abcdefgh1234", date(2026, 3, 1), 9, 1, 1, 5, 1, 1)
     hits = [NotedHit("laichau", note, "s0123456789ab", seq, False) for seq in (70, 12, 31)]
+    # The digest: sha256 of "12,31,70", its first 8 hex digits.
     assert object_key("laichau", date(2026, 3, 1), hits) == (
-        "site=laichau/date=2026-03-01/s0123456789ab-" + f"{12:040d}-{70:040d}.parquet"
+        "site=laichau/date=2026-03-01/s0123456789ab-" + f"{12:040d}-{70:040d}-c713ab64.parquet"
+    )
+    # Other hits between the same first and last (a window's, with a gap): another key.
+    assert object_key("laichau", date(2026, 3, 1), [hits[0], hits[1]]) != object_key(
+        "laichau", date(2026, 3, 1), hits
     )

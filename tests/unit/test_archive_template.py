@@ -71,7 +71,8 @@ def test_the_writer_reads_the_stream_on_a_mapping_of_its_own() -> None:
     props = event["Properties"]
     assert event["Type"] == "DynamoDB"
     assert props["Stream"] == {"Fn::GetAtt": ["CountersTable", "StreamArn"]}
-    assert props["TumblingWindowInSeconds"] > 0  # events name their shard: object keys hold it
+    # A window's hits are one object (counters.archive.window): the longest window there is.
+    assert props["TumblingWindowInSeconds"] == 900
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # Many hits an object (S3 bills per PUT): bench/cost.py prices this batching.
     assert props["BatchSize"] == 10000 and props["MaximumBatchingWindowInSeconds"] == 300

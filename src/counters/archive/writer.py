@@ -1,15 +1,19 @@
-"""The archive's writer: a stream batch's hits as Parquet, one object per (site, local date).
+"""The archive's writer: hits as Parquet, one object per (site, local date, shard).
+
+The stream consumer writes what its tumbling window held (`counters.archive.window`):
+one object per window, or more when the window's state grew too large.
 
 An object's key names its partition and the stream records it holds,
-`site={site}/date={yyyy-mm-dd}/{shard}-{first seq}-{last seq}.parquet`: a batch
-delivered again whole writes the same keys (an overwrite, not a copy). A batch
-delivered again in part (after a partial failure) starts at another record and so
-writes other keys: its hits are then in two objects, and readers keep one row per
-token (`counters.archive.reader`).
+`site={site}/date={yyyy-mm-dd}/{shard}-{first seq}-{last seq}-{digest}.parquet`: the same hits
+written again (an invocation retried with the same state and batch) write the same keys
+(an overwrite, not a copy). Hits delivered again in another grouping (a batch delivered
+again after its window was written) make other keys: they are then in two objects, and
+readers keep one row per token (`counters.archive.reader`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -44,12 +48,16 @@ def partition_prefix(site: str, day: date) -> str:
 
 
 def object_key(site: str, day: date, hits: list[NotedHit]) -> str:
-    """The key of the object holding these hits (of one partition and one shard)."""
-    first = min(hit.sequence for hit in hits)
-    last = max(hit.sequence for hit in hits)
-    shard = hits[0].shard
-    width = SEQUENCE_DIGITS
-    return f"{partition_prefix(site, day)}{shard}-{first:0{width}d}-{last:0{width}d}.parquet"
+    """The key of the object holding these hits (of one partition and one shard): their
+    first and last sequence numbers, and a digest of all of them. A window holds hits of
+    several batches, not every record between its first and last (a batch delivered again
+    in part), so two different sets of hits may share their first and last: the digest
+    keeps the second from overwriting the first, while the same hits make the same key."""
+    sequences = sorted(hit.sequence for hit in hits)
+    digest = hashlib.sha256(",".join(map(str, sequences)).encode()).hexdigest()[:8]
+    first, last, width = sequences[0], sequences[-1], SEQUENCE_DIGITS
+    name = f"{hits[0].shard}-{first:0{width}d}-{last:0{width}d}-{digest}.parquet"
+    return partition_prefix(site, day) + name
 
 
 def partitions(hits: Iterable[NotedHit]) -> dict[tuple[str, date, str], list[NotedHit]]:
@@ -79,6 +87,18 @@ def parquet_bytes(hits: list[NotedHit]) -> bytes:
 class ArchiveWriter:
     def __init__(self, bucket: ArchiveBucket) -> None:
         self.bucket = bucket
+
+    def write(self, groups: list[list[NotedHit]]) -> int:
+        """Writes each group (hits of one site, local date and shard) as one object; how
+        many hits. Raises on the first failure: the stream consumer fails whole, and Lambda
+        retries it with the same window state (`counters.archive.window`)."""
+        written = 0
+        for group in groups:
+            self.bucket.put(
+                object_key(group[0].site, group[0].note.day, group), parquet_bytes(group)
+            )
+            written += len(group)
+        return written
 
     def add(self, hits: list[NotedHit]) -> Outcome:
         """Writes the hits' objects; a partition whose write fails is reported with its hits."""
