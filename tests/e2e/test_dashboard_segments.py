@@ -143,7 +143,9 @@ def test_a_two_dimension_segment_answers_every_panel_and_survives_a_reload(
     want = expected(answer)
     entry = shown.pop("entry")
     assert [value for value, _ in entry] == [r["value"] for r in answer["entry"]]
-    assert [views.split(" ")[0] for _, views in entry] == [str(r["visits"]) for r in answer["entry"]]
+    assert [views.split(" ")[0] for _, views in entry] == [
+        str(r["visits"]) for r in answer["entry"]
+    ]
     goals = shown.pop("goal")
     assert len(goals) == len(want.pop("goal"))
     assert shown == want

@@ -109,6 +109,12 @@ class ArchiveReader:
     ) -> int:
         """Downloads the range's objects under `folder`, keys kept; how many there were.
         Over `max_bytes` in all, none is fetched (ArchiveTooLargeError)."""
+        return len(self.fetch_keys(site, first, last, folder, max_bytes))
+
+    def fetch_keys(
+        self, site: str, first: date, last: date, folder: str, max_bytes: int | None = None
+    ) -> list[str]:
+        """`fetch`, answering the keys fetched."""
         listed = list(archive_objects(self.bucket, site, first, last))
         size = sum(found for _, found in listed)
         if max_bytes is not None and size > max_bytes:
@@ -121,7 +127,7 @@ class ArchiveReader:
                 lambda key: self.bucket.download(key, os.path.join(folder, key)), keys
             ):
                 pass
-        return len(keys)
+        return keys
 
     @contextmanager
     def open(

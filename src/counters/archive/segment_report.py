@@ -2,20 +2,26 @@
 answered by DuckDB over the range's archived hits (each once). What a filter keeps, and why
 some figures are null under a hit-level filter: `counters.archive.segments`.
 
-The range's rows that pass the filters are gathered once (copies dropped, only the columns
-the panels read) into a table `seg`; every panel is a small query over it.
+One query answers every panel: the range's rows that pass the filters, each once
+(`segment_source`), added up by grouping sets, one a panel (measured: a year of 30,000 page
+views a day in 3.6 s of DuckDB on 2 busy cores, where a table of the rows and a query a
+panel took 3 times as long).
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
+from collections import defaultdict
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from counters.archive.reader import RAW, Archive, ArchiveReader
+from counters.archive.reader import ArchiveReader
+from counters.archive.segment_source import hits_once_sql
 from counters.archive.segments import Filter, Segment
+from counters.archive.writer import duckdb_connection
 from counters.models import SITE_ID_PATTERN, BreakdownRow, EntryRow
 from counters.reports.breakdowns import BY_PAGEVIEWS, OTHER, top_rows
 from counters.reports.summary import Totals
@@ -29,10 +35,27 @@ LIMIT = 10
 HIT_PANELS = ("source", "campaign", "browser", "os", "device", "country", "language")
 EVENT_PANELS = ("event", "download", "outbound")
 _COLUMNS = (
-    '"date", hour, visit, pageview, coalesce(is_event, 0) AS is_event, path, in_visit, '
+    'site, "date", hour, visit, pageview, coalesce(is_event, 0) AS is_event, path, in_visit, '
     "bounces, duration_ms, entry_page, left_page, source, campaign, browser, os, device, "
-    "country, language, event, download, outbound, properties, goals"
+    "country, language, event, download, outbound, properties, goals, token"
 )
+# One scan answers every panel: a grouping set per panel, each with is_event (page views and
+# events apart); the empty one (is_event alone) is the summary.
+GROUPED = (
+    "is_event",
+    '"date"',
+    "hour",
+    "path",
+    "entry_page",
+    "left_page",
+    *HIT_PANELS,
+    *EVENT_PANELS,
+    "properties",
+    "goals",
+)
+_GROUPING = f"grouping({', '.join(GROUPED)})"
+_SETS = ", ".join(["(is_event)", *(f"(is_event, {name})" for name in GROUPED[1:])])
+_SUMS = "sum(visit), sum(pageview), sum(bounces), sum(duration_ms), sum(in_visit), count(*)"
 
 
 class SegmentRangeError(ValueError):
@@ -102,31 +125,72 @@ def segment_report(
     if not re.fullmatch(SITE_ID_PATTERN, site):  # the SQL below names it literally
         raise ValueError(f"not a site id: {site!r}")
     check_range(first, last)
-    with reader.open(site, first, last, MAX_ARCHIVE_BYTES) as archive:
-        where, parameters = segment.where()
-        archive.connection.execute(
-            f"CREATE TEMP TABLE seg AS SELECT DISTINCT ON (token) {_COLUMNS} FROM {RAW} "
-            f"WHERE site = '{site}' AND \"date\" BETWEEN '{first}' AND '{last}' "
-            f"AND (pageview = 1 OR is_event = 1) AND {where}",
-            parameters,
-        )
-        return _report(archive, site, first, last, segment, count)
+    with tempfile.TemporaryDirectory(prefix="segment-") as folder:
+        keys = reader.fetch_keys(site, first, last, folder, MAX_ARCHIVE_BYTES)
+        connection = duckdb_connection()
+        try:
+            where, parameters = segment.where()
+            rows = connection.execute(
+                f"SELECT {_GROUPING}, {', '.join(GROUPED)}, {_SUMS} "
+                f"FROM ({hits_once_sql(folder, keys, _COLUMNS)}) "
+                f"WHERE site = '{site}' AND \"date\" BETWEEN '{first}' AND '{last}' "
+                f"AND (pageview = 1 OR is_event = 1) AND {where} "
+                f"GROUP BY GROUPING SETS ({_SETS})",
+                parameters,
+            ).fetchall()
+        finally:
+            connection.close()
+    return _report(Groups(rows), site, first, last, segment, count, len(keys))
+
+
+def _grouped(mask: int, values: tuple[Any, ...]) -> tuple[str, Any]:
+    """The dimension a grouping set's row is of ("": the summary's) and its value.
+    grouping() has a bit per column, set when the column is not in the row's set."""
+    width = len(GROUPED)
+    for i in range(1, width):
+        if not mask >> (width - 1 - i) & 1:
+            return GROUPED[i].strip('"'), values[i]
+    return "", ""
+
+
+class Groups:
+    """The grouping sets' rows: (page views or events, dimension) -> value -> figures
+    (visits, page views, bounces, duration ms, hits of a visit, rows)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.sets: dict[tuple[int, str], dict[Any, list[int]]] = defaultdict(dict)
+        width = len(GROUPED)
+        for row in rows:
+            name, value = _grouped(row[0], row[1 : 1 + width])
+            if value is None:
+                continue
+            figures = [int(x or 0) for x in row[1 + width :]]
+            for one in value if isinstance(value, list) else [value]:  # properties, goals
+                total = self.sets[(int(row[1]), name)].setdefault(one, [0] * 6)
+                for i, figure in enumerate(figures):
+                    total[i] += figure
+
+    def of(self, dimension: str, events: bool = False) -> dict[Any, list[int]]:
+        return self.sets.get((int(events), dimension), {})
 
 
 def _report(
-    archive: Archive,
+    groups: Groups,
     site: str,
     first: date,
     last: date,
     segment: Segment,
     count: Literal["visits", "pageviews"],
+    objects: int,
 ) -> SegmentReport:
     whole = segment.whole_visits()
-    summary = _summary(archive, whole)
-    breakdowns = {dim: _ranked(archive, dim, count) for dim in HIT_PANELS}
-    breakdowns["hour"] = _ranked(archive, "hour", count, limit=24)
-    for dim in (*EVENT_PANELS, "property"):
-        breakdowns[dim] = _ranked(archive, dim, "pageviews")
+    summary = _summary(groups, whole)
+    breakdowns = {dim: _ranked(groups.of(dim), dim, count) for dim in HIT_PANELS}
+    hours = {f"{hour:02d}": figures for hour, figures in groups.of("hour").items()}
+    breakdowns["hour"] = _ranked(hours, "hour", count, limit=24)
+    for dim in (*EVENT_PANELS, "properties"):
+        name = "property" if dim == "properties" else dim
+        breakdowns[name] = _ranked(groups.of(dim, events=True), name, "pageviews")
     return SegmentReport(
         site=site,
         from_=first,
@@ -136,13 +200,13 @@ def _report(
         whole_visits=whole,
         count=count,
         summary=summary,
-        series=_series(archive, first, last),
-        pages=_ranked(archive, "page", "pageviews"),
-        entry=_entries(archive, whole),
-        exit=_exits(archive) if whole else [],
+        series=_series(groups, first, last),
+        pages=_ranked(groups.of("path"), "page", "pageviews"),
+        entry=_entries(groups, whole),
+        exit=_exits(groups) if whole else [],
         breakdowns=breakdowns,
-        goals=_goals(archive, summary.visits or 0),
-        objects=archive.objects,
+        goals=_goals(groups, summary.visits or 0),
+        objects=objects,
     )
 
 
@@ -150,111 +214,92 @@ def _ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _summary(archive: Archive, whole: bool) -> Totals:
-    ((visits, pageviews, bounces, duration_ms),) = archive.query(
-        "SELECT coalesce(sum(visit), 0), coalesce(sum(pageview), 0), coalesce(sum(bounces), 0), "
-        "coalesce(sum(duration_ms), 0) FROM seg WHERE is_event = 0"
-    )
+def _summary(groups: Groups, whole: bool) -> Totals:
+    visits, pageviews, bounces, duration_ms, _, _ = groups.of("").get("", [0] * 6)
     return Totals(
-        visits=int(visits),
-        pageviews=int(pageviews),
+        visits=visits,
+        pageviews=pageviews,
         views_per_visit=_ratio(pageviews, visits),
         bounce_rate=_ratio(bounces, visits) if whole else None,
         visit_duration=_ratio(duration_ms / 1000, visits) if whole else None,
     )
 
 
-def _series(archive: Archive, first: date, last: date) -> list[DayPoint]:
-    found = {
-        day: (int(visits), int(pageviews))
-        for day, visits, pageviews in archive.query(
-            'SELECT "date", sum(visit), sum(pageview) FROM seg WHERE is_event = 0 GROUP BY 1'
-        )
-    }
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return [
-        DayPoint(period=d.isoformat(), visits=found.get(d.isoformat(), (0, 0))[0],
-                 pageviews=found.get(d.isoformat(), (0, 0))[1])
-        for d in days
-    ]  # fmt: skip
-
-
-def _values_sql(dimension: str) -> str:
-    """value, visits, page views (events: their count) of one panel, over `seg`."""
-    if dimension in (*EVENT_PANELS, "property"):
-        value = "unnest(properties)" if dimension == "property" else dimension
-        return f"SELECT {value} AS v, visit, 1 AS n FROM seg WHERE is_event = 1"
-    value = {"page": "path", "hour": "lpad(CAST(hour AS VARCHAR), 2, '0')"}.get(
-        dimension, dimension
-    )
-    return f"SELECT {value} AS v, visit, pageview AS n FROM seg WHERE is_event = 0"
+def _series(groups: Groups, first: date, last: date) -> list[DayPoint]:
+    found = groups.of("date")
+    points = []
+    for n in range((last - first).days + 1):
+        day = (first + timedelta(days=n)).isoformat()
+        visits, pageviews = found.get(day, [0, 0])[:2]
+        points.append(DayPoint(period=day, visits=visits, pageviews=pageviews))
+    return points
 
 
 def _ranked(
-    archive: Archive, dimension: str, count: Literal["visits", "pageviews"], limit: int = LIMIT
+    found: dict[Any, list[int]],
+    dimension: str,
+    count: Literal["visits", "pageviews"],
+    limit: int = LIMIT,
 ) -> list[BreakdownRow]:
-    rows = archive.query(
-        f"SELECT v, sum(visit), sum(n) FROM ({_values_sql(dimension)}) "
-        "WHERE v IS NOT NULL GROUP BY v"
-    )
-    counted = {value: (int(visits), int(n)) for value, visits, n in rows}
-    ranked_by = "pageviews" if dimension in BY_PAGEVIEWS else count
+    """Rows as /breakdown ranks them; events' `pageviews` are their count (rows)."""
+    events = dimension in BY_PAGEVIEWS
+    counted = {str(v): (f[0], f[5] if events else f[1]) for v, f in found.items()}
+    ranked_by = "pageviews" if events else count
     return [
         BreakdownRow(value=row.value, visits=row.visits, pageviews=row.pageviews)
         for row in top_rows([counted], limit, ranked_by)
     ]
 
 
-def _entries(archive: Archive, whole: bool) -> list[EntryRow]:
+def _top(named: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """The first LIMIT, the rest added up in one `(other)` row."""
+    if len(named) <= LIMIT:
+        return named
+    rest = [sum(figures[i] for _, figures in named[LIMIT:]) for i in range(len(named[0][1]))]
+    return [*named[:LIMIT], (OTHER, rest)]
+
+
+def _entries(groups: Groups, whole: bool) -> list[EntryRow]:
     """Entry pages by visits begun on them, with the page's views (as /breakdown's)."""
-    rows = archive.query(
-        "WITH e AS (SELECT entry_page AS v, sum(visit) AS visits, sum(bounces) AS b, "
-        "sum(duration_ms) AS d FROM seg WHERE is_event = 0 AND entry_page IS NOT NULL GROUP BY 1), "
-        "p AS (SELECT path AS v, sum(pageview) AS n FROM seg WHERE is_event = 0 GROUP BY 1) "
-        "SELECT e.v, e.visits, e.b, e.d, coalesce(p.n, 0) FROM e LEFT JOIN p USING (v) "
-        "WHERE e.visits > 0 ORDER BY e.visits DESC, e.v"
+    views = groups.of("path")
+    named = sorted(
+        (
+            (page, [f[0], f[2], f[3], views.get(page, [0, 0])[1]])
+            for page, f in groups.of("entry_page").items()
+            if f[0] > 0
+        ),
+        key=lambda item: (-item[1][0], item[0]),
     )
-    figures = [[int(x) for x in row[1:]] for row in rows]
-    named = [(row[0], f) for row, f in zip(rows, figures, strict=True)]
-    if len(named) > LIMIT:
-        rest = [sum(f[i] for _, f in named[LIMIT:]) for i in range(4)]
-        named = [*named[:LIMIT], (OTHER, rest)]
     return [
         EntryRow(
             value=value,
             visits=visits,
-            pageviews=views,
+            pageviews=pageviews,
             bounce_rate=_ratio(bounces, visits) if whole else None,
             visit_duration=_ratio(duration / 1000, visits) if whole else None,
         )
-        for value, (visits, bounces, duration, views) in named
+        for value, (visits, bounces, duration, pageviews) in _top(named)
     ]
 
 
-def _exits(archive: Archive) -> list[BreakdownRow]:
+def _exits(groups: Groups) -> list[BreakdownRow]:
     """Exit pages: each hit of a visit makes its page the exit and stops its previous page
-    being it (`left_page`); summed over whole visits, what is left is each visit's last page."""
-    rows = archive.query(
-        "WITH x AS (SELECT path AS v, in_visit AS d FROM seg WHERE is_event = 0 AND path IS NOT "
-        "NULL UNION ALL SELECT left_page, -1 FROM seg WHERE is_event = 0 AND left_page IS NOT "
-        "NULL), e AS (SELECT v, sum(d) AS exits FROM x GROUP BY v), "
-        "p AS (SELECT path AS v, sum(pageview) AS n FROM seg WHERE is_event = 0 GROUP BY 1) "
-        "SELECT e.v, e.exits, coalesce(p.n, 0) FROM e LEFT JOIN p USING (v) WHERE e.exits > 0 "
-        "ORDER BY e.exits DESC, e.v"
+    being it (`left_page`); over whole visits, what is left is each visit's last page."""
+    left = groups.of("left_page")
+    exits = {
+        page: [f[4] - left.get(page, [0] * 6)[5], f[1]] for page, f in groups.of("path").items()
+    }
+    named = sorted(
+        ((page, f) for page, f in exits.items() if f[0] > 0), key=lambda i: (-i[1][0], i[0])
     )
-    named = [(value, int(exits), int(views)) for value, exits, views in rows]
-    if len(named) > LIMIT:
-        rest = named[LIMIT:]
-        named = [*named[:LIMIT], (OTHER, sum(r[1] for r in rest), sum(r[2] for r in rest))]
-    return [BreakdownRow(value=v, visits=exits, pageviews=views) for v, exits, views in named]
+    return [BreakdownRow(value=v, visits=f[0], pageviews=f[1]) for v, f in _top(named)]
 
 
-def _goals(archive: Archive, visits: int) -> list[GoalRow]:
-    rows = archive.query(
-        "SELECT g, sum(visit), count(*) FROM (SELECT unnest(goals) AS g, visit FROM seg "
-        "WHERE is_event = 1) GROUP BY g ORDER BY 2 DESC, 3 DESC, g"
+def _goals(groups: Groups, visits: int) -> list[GoalRow]:
+    found = sorted(
+        groups.of("goals", events=True).items(), key=lambda i: (-i[1][0], -i[1][5], i[0])
     )
     return [
-        GoalRow(name=name, conversions=int(c), events=int(n), conversion_rate=_ratio(c, visits))
-        for name, c, n in rows
+        GoalRow(name=name, conversions=f[0], events=f[5], conversion_rate=_ratio(f[0], visits))
+        for name, f in found
     ]
