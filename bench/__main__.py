@@ -23,6 +23,7 @@ from bench import (
     lag,
     log_bytes,
     request_counts,
+    segments,
 )
 from bench.cost import (
     SMALL_PORTAL_HITS_A_SECOND,
@@ -139,6 +140,10 @@ def main() -> None:
         out.append(f"  {mode:28} ${breakdown.total:.2f}  " + breakdown.describe())
     sizes = (archive_batch(None), archive_batch(SMALL_PORTAL_HITS_A_SECOND))
     out.extend(archive_lines(archive_bytes.measure(sizes)))
+    out.append("")
+    with contextlib.redirect_stdout(quiet):
+        segment_lines = segments.report()
+    out.extend(segment_lines)
     print("\n".join(out))
     sys.stdout.flush()
 

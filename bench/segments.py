@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from counters.archive.schema import COLUMNS
 
@@ -106,7 +105,9 @@ def _day_sql(day: date, path: str) -> str:
     }
     names = [column.name for column in COLUMNS]
     assert set(values) == set(names), set(names) ^ set(values)
-    selects = ", ".join(f"CAST({values[n]} AS {c.duckdb}) AS {n}" for n, c in zip(names, COLUMNS))
+    selects = ", ".join(
+        f"CAST({values[n]} AS {c.duckdb}) AS {n}" for n, c in zip(names, COLUMNS, strict=True)
+    )
     families = "[" + ", ".join(f"['{b}', '{o}', '{d}']" for b, o, d in FAMILIES) + "]"
     return f"""
         COPY (
