@@ -84,3 +84,22 @@ def test_a_private_sites_segment_needs_its_read_token(api: Api, streams: Streams
     assert status == 201
     status, answer = get(api, "closed", issued["token"])
     assert status == 200 and answer["summary"]["pageviews"] == 4, answer
+
+
+def test_a_range_over_the_functions_bytes_is_refused_naming_the_limit(
+    api: Api, streams: Streams, monkeypatch: Any
+) -> None:
+    from counters.archive import segment_report
+
+    traffic(api, streams, "laichau")
+    monkeypatch.setattr(segment_report, "MAX_ARCHIVE_BYTES", 100)
+    status, answer = get(api, "laichau")
+    assert status == 400, answer
+    assert "reads at most 0 MB" in answer["message"] and "1 objects" in answer["message"]
+
+
+def test_odd_values_are_values(api: Api, streams: Streams) -> None:
+    traffic(api, streams, "laichau")
+    for text in ("page==/a\x00b", "source==' OR 1=1 --", "campaign==\\;\\|\\\\", "os==Việt"):
+        status, answer = get(api, "laichau", filter=text)
+        assert status == 200 and answer["summary"]["visits"] == 0, (text, answer)

@@ -16,15 +16,15 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from counters.archive.reader import ArchiveReader
 from counters.archive.segment_source import hits_once_sql
-from counters.archive.segments import Filter, Segment
+from counters.archive.segments import DayPoint, GoalRow, Segment, SegmentReport
 from counters.archive.writer import duckdb_connection
 from counters.models import SITE_ID_PATTERN, BreakdownRow, EntryRow
 from counters.reports.breakdowns import BY_PAGEVIEWS, OTHER, top_rows
 from counters.reports.summary import Totals
+
+__all__ = ["SegmentReport", "segment_report"]
 
 MAX_RANGE_DAYS = 366
 # What one function reads at most: its objects are fetched to /tmp (EphemeralStorage in
@@ -60,48 +60,6 @@ _SUMS = "sum(visit), sum(pageview), sum(bounces), sum(duration_ms), sum(in_visit
 
 class SegmentRangeError(ValueError):
     """A range that ends before it starts, or is longer than a segment takes."""
-
-
-class DayPoint(BaseModel):
-    period: str = Field(description="The local date, YYYY-MM-DD.")
-    visits: int
-    pageviews: int
-
-
-class GoalRow(BaseModel):
-    name: str
-    conversions: int = Field(description="Visits whose first event of the goal's name matched.")
-    events: int
-    conversion_rate: float | None
-
-
-class SegmentReport(BaseModel):
-    """Every panel of the dashboard for the hits a segment keeps, over a range of local days."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    site: str
-    from_: date = Field(alias="from")
-    to: date
-    filter: str = Field(description="The segment, as the `filter` parameter writes it.")
-    filters: list[Filter]
-    whole_visits: bool = Field(
-        description="True: every filter keeps whole visits (browser, os, device, country, "
-        "language, entry), so bounce rate, duration and exit pages are known; false: a "
-        "hit-level filter (page, source, campaign, event) keeps hits, and those are null/empty."
-    )
-    count: Literal["visits", "pageviews"] = Field(description="The figure rows are sorted by.")
-    summary: Totals
-    series: list[DayPoint] = Field(description="Every day of the range, zero-filled.")
-    pages: list[BreakdownRow]
-    entry: list[EntryRow]
-    exit: list[BreakdownRow]
-    breakdowns: dict[str, list[BreakdownRow]] = Field(
-        description="Source, campaign, browser, os, device, country, language, hour (visits "
-        "and page views) and event, download, outbound, property (events as `pageviews`)."
-    )
-    goals: list[GoalRow]
-    objects: int = Field(description="Archive objects read.")
 
 
 def check_range(first: date, last: date) -> None:

@@ -30,9 +30,13 @@ none. Page views have no event: `event==download` keeps no page view (its visits
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from counters.models import BreakdownRow, EntryRow
+from counters.reports.summary import Totals
 
 SegmentDimension = Literal[
     "source",
@@ -165,3 +169,45 @@ def parse_segment(text: str | None) -> Segment:
     if len(parts) > MAX_FILTERS:
         raise SegmentFilterError(f"{len(parts)} filters; at most {MAX_FILTERS}")
     return Segment(filters=tuple(_one(part) for part in parts))
+
+
+class DayPoint(BaseModel):
+    period: str = Field(description="The local date, YYYY-MM-DD.")
+    visits: int
+    pageviews: int
+
+
+class GoalRow(BaseModel):
+    name: str
+    conversions: int = Field(description="Visits whose first event of the goal's name matched.")
+    events: int
+    conversion_rate: float | None
+
+
+class SegmentReport(BaseModel):
+    """Every panel of the dashboard for the hits a segment keeps, over a range of local days."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    from_: date = Field(alias="from")
+    to: date
+    filter: str = Field(description="The segment, as the `filter` parameter writes it.")
+    filters: list[Filter]
+    whole_visits: bool = Field(
+        description="True: every filter keeps whole visits (browser, os, device, country, "
+        "language, entry), so bounce rate, duration and exit pages are known; false: a "
+        "hit-level filter (page, source, campaign, event) keeps hits, and those are null/empty."
+    )
+    count: Literal["visits", "pageviews"] = Field(description="The figure rows are sorted by.")
+    summary: Totals
+    series: list[DayPoint] = Field(description="Every day of the range, zero-filled.")
+    pages: list[BreakdownRow]
+    entry: list[EntryRow]
+    exit: list[BreakdownRow]
+    breakdowns: dict[str, list[BreakdownRow]] = Field(
+        description="Source, campaign, browser, os, device, country, language, hour (visits "
+        "and page views) and event, download, outbound, property (events as `pageviews`)."
+    )
+    goals: list[GoalRow]
+    objects: int = Field(description="Archive objects read.")
