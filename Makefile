@@ -152,6 +152,7 @@ check-build: build
 	test -f .aws-sam/build/StaticFunction/web/dashboard.html
 	test -f .aws-sam/build/StaticFunction/web/breakdowns.js
 	test -f .aws-sam/build/StaticFunction/web/engagement.js
+	test -f .aws-sam/build/StaticFunction/web/segments.js
 	# DuckDB is the archive functions' layer, never in the hit function's package.
 	test -f .aws-sam/build/DuckDBLayer/python/_duckdb.abi3.so
 	test ! -d .aws-sam/build/HitFunction/duckdb

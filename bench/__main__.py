@@ -22,6 +22,7 @@ from bench import (
     lag,
     log_bytes,
     request_counts,
+    segments,
 )
 from bench.cost import (
     HitCosts,
@@ -136,6 +137,10 @@ def main() -> None:
     for mode, breakdown in costs.items():
         out.append(f"  {mode:28} ${breakdown.total:.2f}  " + breakdown.describe())
     out.extend(archive_lines())
+    out.append("")
+    with contextlib.redirect_stdout(quiet):
+        segment_lines = segments.report()
+    out.extend(segment_lines)
     print("\n".join(out))
     sys.stdout.flush()
 

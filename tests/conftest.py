@@ -36,7 +36,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def rank(item: pytest.Item) -> int:
         # The mixed-traffic model run is the longest by far (measured): it starts first.
-        return 0 if item.path.name == "test_mixed_traffic.py" else int(item.path not in slow_files) + 1
+        return (
+            0 if item.path.name == "test_mixed_traffic.py" else int(item.path not in slow_files) + 1
+        )
 
     items.sort(key=rank)  # stable: the order within a rank is kept
 

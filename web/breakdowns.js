@@ -217,6 +217,7 @@
   }
 
   function load(detail) {
+    document.body.setAttribute("data-breakdowns", "loading");
     var key = detail.metric;
     answers.site = detail.site;
     answers.from = detail.from;

@@ -107,7 +107,81 @@
     setDate(e.target.id, addDays(day, e.key === "ArrowUp" ? 1 : -1));
   }
 
+  // Every panel's request goes through here: with a segment set (segments.js), the ones over a
+  // range are answered from GET /segment instead (one request a range, shared by the panels).
   function getJSON(path, query) {
+    var filter = window.VisitSegments && window.VisitSegments.text();
+    if (filter && SEGMENT_PATHS[path]) return SEGMENT_PATHS[path](query || {}, filter);
+    return fetchJSON(path, query);
+  }
+
+  var segmentAnswers = {}; // "from|to|filter" -> the answer's promise
+  var range = {}; // the range load() shows
+
+  function segmentOf(from, to, filter) {
+    var key = [from, to, filter].join("|");
+    if (!segmentAnswers[key]) {
+      segmentAnswers[key] = fetchJSON("/segment", { from: from, to: to, filter: filter });
+      segmentAnswers[key].catch(function () { delete segmentAnswers[key]; });
+    }
+    return segmentAnswers[key];
+  }
+
+  // Months and years of the segment: its days added up (inside the range shown).
+  function rollUp(answer, granularity) {
+    var size = granularity === "month" ? 7 : 4, points = [];
+    answer.series.forEach(function (p) {
+      var period = p.period.slice(0, size), last = points[points.length - 1];
+      if (!last || last.period !== period) points.push(last = { period: period, visits: 0, pageviews: 0 });
+      last.visits += p.visits;
+      last.pageviews += p.pageviews;
+    });
+    return points;
+  }
+
+  function change(now, before) {
+    var out = {};
+    Object.keys(now).forEach(function (name) {
+      var a = now[name], b = before[name];
+      out[name] = a === null || !b ? null : Math.round((a / b - 1) * 10000) / 10000;
+    });
+    return out;
+  }
+
+  var SEGMENT_PATHS = {
+    "/series": function (q, filter) {
+      var day = q.granularity === "day";
+      return segmentOf(day ? q.from : range.from, day ? q.to : range.to, filter).then(function (a) {
+        return { site: a.site, granularity: q.granularity, from: a.from, to: a.to, count: a.count,
+          points: day ? a.series : rollUp(a, q.granularity) };
+      });
+    },
+    "/pages": function (q, filter) {
+      return segmentOf(range.from, range.to, filter).then(function (a) {
+        return { pages: a.pages.map(function (r) { return { path: r.value, pageviews: r.pageviews }; }) };
+      });
+    },
+    "/breakdown": function (q, filter) {
+      return segmentOf(q.from, q.to, filter).then(function (a) {
+        var rows = q.dimension === "entry" ? a.entry : q.dimension === "exit" ? a.exit : a.breakdowns[q.dimension];
+        return { count: a.count, rows: rows || [] }; // bots are in no segment
+      });
+    },
+    "/goals": function (q, filter) {
+      return segmentOf(q.from, q.to, filter).then(function (a) { return { goals: a.goals }; });
+    },
+    "/summary": function (q, filter) {
+      var days = Math.round((Date.parse(q.to) - Date.parse(q.from)) / 86400000) + 1;
+      var before = { from: addDays(q.from, -days), to: addDays(q.from, -1) };
+      return Promise.all([segmentOf(q.from, q.to, filter), segmentOf(before.from, before.to, filter)])
+        .then(function (both) {
+          return { from: q.from, to: q.to, compared_from: before.from, compared_to: before.to,
+            current: both[0].summary, compared: both[1].summary, change: change(both[0].summary, both[1].summary) };
+        });
+    },
+  };
+
+  function fetchJSON(path, query) {
     var url = base + path + (query ? "?" + new URLSearchParams(query) : "");
     var headers = token ? { Authorization: "Bearer " + token } : {};
     return fetch(url, { credentials: "omit", headers: headers }).then(function (r) {
@@ -128,6 +202,8 @@
   }
 
   function metric() { return $("metric").value; }
+
+  function segmentSet() { return Boolean(window.VisitSegments && window.VisitSegments.text()); }
 
   // -- charts ------------------------------------------------------------------------------
 
@@ -242,7 +318,7 @@
 
   function loadPages(from, to) {
     // The pages route answers at most 92 days: show the last 92 days of a longer range.
-    var first = from < addDays(to, 1 - PAGES_MAX_DAYS) ? addDays(to, 1 - PAGES_MAX_DAYS) : from;
+    var first = from < addDays(to, 1 - PAGES_MAX_DAYS) && !segmentSet() ? addDays(to, 1 - PAGES_MAX_DAYS) : from;
     return getJSON("/pages", { from: first, to: to, limit: 10 }).then(function (answer) {
       var list = $("pages");
       list.textContent = "";
@@ -279,6 +355,9 @@
     }
     setDate("from", from);
     setDate("to", to);
+    range = { from: from, to: to };
+    segmentAnswers = {};
+    if (window.VisitSegments) window.VisitSegments.remember(range);
     status("");
     document.body.setAttribute("data-state", "loading");
     return Promise.all([
@@ -357,6 +436,7 @@
     field.addEventListener("keydown", stepDate);
   });
   $("controls").addEventListener("submit", function (e) { e.preventDefault(); load(); });
+  if (window.VisitSegments) window.VisitSegments.listen(function () { load(); });
   $("metric").addEventListener("change", drawAll);
   document.querySelectorAll("[data-days]").forEach(function (button) {
     button.addEventListener("click", function () {

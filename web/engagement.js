@@ -177,6 +177,7 @@
   function sum(values) { return values.reduce(function (a, b) { return a + b; }, 0); }
 
   function load(detail) {
+    document.body.setAttribute("data-engagement", "loading");
     var range = { from: detail.from, to: detail.to };
     var get = function (dimension) {
       return detail.getJSON("/breakdown", Object.assign({ dimension: dimension, limit: 10 }, range));

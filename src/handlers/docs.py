@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from counters.models import HistoryRows
-from handlers import archive_api, events, hits, reads, sites
+from handlers import archive_api, events, hits, reads, segments, sites
 from handlers.common import create_app, lambda_entry
 from handlers.sites import MAX_HISTORY_BYTES
 
@@ -102,7 +102,7 @@ def document() -> str:
 
 
 app = create_app(resolver=DocsResolver)
-for module in (hits, events, reads, sites, archive_api):
+for module in (hits, events, reads, sites, archive_api, segments):
     # include_router points a router at the app including it (for current_event);
     # a copy keeps the functions' own routers pointing at their own apps when
     # several handlers share a process (tests, the local server).

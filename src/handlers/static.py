@@ -32,7 +32,7 @@ CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
 }
 # The dashboard page names these by content hash; the widget is also served so.
-PAGE_ASSETS = ("dashboard.css", "breakdowns.js", "engagement.js", "dashboard.js")
+PAGE_ASSETS = ("dashboard.css", "breakdowns.js", "engagement.js", "segments.js", "dashboard.js")
 HASHED_ASSETS = (*PAGE_ASSETS, "widget.js")
 YEAR = 365 * 24 * 3600
 WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"

@@ -19,6 +19,7 @@ NOT_DOCUMENTED = {
     ("OPTIONS", "/v1/sites/{site}/breakdown"),
     ("OPTIONS", "/v1/sites/{site}/goals"),
     ("OPTIONS", "/v1/sites/{site}/summary"),
+    ("OPTIONS", "/v1/sites/{site}/segment"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/v1/docs"),
     ("GET", "/widget.js"),

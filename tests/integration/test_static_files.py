@@ -68,10 +68,11 @@ def test_dashboard_names_its_files_by_content_hash_and_they_are_immutable() -> N
             ("dashboard", "css"),
             ("breakdowns", "js"),
             ("engagement", "js"),
+            ("segments", "js"),
             ("dashboard", "js"),
         ]
     ]
-    assert len(loaded) == 4, page["body"]
+    assert len(loaded) == 5, page["body"]
     assert all(re.fullmatch(e, name) for e, name in zip(expected, loaded, strict=True)), loaded
     names = [name.removeprefix("static/") for name in loaded]
     for name in names:

@@ -39,6 +39,9 @@ PUBLIC_ROUTES = {
     "GET /v1/sites/{site}/goals",
     "OPTIONS /v1/sites/{site}/summary",
     "GET /v1/sites/{site}/summary",
+    # Segments: a private site's read token checked in code, as for the other reports.
+    "GET /v1/sites/{site}/segment",
+    "OPTIONS /v1/sites/{site}/segment",
     "GET /v1/sites/{site}/badge.svg",
     # A private site's archive export, for holders of its read token (checked in code).
     "GET /v1/sites/{site}/reports/export",
@@ -80,6 +83,7 @@ ALLOWED = {
     # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read.
     "CompactFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
+    "SegmentFunction": {"dynamodb:GetItem"},  # the same: a segment reads the archive
     # A day's report items deleted and added again from the archive.
     "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
 }
@@ -275,7 +279,7 @@ def test_every_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert props["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
         groups.append(group)
-    assert len(set(groups)) == len(FUNCTIONS) == 12
+    assert len(set(groups)) == len(FUNCTIONS) == 13
 
 
 def test_the_hit_function_sends_no_system_lines_per_hit() -> None:
@@ -373,6 +377,9 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.get(shared, headers=bearer, timeout=10).ok
     local_api.counter._sites.clear()  # each function has its own warm cache in Lambda
     assert requests.get(f"{site}/export?from={day}&to={day}", timeout=10).ok
+    local_api.counter._sites.clear()
+    segment = f"{url}/v1/sites/closed/segment?from={day}&to={day}&filter=device!%3Dtablet"
+    assert requests.get(segment, headers=bearer, timeout=10).ok
     local_api.counter._sites.clear()
     assert requests.post(f"{site}/rebuild", json={"date": day}, timeout=10).ok
     # The daily schedule: compaction, then the nightly rebuild of the day before yesterday.

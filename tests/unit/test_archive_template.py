@@ -108,7 +108,13 @@ def test_the_workgroup_enforces_encrypted_results_in_the_bucket() -> None:
     assert config["BytesScannedCutoffPerQuery"] > 0
 
 
-ARCHIVE_FUNCTIONS = {"ArchiveFunction", "CompactFunction", "ExportFunction", "RebuildFunction"}
+ARCHIVE_FUNCTIONS = {
+    "ArchiveFunction",
+    "CompactFunction",
+    "ExportFunction",
+    "RebuildFunction",
+    "SegmentFunction",
+}
 
 
 def test_only_the_archives_functions_carry_duckdb() -> None:

@@ -51,15 +51,33 @@ class Archive:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+class ArchiveTooLargeError(ValueError):
+    """A range whose objects are more bytes than a reader may fetch (its disk and memory)."""
+
+    def __init__(self, size: int, objects: int, limit: int) -> None:
+        super().__init__(
+            f"the range's archive is {size / 1e6:.0f} MB in {objects} objects; this function "
+            f"reads at most {limit / 1e6:.0f} MB (its /tmp and memory): ask for fewer days"
+        )
+
+
 def archive_keys(bucket: ArchiveBucket, site: str, first: date, last: date) -> Iterator[str]:
     """The keys of a site's objects from `first` to `last`, in key order (one listing)."""
+    for key, _size in archive_objects(bucket, site, first, last):
+        yield key
+
+
+def archive_objects(
+    bucket: ArchiveBucket, site: str, first: date, last: date
+) -> Iterator[tuple[str, int]]:
+    """`archive_keys` with each object's size in bytes."""
     prefix = f"site={site}/"
     end = f"{prefix}date={last.isoformat()}/\uffff"
-    for key in bucket.keys(prefix, start_after=f"{prefix}date={first.isoformat()}"):
+    for key, size in bucket.sized_keys(prefix, start_after=f"{prefix}date={first.isoformat()}"):
         if key > end:
             return
         if key.endswith(".parquet"):
-            yield key
+            yield key, size
 
 
 def view_sql(folder: str, objects: int) -> list[str]:
@@ -86,9 +104,22 @@ class ArchiveReader:
     def __init__(self, bucket: ArchiveBucket) -> None:
         self.bucket = bucket
 
-    def fetch(self, site: str, first: date, last: date, folder: str) -> int:
-        """Downloads the range's objects under `folder`, keys kept; how many there were."""
-        keys = list(archive_keys(self.bucket, site, first, last))
+    def fetch(
+        self, site: str, first: date, last: date, folder: str, max_bytes: int | None = None
+    ) -> int:
+        """Downloads the range's objects under `folder`, keys kept; how many there were.
+        Over `max_bytes` in all, none is fetched (ArchiveTooLargeError)."""
+        return len(self.fetch_keys(site, first, last, folder, max_bytes))
+
+    def fetch_keys(
+        self, site: str, first: date, last: date, folder: str, max_bytes: int | None = None
+    ) -> list[str]:
+        """`fetch`, answering the keys fetched."""
+        listed = list(archive_objects(self.bucket, site, first, last))
+        size = sum(found for _, found in listed)
+        if max_bytes is not None and size > max_bytes:
+            raise ArchiveTooLargeError(size, len(listed), max_bytes)
+        keys = [key for key, _ in listed]
         for partition in {key.rsplit("/", 1)[0] for key in keys}:
             os.makedirs(os.path.join(folder, partition), exist_ok=True)
         with ThreadPoolExecutor(_DOWNLOADS) as pool:
@@ -96,15 +127,17 @@ class ArchiveReader:
                 lambda key: self.bucket.download(key, os.path.join(folder, key)), keys
             ):
                 pass
-        return len(keys)
+        return keys
 
     @contextmanager
-    def open(self, site: str, first: date, last: date) -> Iterator[Archive]:
+    def open(
+        self, site: str, first: date, last: date, max_bytes: int | None = None
+    ) -> Iterator[Archive]:
         """The range's archive, fetched into a temporary folder, removed on leaving."""
         if last < first:
             raise ValueError("the range ends before it starts")
         with tempfile.TemporaryDirectory(prefix="archive-") as folder:
-            objects = self.fetch(site, first, last, folder)
+            objects = self.fetch(site, first, last, folder, max_bytes)
             connection = duckdb_connection()
             try:
                 for statement in view_sql(folder, objects):

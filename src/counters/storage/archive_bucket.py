@@ -25,12 +25,17 @@ class ArchiveBucket:
 
     def keys(self, prefix: str, start_after: str = "") -> Iterator[str]:
         """Keys under `prefix` in key order, from after `start_after`; pages of 1,000."""
+        for key, _size in self.sized_keys(prefix, start_after):
+            yield key
+
+    def sized_keys(self, prefix: str, start_after: str = "") -> Iterator[tuple[str, int]]:
+        """Keys under `prefix` with their sizes in bytes, as `keys` lists them."""
         kwargs: dict[str, Any] = {"Bucket": self.name, "Prefix": prefix}
         if start_after:
             kwargs["StartAfter"] = start_after
         for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
             for entry in page.get("Contents") or []:
-                yield entry["Key"]
+                yield entry["Key"], int(entry.get("Size", 0))
 
     def folders(self, prefix: str) -> Iterator[str]:
         """The "folders" right under `prefix` (keys' common prefixes up to the next "/")."""

@@ -1,0 +1,107 @@
+"""Segments over the archive: random visits over several days, written as the stream would
+(batches delivered again in part), and random filters ("is" / "is not", several values, up
+to three dimensions): every figure and panel equals a brute-force count over the visits."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from counters.archive.compaction import Compactor
+from counters.archive.reader import ArchiveReader
+from counters.archive.segment_report import SegmentReport, segment_report
+from counters.archive.segments import Filter, Segment
+from counters.archive.writer import ArchiveWriter
+from counters.storage.archive_bucket import archive_bucket
+from tests.integration import segment_model as model
+
+LAST_DAY = model.FIRST_DAY + timedelta(days=model.DAYS - 1)
+
+
+def archive(made: list[model.Visit], seed: int) -> None:
+    hits = model.stream(made, seed)
+    writer = ArchiveWriter(archive_bucket())
+    for start in range(0, len(hits), 60):
+        batch = hits[start : start + 60]
+        assert not writer.add(batch).failed
+        if start % 180 == 0:  # delivered again from its middle: copies the reader drops
+            assert not writer.add(batch[23:]).failed
+
+
+def rows(found: list[Any]) -> dict[str, tuple[int, int]]:
+    return {row.value: (row.visits, row.pageviews) for row in found}
+
+
+def ranked(found: list[Any], figure: str) -> bool:
+    values = [getattr(row, figure) for row in found]
+    return values == sorted(values, reverse=True)
+
+
+def check(report: SegmentReport, want: dict[str, Any]) -> None:
+    assert report.summary.model_dump() == want["summary"]
+    assert {p.period: (p.visits, p.pageviews) for p in report.series} == want["series"]
+    assert rows(report.pages) == want["pages"] and ranked(report.pages, "pageviews")
+    for dimension in ("source", "campaign", *model.VISITOR, "hour"):
+        assert rows(report.breakdowns[dimension]) == want[dimension], dimension
+    for dimension in ("event", "download", "outbound", "property"):
+        assert rows(report.breakdowns[dimension]) == want[dimension], dimension
+    assert {
+        e.value: (e.visits, e.pageviews, e.bounce_rate, e.visit_duration) for e in report.entry
+    } == want["entry"]
+    assert ranked(report.entry, "visits")
+    assert rows(report.exit) == want["exit"] and ranked(report.exit, "visits")
+    assert [(g.name, g.conversions, g.events, g.conversion_rate) for g in report.goals] == want[
+        "goals"
+    ]
+
+
+def segment_of(filters: list[tuple[str, str, tuple[str, ...]]]) -> Segment:
+    return Segment(
+        filters=tuple(
+            Filter.model_validate({"dimension": d, "operator": op, "values": values})
+            for d, op, values in filters
+        )
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_segments_figures_are_a_brute_force_count_of_the_same_visits(
+    dynamodb: object, seed: int
+) -> None:
+    made = model.visits(seed)
+    archive(made, seed)
+    for n in range(2):  # days compacted (read without dropping copies) beside days not yet
+        assert Compactor(archive_bucket()).compact(model.SITE, model.FIRST_DAY + timedelta(n))
+    rng = random.Random(seed * 7919)
+    reader = ArchiveReader(archive_bucket())
+    chosen = [
+        [],
+        [("device", "is", ("mobile", "tablet")), ("entry", "is not", ("/",))],
+        [("page", "is", ("/van-ban/1", "/")), ("event", "is not", ("download",))],
+    ]
+    chosen += [model.random_filters(rng) for _ in range(6)]
+    for filters in chosen:
+        report = segment_report(reader, model.SITE, model.FIRST_DAY, LAST_DAY, segment_of(filters))
+        check(report, model.expected(made, filters))
+        assert report.whole_visits == all(d in model.VISIT_LEVEL for d, _, _ in filters)
+
+
+def test_the_days_outside_the_range_are_left_out(dynamodb: object) -> None:
+    made = model.visits(5)
+    archive(made, 5)
+    second = model.FIRST_DAY + timedelta(days=1)
+    inside = [v for v in made if v.day == second]
+    report = segment_report(ArchiveReader(archive_bucket()), model.SITE, second, second, Segment())
+    assert report.summary.visits == len(inside)
+    assert report.summary.pageviews == sum(len(v.hits) for v in inside)
+    assert [p.period for p in report.series] == [second.isoformat()]
+
+
+def test_an_empty_archive_answers_zeros(dynamodb: object) -> None:
+    day = date(2026, 5, 1)
+    report = segment_report(ArchiveReader(archive_bucket()), "nobody", day, day, Segment())
+    assert report.summary.visits == 0 and report.summary.bounce_rate is None
+    assert report.objects == 0 and report.pages == [] and report.exit == []
