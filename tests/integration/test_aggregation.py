@@ -60,20 +60,24 @@ def records(streams: Streams, function: str) -> list[dict[str, Any]]:
 SHARD = "shardId-00000001700000000000-0123abcd"
 
 
-def deliver(handler: str, batch: list[dict[str, Any]], shard: str = SHARD) -> list[str]:
+def deliver(
+    handler: str, batch: list[dict[str, Any]], shard: str = SHARD, final: bool = False
+) -> list[str]:
     """Calls an aggregator with a batch, as a tumbling-window event of one shard names it;
-    returns the sequence numbers it reported failed."""
+    returns the sequence numbers it reported failed. `final`: the window's last invocation
+    (the archive writes what it holds then)."""
     event = {
         "Records": batch,
         "window": {"start": "2025-06-15T05:00:00Z", "end": "2025-06-15T05:15:00Z"},
         "state": {},
         "shardId": shard,
         "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
-        "isFinalInvokeForWindow": False,
+        "isFinalInvokeForWindow": final,
         "isWindowTerminatedEarly": False,
     }
     answer = import_handler(handler)(event, LambdaContext())
-    assert answer["state"] == {}
+    # An aggregator keeps no state; the archive, at its window's end, holds no hit.
+    assert answer["state"] == {} if not final else not answer["state"]["hits"]
     return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
 
 
