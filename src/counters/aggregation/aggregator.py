@@ -86,17 +86,15 @@ class StreamAggregator:
         raise RuntimeError(f"day {day} of {site} kept refusing a batch")
 
     def _add_engagement(self, site: str, day: date, hits: list[NotedHit]) -> int:
-        """A direct site's events that ended a bounce: on their own day's item, which its
-        visit's page views wrote (sealed or not), as the day's other bounces are."""
+        """A direct site's events that ended a bounce: on their own day's events item, which
+        the day's figures are read with (`DayItems.records`)."""
         tag = f"@{day.isoformat()}"
         for _ in range(MAX_ATTEMPTS):
             if not hits:
                 return 0
-            guard = guard_of(hits, tag)
-            added = self.storage.days.add_engagement(site, day, increment_of(hits), guard)
-            if added is None:  # not opened (its page view's day write failed): open it
-                return self._add_day(site, day, hits)
-            if not isinstance(added, AddedBefore):
+            bounces = increment_of(hits).engagement.get("bounces", 0)
+            added = self.storage.days.add_event_bounces(site, day, bounces, guard_of(hits, tag))
+            if added is None:
                 return len(hits)
             hits = after(hits, added.upto, tag)
         raise RuntimeError(f"day {day} of {site} kept refusing a batch")

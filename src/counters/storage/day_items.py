@@ -8,11 +8,18 @@ and, when an aggregator adds a stream batch, on the batch being new to the item.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from counters.counting.figures import Bases, DayRecord, Metric, Tally, opening_bases
-from counters.storage.keys import DAY_PREFIX, day_of_sk, day_sk, site_pk
+from counters.storage.keys import (
+    DAY_PREFIX,
+    day_events_sk,
+    day_of_sk,
+    day_sk,
+    is_day_events_sk,
+    site_pk,
+)
 from counters.storage.table import Item, Table, int_of, n, refused_item
 from counters.storage.updates import (
     ENGAGEMENT_ATTR,
@@ -80,6 +87,8 @@ class DayItems:
         self, site: str, on_or_before: date, *, consistent: bool = False
     ) -> DayRecord | None:
         """The newest day item on or before a date: one Query, however long the site was idle."""
+        # Newest first, a day's events item comes before its day item: two are enough
+        # (events items exist only beside their day's item).
         answer = self.table.send(
             "query",
             TableName=self.table.name,
@@ -90,11 +99,11 @@ class DayItems:
                 ":hi": {"S": day_sk(on_or_before)},
             },
             ScanIndexForward=False,
-            Limit=1,
+            Limit=2,
             ConsistentRead=consistent,
         )
-        items = answer.get("Items", [])
-        return day_record(items[0]) if items else None
+        days = [item for item in answer.get("Items", []) if not is_day_events_sk(item["sk"]["S"])]
+        return day_record(days[0]) if days else None
 
     def last_before(self, site: str, day: date) -> DayRecord | None:
         return self.latest(site, day - timedelta(days=1), consistent=True)
@@ -106,11 +115,17 @@ class DayItems:
             ExpressionAttributeValues={
                 ":pk": {"S": site_pk(site)},
                 ":lo": {"S": day_sk(first)},
-                ":hi": {"S": day_sk(last)},
+                ":hi": {"S": day_events_sk(last)},
             },
             ProjectionExpression=SERIES_ATTRS,
         )
-        return [day_record(item) for item in items]
+        records: list[DayRecord] = []
+        for item in items:
+            if not is_day_events_sk(item["sk"]["S"]):
+                records.append(day_record(item))
+            elif records and records[-1].day == day_of_sk(item["sk"]["S"]):
+                records[-1] = _with_event_bounces(records[-1], int_of(item, "bn"))
+        return records
 
     def add(
         self,
@@ -131,14 +146,30 @@ class DayItems:
         # Refused, the item may not exist (a day not opened yet): it is not read then.
         return self._update(site, day, expression, condition, note, guard, exists=False)
 
-    def add_engagement(self, site: str, day: date, increment: Increment, guard: Guard) -> Added:
-        """Adds engagement deltas (a direct site's events' bounces) to an opened day item,
-        sealed or not: no later day's bases depend on them. None: the day is not opened."""
+    def add_event_bounces(
+        self, site: str, day: date, bounces: int, guard: Guard
+    ) -> AddedBefore | None:
+        """Adds the bounces a direct site's events ended to the day's events item (read with
+        the day item by `records`), sealed day or not: no later day's bases depend on them."""
         expression = UpdateExpression()
-        expression.increment(increment)
-        return self._update(
-            site, day, expression, "attribute_exists(v_total)", None, guard, exists=False
-        )
+        expression.adds.append(f"bn {expression.value(bounces)}")
+        condition = expression.guard(guard)
+        key = {"pk": {"S": site_pk(site)}, "sk": {"S": day_events_sk(day)}}
+        try:
+            self.table.send(
+                "update_item",
+                adds=True,
+                TableName=self.table.name,
+                Key=key,
+                ConditionExpression=condition,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **expression.request(),
+            )
+        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
+            seen = added_before(guard, self.table.refused_item(refused, key))
+            assert seen is not None  # only the guard can refuse this write
+            return seen
+        return None
 
     def open(
         self,
@@ -283,3 +314,10 @@ class DayItems:
                 item[f"{prefix}_{name}"] = n(getattr(bases, name))
         self.table.send("put_item", TableName=self.table.name, Item=item)
         return day_record(item)
+
+
+def _with_event_bounces(record: DayRecord, bounces: int) -> DayRecord:
+    """A day's figures with the bounces its events ended (none before engagement)."""
+    if record.bounces is None:
+        return record
+    return replace(record, bounces=record.bounces + bounces)

@@ -18,6 +18,10 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 |                |                               |                      | (ms), added with v (counters.counting.      |
 |                |                               |                      | engagement)                                 |
 |                |                               |                      | w_{shard}: added up to (high-traffic sites) |
+| day's events   | SITE#{site}                   | DAY#{yyyy-mm-dd}#e   | bn: bounces a direct site's events ended;   |
+|                |                               |                      | w_{shard}: added up to. Apart from the day  |
+|                |                               |                      | item, which every direct hit writes: its    |
+|                |                               |                      | shard marks would grow that write past 1 KB |
 | visitor        | VISITOR#{site}#{id}           | {yyyy-mm-dd}         | seen (epoch seconds), expires_at;           |
 |                |                               |                      | tok, prev: the last hit's token and the     |
 |                |                               |                      | seen before it (makes re-sends harmless);   |
@@ -92,7 +96,19 @@ def day_sk(day: date) -> str:
 
 
 def day_of_sk(sk: str) -> date:
-    return date.fromisoformat(sk.removeprefix(DAY_PREFIX))
+    return date.fromisoformat(sk.removeprefix(DAY_PREFIX)[:10])
+
+
+# A day's events item sorts right after its day item, inside a Query of the days.
+DAY_EVENTS_SUFFIX = "#e"
+
+
+def day_events_sk(day: date) -> str:
+    return day_sk(day) + DAY_EVENTS_SUFFIX
+
+
+def is_day_events_sk(sk: str) -> bool:
+    return sk.endswith(DAY_EVENTS_SUFFIX)
 
 
 def visitor_pk(site: str, visitor: str) -> str:
