@@ -205,6 +205,11 @@ PREFIX_CASES = [
     ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", False),  # history's
     ("HistoryFunction", "dynamodb:Query", "SITE#portal", True),
     ("HistoryFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("HistoryFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", True),  # month rollups
+    ("StatsFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", False),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
+    ("RebuildFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
+    ("HitFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
     ("HistoryFunction", "dynamodb:GetItem", "SALT", False),
     ("HistoryFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
     ("StatsFunction", "dynamodb:Query", "SALT", False),  # the daily salts

@@ -106,9 +106,14 @@ class Rebuilder:
         return self._rebuild(site, day, hits)
 
     def _rebuild(self, site: str, day: date, hits: list[NotedHit]) -> Rebuilt:
-        cleared = sum(
-            self.storage.reports.clear_day(site, dimension, day) for dimension in REPORT_DIMENSIONS
-        )
+        cleared = 0
+        for dimension in REPORT_DIMENSIONS:
+            values = self.storage.reports.day_values(site, dimension, day)
+            # The month rollups' copies first: the new day items count their writes from 1
+            # again, and a copy left would refuse theirs (a failure here leaves the day
+            # items, so running the rebuild again finds every value again).
+            self.storage.rollups.clear_day(site, dimension, day, [v for v in values if v])
+            cleared += self.storage.reports.clear_day(site, dimension, day, values)
         outcome = StreamAggregator(self.storage).add_reports(hits)
         if outcome.failed:
             _, exc = outcome.failed[0]
