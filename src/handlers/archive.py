@@ -16,6 +16,7 @@ from typing import Any
 from counters.archive.compaction import FIRST_AGE, Compactor
 from counters.archive.reader import ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.rollups import Rollups
 from counters.archive.writer import ArchiveWriter
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
@@ -32,13 +33,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @metrics.log_metrics
 def compact_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Daily (a schedule): past days' objects of every site merged into one per day; then
-    every site's day before yesterday rebuilt from the archive (counters.archive.rebuild)."""
+    every site's day before yesterday rebuilt from the archive (counters.archive.rebuild)
+    and copied into the month rollups with the days before it not yet copied
+    (counters.archive.rollups)."""
     compactor = Compactor(archive_bucket())
     today = datetime.now(UTC).date()
     done = compactor.run(today)
     merged = sum(item.objects for item in done)
     metrics.add_metric(name="CompactedObjects", unit="Count", value=merged)
-    rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
+    storage = default_service().storage
+    rebuilder = Rebuilder(storage, ArchiveReader(archive_bucket()))
+    rollups = Rollups(storage)
     day = today - timedelta(days=FIRST_AGE)
     rebuilt = skipped = 0
     for site in compactor.sites():
@@ -46,6 +51,8 @@ def compact_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             skipped += 1
         else:
             rebuilt += 1
+        # Rebuilt or not (an archive that missed batches), the day is closed: copied.
+        rollups.close(site, day)
     metrics.add_metric(name="RebuiltDays", unit="Count", value=rebuilt)
     logger.info("compacted", extra={"days": len(done), "objects": merged, "rebuilt": rebuilt})
     return {"days": len(done), "objects": merged, "rebuilt": rebuilt, "not_rebuilt": skipped}

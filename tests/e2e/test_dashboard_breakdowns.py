@@ -13,7 +13,6 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from counters.storage import Storage
 from counters.storage.keys import report_pk, report_sk
 from tests.e2e.conftest import USER_AGENT, Operator, midday_timezone, screenshot
 
@@ -60,11 +59,9 @@ def seeded(local_api: Any) -> date:
         day = today - timedelta(days=days_ago)
         for dimension, values in SEED.items():
             for value, (visits, pageviews) in values.items():
-                # ADD, as the aggregator does: what the hits added stays (and a write
-                # counted, so that its copy replaces the hits' copy in the month rollup).
-                update = "ADD p :p, n :n" if dimension == "bot" else "ADD p :p, v :v, n :n"
+                # ADD, as the aggregator does: what the hits added stays.
+                update = "ADD p :p" if dimension == "bot" else "ADD p :p, v :v"
                 numbers = {":p": {"N": str(pageviews)}, ":v": {"N": str(visits)}}
-                numbers[":n"] = {"N": "1"}
                 client.update_item(
                     TableName=os.environ["TABLE_NAME"],
                     Key={
@@ -74,11 +71,8 @@ def seeded(local_api: Any) -> date:
                     UpdateExpression=update,
                     ExpressionAttributeValues=numbers
                     if dimension != "bot"
-                    else {":p": numbers[":p"], ":n": numbers[":n"]},
+                    else {":p": numbers[":p"]},
                 )
-            # Reads answer from the month rollups the aggregator copies day items into.
-            storage = Storage(client, os.environ["TABLE_NAME"])
-            storage.rollups.backfill(storage.reports, SITE, dimension, day, day)
     return today
 
 

@@ -7,9 +7,9 @@ from the code under test.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +24,7 @@ from counters.aggregation.batches import shard_name
 from counters.archive.compaction import Compactor
 from counters.archive.reader import ONCE, RAW, ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.rollups import Rollups
 from counters.archive.schema import COLUMN_NAMES, FACTS
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
@@ -165,15 +166,17 @@ def test_a_range_reads_only_its_days() -> None:
         assert archived("direct", ONCE, date(2025, 1, 1), date(2025, 1, 2)) == []
 
 
-def reports() -> list[dict[str, Any]]:
-    """Report items and their month rollups (what reads answer from), without their write
-    counts: how many writes made an item depends on how its hits were batched."""
+def reports(prefix: str = "REPORT#") -> list[dict[str, Any]]:
     dump = table_dump(boto3.client("dynamodb", region_name="us-east-1"))
-    return [
-        {name: attr for name, attr in item.items() if not re.fullmatch(r"n(\d\d)?", name)}
-        for item in dump
-        if item["pk"]["S"].startswith(("REPORT#", "ROLLUP#"))
-    ]
+    return [item for item in dump if item["pk"]["S"].startswith(prefix)]
+
+
+def rolled_up(days: list[date]) -> list[dict[str, Any]]:
+    """The month rollups (and watermarks) once both sites' days are closed, in order."""
+    nightly = Rollups(default_service().storage)
+    for site, day in itertools.product(("direct", "busy"), days):
+        nightly.close(site, day)
+    return reports("ROLLUP#")
 
 
 @pytest.mark.parametrize("seed", [21])
@@ -181,10 +184,12 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
     rng = random.Random(seed)
     made = model.hits(seed, 160, days=2)
     cut = batches(made, rng)
-    with fresh_aws():  # an aggregation that never failed
+    all_days = sorted({hit.day for hit in made})
+    with fresh_aws():  # an aggregation that never failed, its days closed
         for shard, batch in cut:
             deliver(REPORTS, shard, batch)
         never_failed = reports()
+        never_failed_rollups = rolled_up(all_days)
     dropped = rng.randrange(len(cut))
     days = sorted({hit.day for hit in cut[dropped][1]})
     with fresh_aws():
@@ -193,11 +198,14 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
             if i != dropped:  # given up on: went to the failures queue
                 deliver(REPORTS, shard, batch)
         assert reports() != never_failed
+        # The nightly copy closed the days without the dropped batch.
+        assert rolled_up(all_days) != never_failed_rollups
         rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
         for site in ("direct", "busy"):
             for day in days:
                 rebuilder.rebuild(site, day)
         assert reports() == never_failed
+        assert reports("ROLLUP#") == never_failed_rollups  # the rebuilt days copied again
         # Delivered late after all, the dropped batch adds nothing twice.
         deliver(REPORTS, *cut[dropped])
         assert reports() == never_failed
@@ -272,6 +280,7 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
         for shard, batch in cut:
             deliver(REPORTS, shard, batch)
         never_failed = reports()
+        never_failed_rollups = rolled_up([FIRST_DAY])
     with fresh_aws():
         for i, (shard, batch) in enumerate(cut):
             deliver(ARCHIVE, shard, batch)
@@ -282,6 +291,8 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
             answer = COMPACT({"source": "aws.events"}, LambdaContext())
         assert answer["rebuilt"] == 2
         assert reports() == never_failed
+        # The day rebuilt is the day copied, as rebuilt (and the watermark moved to it).
+        assert reports("ROLLUP#") == never_failed_rollups
     with fresh_aws():
         # The direct site's day item counted a page view the archive never got (its
         # consumer failing): its day is left as the aggregator made it.
@@ -304,3 +315,7 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
             answer = COMPACT({"source": "aws.events"}, LambdaContext())
         assert (answer["rebuilt"], answer["not_rebuilt"]) == (1, 1)
         assert reports() == before
+        # Not rebuilt, still closed: copied as the aggregator made it.
+        rollups = reports("ROLLUP#")
+        assert reports("ROLLUP#") == rolled_up([FIRST_DAY]) == rollups
+        assert any(item["pk"]["S"].startswith("ROLLUP#direct#page#") for item in rollups)

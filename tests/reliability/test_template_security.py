@@ -77,8 +77,10 @@ ALLOWED = {
     "StaticFunction": set(),
     # The event archive's writer: S3 only (tests/unit/test_archive_template.py).
     "ArchiveFunction": set(),
-    # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read.
-    "CompactFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
+    # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read;
+    # then the closed day copied into the month rollups (their watermark put).
+    "CompactFunction": READS
+    | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"},
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
     # A day's report items deleted and added again from the archive.
     "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
@@ -207,8 +209,11 @@ PREFIX_CASES = [
     ("HistoryFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
     ("HistoryFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", True),  # month rollups
     ("StatsFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", False),
-    ("ReportAggregateFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
     ("RebuildFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
+    ("RebuildFunction", "dynamodb:GetItem", "ROLLUP#portal", True),  # the rollups' watermark
+    ("CompactFunction", "dynamodb:PutItem", "ROLLUP#portal", True),
+    ("CompactFunction", "dynamodb:PutItem", "REPORT#portal#page#2025-06", False),
     ("HitFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
     ("HistoryFunction", "dynamodb:GetItem", "SALT", False),
     ("HistoryFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),

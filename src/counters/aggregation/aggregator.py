@@ -8,9 +8,7 @@ each with its own batching window:
   batch instead of one per hit;
 - `add_reports`: pages and breakdowns of every hit, one guarded write per
   (site, dimension, day, value) and batch, after one BatchGetItem per 100 values
-  that finds which values are new (they count against the day's cap); then each
-  item's figures, as its write answered them, are copied into its month rollup (one
-  more write), which reads use (`counters.storage.rollup_items`).
+  that finds which values are new (they count against the day's cap).
 
 Every write is guarded by the shard's sequence numbers (`Guard`): an item that
 has seen part of a redelivered batch is re-sent only the hits after it.
@@ -39,7 +37,6 @@ from counters.aggregation.batches import (
 )
 from counters.counting.daybook import DayBook
 from counters.storage import AddedBefore, Storage
-from counters.storage.report_items import figures_of
 from counters.storage.updates import watermarks
 
 # A guarded write refused this many times in a row fails, for the stream to redeliver.
@@ -92,21 +89,10 @@ class StreamAggregator:
         stored = self.storage.reports.existing(site, dimension, day, list(values))
         self._admit_new_values(key, values, stored)
         added: set[tuple[str, int]] = set()
-        unwritten: dict[str, Mapping[str, int]] = {}
         for value, parts in values.items():
             # What the item has added of these shards is not sent again.
-            item = stored.get(value, {})
-            hits, figures = self._add_value(key, value, _after(parts, watermarks(item)))
-            added |= hits
-            # After the day item, never before: the rollup copies what it holds.
-            if hits and figures:
-                self.storage.rollups.roll(site, dimension, day, value, figures)
-            elif figures or item:
-                unwritten[value] = figures or figures_of(item)
-        # Nothing new (a batch delivered again): the copy may be one a failure missed.
-        rollups = self.storage.rollups
-        for value in rollups.behind(site, dimension, day, unwritten):
-            rollups.roll(site, dimension, day, value, unwritten[value])
+            pending = _after(parts, watermarks(stored.get(value, {})))
+            added |= self._add_value(key, value, pending)
         return len(added)
 
     def _admit_new_values(
@@ -127,24 +113,19 @@ class StreamAggregator:
         for value in new[room:]:
             values.setdefault(OTHER, []).extend(values.pop(value))
 
-    def _add_value(
-        self, key: ReportKey, value: str, pending: list[Part]
-    ) -> tuple[set[tuple[str, int]], Mapping[str, int] | None]:
-        """Adds a value's pending parts; returns the hits this write added (not those refused)
-        and the item's figures as the last answer told them (None without a write)."""
+    def _add_value(self, key: ReportKey, value: str, pending: list[Part]) -> set[tuple[str, int]]:
+        """Adds a value's pending parts; returns the hits this write added (not those refused)."""
         site, dimension, day = key
-        figures = None
         for _ in range(MAX_ATTEMPTS):
             if not pending:
-                return set(), figures
+                return set()
             hits = [hit for hit, _ in pending]
-            written = self.storage.reports.add(
+            refused = self.storage.reports.add(
                 site, dimension, day, value, totals(pending), guard_of(hits)
             )
-            if not isinstance(written, AddedBefore):
-                return {(hit.shard, hit.sequence) for hit in hits}, written
-            figures = written.figures
-            pending = _after(pending, written.upto)
+            if refused is None:
+                return {(hit.shard, hit.sequence) for hit in hits}
+            pending = _after(pending, refused.upto)
         raise RuntimeError(f"report {dimension}={value} of {site} kept refusing a batch")
 
 

@@ -30,11 +30,9 @@ from counters.aggregation.aggregator import StreamAggregator
 from counters.aggregation.batches import NotedHit
 from counters.aggregation.notes import HitNote
 from counters.archive.reader import ONCE, Archive, ArchiveReader
+from counters.archive.rollups import REPORT_DIMENSIONS, Rollups
 from counters.archive.schema import FACTS, MANY_FACTS
 from counters.storage import Storage
-
-# Every dimension a hit's note can be counted under (counters.aggregation.batches.report_values).
-REPORT_DIMENSIONS = (*FACTS, *MANY_FACTS, "hour", "page")
 
 
 @dataclass(frozen=True)
@@ -106,16 +104,13 @@ class Rebuilder:
         return self._rebuild(site, day, hits)
 
     def _rebuild(self, site: str, day: date, hits: list[NotedHit]) -> Rebuilt:
-        cleared = 0
-        for dimension in REPORT_DIMENSIONS:
-            values = self.storage.reports.day_values(site, dimension, day)
-            # The month rollups' copies first: the new day items count their writes from 1
-            # again, and a copy left would refuse theirs (a failure here leaves the day
-            # items, so running the rebuild again finds every value again).
-            self.storage.rollups.clear_day(site, dimension, day, [v for v in values if v])
-            cleared += self.storage.reports.clear_day(site, dimension, day, values)
+        cleared = sum(
+            self.storage.reports.clear_day(site, dimension, day) for dimension in REPORT_DIMENSIONS
+        )
         outcome = StreamAggregator(self.storage).add_reports(hits)
         if outcome.failed:
             _, exc = outcome.failed[0]
             raise RuntimeError(f"rebuilding {day} of {site} failed: run it again") from exc
+        # A day the month rollups hold is copied again (its values may have changed).
+        Rollups(self.storage).recopy(site, day)
         return Rebuilt(day, len(hits), cleared)

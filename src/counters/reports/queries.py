@@ -2,7 +2,8 @@
 
 The arithmetic is pure (`counters.reports.series`, `counters.reports.pages`); this module
 reads what it needs, in a bounded number of Queries (see `counters.storage`): pages,
-breakdowns and goals from the month rollups, one Query a month whatever the range's days.
+breakdowns and goals from the month rollups (one Query a month whatever the range's
+days) and the day items of the days not copied into them yet.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def top_pages(
         except OverflowError:
             first = date.min
     pages.check_range(first, last)
-    rows = service.storage.rollups.totals(site.id, "page", first, last)
+    rows = service.storage.rollups.range_rows(service.storage.reports, site.id, "page", first, last)
     ranked = pages.top_pages(((row.value, row.pageviews) for row in rows), limit)
     return TopPages(
         site=site.id,
@@ -117,7 +118,9 @@ def breakdown(
     """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
     first, last = report_range(service, site, first, last)
     if dimension in entries.PAGE_DIMENSIONS:
-        page_rows = service.storage.rollups.totals(site.id, "page", first, last)
+        page_rows = service.storage.rollups.range_rows(
+            service.storage.reports, site.id, "page", first, last
+        )
         found: list[EntryRow | BreakdownRow] = []
         found += entries.entry_rows(page_rows, limit) if dimension == "entry" else []
         found += entries.exit_rows(page_rows, limit) if dimension == "exit" else []
@@ -125,7 +128,9 @@ def breakdown(
             site=site.id, dimension=dimension, from_=first, to=last, count="visits", rows=found
         )
     # The range's totals per value (sums add up like days do).
-    totals = service.storage.rollups.totals(site.id, dimension, first, last)
+    totals = service.storage.rollups.range_rows(
+        service.storage.reports, site.id, dimension, first, last
+    )
     count = "pageviews" if dimension in breakdowns.BY_PAGEVIEWS else site.count
     rows = breakdowns.top_rows([{r.value: (r.visits, r.pageviews) for r in totals}], limit, count)
     return Breakdown(

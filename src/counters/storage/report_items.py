@@ -1,9 +1,8 @@
 """Report items: visits and page views per day and value of a dimension (page, source, ...).
 
 Written only by the aggregator (`counters.aggregation.batches`), one guarded write per item
-and stream batch, which also counts the item's writes (`n`) and answers its new figures:
-the aggregator copies them into the value's month rollup (`counters.storage.rollup_items`),
-which dashboards read. Day items are read by the aggregator and rebuilds.
+and stream batch; read by dashboards, one paginated Query per dimension and month, for
+the days their month rollups do not hold yet (`counters.storage.rollup_items`).
 """
 
 from __future__ import annotations
@@ -18,14 +17,8 @@ from counters.storage.keys import report_pk, report_sk, report_sk_range
 from counters.storage.table import Item, Table, int_of, n
 from counters.storage.updates import AddedBefore, Guard, UpdateExpression, added_before
 
-# A report item's figures (see keys), and its count of writes (orders its rollup copies).
+# A report item's figures (see keys), as its month rollup copies them.
 FIGURES = ("v", "p", "ev", "eb", "ed", "x")
-WRITES = "n"
-
-
-def figures_of(item: Item) -> dict[str, int]:
-    """A report item's figures and write count, those it has."""
-    return {name: int(item[name]["N"]) for name in (*FIGURES, WRITES) if name in item}
 
 
 @dataclass(frozen=True)
@@ -39,13 +32,6 @@ class ReportRow:
     entry_bounces: int = 0
     entry_duration_ms: int = 0
     exits: int = 0
-    writes: int = 0
-
-    def figures(self) -> dict[str, int]:
-        """The row's figures and write count, by attribute name."""
-        amounts = (self.visits, self.pageviews, self.entries, self.entry_bounces)
-        more = (self.entry_duration_ms, self.exits, self.writes)
-        return dict(zip((*FIGURES, WRITES), amounts + more, strict=True))
 
 
 def _key(site: str, dimension: str, day: date, value: str) -> Item:
@@ -67,7 +53,7 @@ class ReportItems:
                     ":lo": {"S": lo},
                     ":hi": {"S": hi},
                 },
-                ProjectionExpression="sk, v, p, ev, eb, ed, x, n",
+                ProjectionExpression="sk, " + ", ".join(FIGURES),
             )
             for item in items:
                 day, _, value = item["sk"]["S"].partition("#")
@@ -75,14 +61,14 @@ class ReportItems:
                     yield ReportRow(
                         date.fromisoformat(day),
                         value,
-                        *(int_of(item, name) for name in (*FIGURES, WRITES)),
+                        *(int_of(item, name) for name in FIGURES),
                     )
 
-    def day_values(self, site: str, dimension: str, day: date) -> list[str]:
-        """The values a day has items of ("" its tally), for a rebuild."""
+    def clear_day(self, site: str, dimension: str, day: date) -> int:
+        """Deletes a day's items of a dimension (values and tally), for a rebuild; how many."""
         lo, hi = report_sk_range(day, day)
-        return [
-            item["sk"]["S"].partition("#")[2]
+        keys = [
+            {"pk": item["pk"], "sk": item["sk"]}
             for item in self.table.query_all(
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
                 ExpressionAttributeValues={
@@ -90,14 +76,10 @@ class ReportItems:
                     ":lo": {"S": lo},
                     ":hi": {"S": hi},
                 },
-                ProjectionExpression="sk",
+                ProjectionExpression="pk, sk",
                 ConsistentRead=True,
             )
         ]
-
-    def clear_day(self, site: str, dimension: str, day: date, values: list[str]) -> int:
-        """Deletes these values' items of a day (a rebuild); how many."""
-        keys = [_key(site, dimension, day, value) for value in values]
         for start in range(0, len(keys), 25):  # BatchWriteItem's limit
             pending: Any = {
                 self.table.name: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
@@ -154,10 +136,9 @@ class ReportItems:
         value: str,
         counts: Mapping[str, int],
         guard: Guard,
-    ) -> AddedBefore | dict[str, int]:
+    ) -> AddedBefore | None:
         """Adds a batch's counts (attribute -> amount: `v`, `p` and a page's entry and exit
-        figures, see keys) to one value's item, unless the item has seen the batch; answers
-        the item's figures after the write, or what it had added before (and its figures)."""
+        figures, see keys) to one value's item, unless the item has seen the batch."""
         key = _key(site, dimension, day, value)
         try:
             expression = UpdateExpression()
@@ -166,24 +147,21 @@ class ReportItems:
                 for attr, amount in counts.items()
                 if amount or attr in ("v", "p")
             ]
-            expression.adds.append(f"{WRITES} {expression.value(1)}")
             condition = expression.guard(guard)
-            answer = self.table.send(
+            self.table.send(
                 "update_item",
                 adds=True,
                 TableName=self.table.name,
                 Key=key,
                 ConditionExpression=condition,
-                ReturnValues="ALL_NEW",  # no read units: the rollup copies the figures
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **expression.request(),
             )
         except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            old = self.table.refused_item(refused, key)
-            seen = added_before(guard, old)
+            seen = added_before(guard, self.table.refused_item(refused, key))
             if seen is None:
                 raise RuntimeError(
                     f"report {dimension}={value} of {site} refused a write"
                 ) from refused
-            return AddedBefore(seen.upto, figures_of(old))
-        return figures_of(answer.get("Attributes", {}))
+            return seen
+        return None

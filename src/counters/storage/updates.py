@@ -65,8 +65,6 @@ class AddedBefore:
     """A guarded write refused: how far the item had added each shard (the caller resends the rest)."""
 
     upto: Mapping[str, int]
-    # A report item's figures as the refusal found them (its month rollup copies them).
-    figures: Mapping[str, int] | None = None
 
 
 def mark(sequence: int) -> str:
