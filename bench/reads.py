@@ -5,14 +5,16 @@ distinct pages: every day N pages (2,000 is the day's cap), N/2 section pages ev
 and N/2 articles of the day (so a month has ~16 N distinct pages), page views falling
 off with rank. The worst breakdown is a year (its longest range) of a dimension with
 M values a day, half of them new each day. Report items are seeded as the aggregator
-leaves them (day items with 8 shard marks and a write count, as a busy day's; their
-month rollups, counters.storage.rollup_items) rather than through the aggregator, which
-would take hours on moto. Each read is counted on the functions' client (requests; read
+and the nightly copy leave them (day items with 8 shard marks, as a busy day's; the
+month rollups of every day up to the day before yesterday, and the site's watermark,
+counters.storage.rollup_items) rather than through the aggregator, which would take
+hours on moto. Each read is counted on the functions' client (requests; read
 units from the full size of every item a Query returned, as DynamoDB bills them,
 eventually consistent) and timed (wall clock, moto in-process: moto's times grow with
 the table, they rank the reads, they are not DynamoDB's). "before" is the same route
-reading as it did before rollups: every day item of the range, one Query (paged by
-1 MB) a month.
+reading as it did before rollups (a site without a watermark still does): every day
+item of the range, one Query (paged by 1 MB) a month. Then the nightly copy of one
+closed day (`counters.archive.rollups`): its writes and their write units.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.request_counts import item_size
-from counters.storage.keys import report_pk, report_sk, rollup_pk
+from counters.storage.keys import report_pk, report_sk, rollup_pk, rollup_watermark_key
 from counters.storage.updates import mark
 
 SITE = "news"
 LAST = date(2025, 6, 15)
+THROUGH = LAST - timedelta(days=2)  # the nightly copy's watermark: the day before yesterday
 
 
 def _pages_of(index: int, per_day: int) -> list[tuple[str, int]]:
@@ -51,7 +54,7 @@ def _values_of(index: int, per_day: int) -> list[tuple[str, int]]:
 def _items(
     dimension: str, days: int, per_day: int, values: Callable[[int, int], list[tuple[str, int]]]
 ) -> Iterator[dict[str, Any]]:
-    """Day items of `days` days to LAST, then their month rollups."""
+    """Day items of `days` days to LAST, then the month rollups of those to THROUGH."""
     rollups: dict[tuple[str, str], dict[str, Any]] = {}
     for index in range(days):
         day = LAST - timedelta(days=index)
@@ -61,16 +64,26 @@ def _items(
                 "sk": {"S": report_sk(day, value)},
                 "v": {"N": str(views // 2)},
                 "p": {"N": str(views)},
-                "n": {"N": str(min(views, 288))},  # a write a 300 s batch at most
             }
             for shard in range(8):
                 item[f"w_s{shard:012x}"] = {"S": mark(49590338271490256608559 + shard)}
             yield item
+            if day > THROUGH:
+                continue
             key = (rollup_pk(SITE, dimension, day), value)
             rollup = rollups.setdefault(key, {"pk": {"S": key[0]}, "sk": {"S": value}})
-            for name in ("v", "p", "n"):
+            for name in ("v", "p"):
                 rollup[f"{name}{day.day:02d}"] = item[name]
     yield from rollups.values()
+
+
+def _watermark(first: date) -> Iterator[dict[str, Any]]:
+    yield {
+        **rollup_watermark_key(SITE),
+        "first": {"S": first.isoformat()},
+        "through": {"S": THROUGH.isoformat()},
+        "backfilled": {"BOOL": True},
+    }
 
 
 def seed(client: Any, items: Iterator[dict[str, Any]]) -> dict[tuple[str, str], int]:
@@ -127,7 +140,6 @@ def measure(days: int = 92, per_day: int = 300, year_values: int = 40) -> list[s
 
     from counters.counting.service import default_service
     from counters.settings import settings
-    from counters.storage import ReportRow
     from local.cloudformation import create_tables
     from local.lambda_env import InProcessApi
 
@@ -145,6 +157,7 @@ def measure(days: int = 92, per_day: int = 300, year_values: int = 40) -> list[s
         storage = default_service().storage
         sizes = seed(storage.client, _items("page", days, per_day, _pages_of))
         sizes |= seed(storage.client, _items("campaign", 366, year_values, _values_of))
+        seed(storage.client, _watermark(LAST - timedelta(days=365)))
         meter = Meter(storage.client, sizes)
         first = LAST - timedelta(days=days - 1)
         year = LAST - timedelta(days=365)
@@ -155,18 +168,11 @@ def measure(days: int = 92, per_day: int = 300, year_values: int = 40) -> list[s
             status, answer = api.call("GET", f"/v1/sites/{SITE}/{path}", query=extra)
             assert status == 200, answer
 
-        def every_day_item(site: str, dimension: str, lo: date, hi: date) -> list[ReportRow]:
-            """main's read before rollups: every day item of the range, added up."""
-            totals: dict[str, list[int]] = {}
-            for row in storage.reports.rows(site, dimension, lo, hi):
-                total = totals.setdefault(row.value, [0] * 6)
-                for i, amount in enumerate(list(row.figures().values())[:6]):
-                    total[i] += amount
-            return [ReportRow(lo, value, *figures) for value, figures in totals.items()]
-
         def before(path: str, **extra: str) -> Callable[[], None]:
+            """main's read before rollups (a site without a watermark): every day item."""
+
             def action() -> None:
-                with patch.object(storage.rollups, "totals", every_day_item):
+                with patch.object(storage.rollups, "watermark", lambda site: None):
                     read(path, **extra)
 
             return action
@@ -183,10 +189,47 @@ def measure(days: int = 92, per_day: int = 300, year_values: int = 40) -> list[s
                     before("breakdown", dimension="campaign", **whole_year)
                 ),
             }
+        copies = {
+            dimension: nightly_copy(storage, dimension, LAST - timedelta(days=1))
+            for dimension in ("page", "campaign")
+        }
         default_service.cache_clear()
     for name, (requests, units, seconds) in figures.items():
         lines.append(f"  {name:45} {requests:5d} req {units:8.1f} RRU {seconds:7.2f} s")
+    lines.append("  the nightly copy of a closed day into the month rollups, per dimension:")
+    for dimension, (values, writes, wru, queries) in copies.items():
+        lines.append(
+            f"    {dimension:8} {values:5d} values: {writes:5d} UpdateItem {wru:6d} WRU,"
+            f" {queries} Query of the day items"
+        )
     return lines
+
+
+def nightly_copy(storage: Any, dimension: str, day: date) -> tuple[int, int, int, int]:
+    """One dimension of a closed day copied (as `counters.archive.rollups` does): values,
+    UpdateItems, their write units (1 per KB of the rollup item after the write, the larger
+    image: a copy only adds or replaces), Queries."""
+    written: list[str] = []
+    queries = [0]
+
+    def ask(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "UpdateItem":
+            written.append(params["Key"]["sk"]["S"])
+        elif model.name == "Query":
+            queries[0] += 1
+
+    events = storage.client.meta.events
+    events.register("before-parameter-build.dynamodb", ask)
+    rows = list(storage.reports.rows(SITE, dimension, day, day))
+    for row in rows:
+        storage.rollups.copy(SITE, dimension, row)
+    events.unregister("before-parameter-build.dynamodb", ask)
+    wru = 0
+    for value in written:
+        key = {"pk": {"S": rollup_pk(SITE, dimension, day)}, "sk": {"S": value}}
+        item = storage.client.get_item(TableName=os.environ["TABLE_NAME"], Key=key)["Item"]
+        wru += -(-item_size(item) // 1024)
+    return len(rows), len(written), wru, queries[0]
 
 
 if __name__ == "__main__":
