@@ -204,7 +204,12 @@ def test_any_range_reads_what_the_day_items_add_up_to(
     # operator's backfill copies them all.
     assert nightly.close(OTHER, LAST).first == LAST - timedelta(days=3)
     reads.check(OTHER)
-    assert nightly.backfill(OTHER, FIRST) == Watermark(FIRST, LAST)
+    today = LAST + timedelta(days=2)
+    firsts = []
+    while (mark := nightly.backfill(OTHER, FIRST, today)).first > FIRST:  # 3 days a request
+        firsts.append(mark.first)
+    assert firsts == [LAST - timedelta(days=d) for d in (6, 9, 12, 15, 18, 21, 24, 27)]
+    assert mark == Watermark(FIRST, LAST)
     reads.check(OTHER)
     rolled = {item["pk"]["S"] for item in table_dump(dynamodb)}
     assert f"ROLLUP#{OTHER}#page#2025-01" in rolled
@@ -246,6 +251,32 @@ def test_a_rebuilt_day_copied_again_holds_only_its_values(dynamodb: Any) -> None
     assert pages(day, next_day) == {"/a": 7, "/b": 3}
     assert pages(day, day) == {"/a": 7}
     assert not nightly.recopy(SITE, next_day + ONE)  # not copied yet: read from day items
+
+
+def test_an_operator_copies_older_days_a_month_a_request(api: Api, dynamodb: Any) -> None:
+    """`visit-counter rollup SITE --from` sends POST /rollups until `first` is `from`."""
+    api.register(SITE, "UTC")
+    days = [date(2025, 2, 10), date(2025, 4, 1), date(2025, 6, 12)]
+    for day in days:
+        put_day_item(dynamodb, day, "/a", 2)
+    answers = []
+    with time_machine.travel(datetime(2025, 6, 15, 5, tzinfo=UTC), tick=False):
+        while not answers or answers[-1]["first"] > "2025-02-01":
+            status, answer = api.call("POST", f"/v1/sites/{SITE}/rollups", {"from": "2025-02-01"})
+            assert status == 200, answer
+            answers.append(answer)
+    # Never rolled up: first closed as the nightly job would (the day before yesterday, and
+    # 31 days before it: 13 May), then 31 days a request.
+    assert [(a["first"], a["through"]) for a in answers] == [
+        ("2025-04-12", "2025-06-13"),
+        ("2025-03-12", "2025-06-13"),
+        ("2025-02-09", "2025-06-13"),
+        ("2025-02-01", "2025-06-13"),
+    ]
+    rolled = {i["pk"]["S"]: i for i in table_dump(dynamodb) if i["pk"]["S"].startswith("ROLLUP#")}
+    assert rolled[rollup_pk(SITE, "page", days[0])]["p10"] == {"N": "2"}
+    assert rolled[rollup_pk(SITE, "page", days[1])]["p01"] == {"N": "2"}
+    assert api.call("POST", f"/v1/sites/{SITE}/rollups", {"from": "2025-02-31"})[0] == 422
 
 
 NOW = datetime(2025, 6, 15, 5, tzinfo=UTC)  # 12:00 in Ho Chi Minh City

@@ -60,6 +60,7 @@ OPERATOR_ROUTES = {
     "DELETE /v1/sites/{site}/tokens/{token_id}",
     "GET /v1/sites/{site}/export",
     "POST /v1/sites/{site}/rebuild",
+    "POST /v1/sites/{site}/rollups",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
@@ -83,7 +84,9 @@ ALLOWED = {
     | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"},
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
     # A day's report items deleted and added again from the archive.
-    "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
+    # And older days copied into the month rollups (their watermark put).
+    "RebuildFunction": READS
+    | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"},
 }
 
 
@@ -213,6 +216,8 @@ PREFIX_CASES = [
     ("RebuildFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
     ("RebuildFunction", "dynamodb:GetItem", "ROLLUP#portal", True),  # the rollups' watermark
     ("CompactFunction", "dynamodb:PutItem", "ROLLUP#portal", True),
+    ("RebuildFunction", "dynamodb:PutItem", "ROLLUP#portal", True),
+    ("RebuildFunction", "dynamodb:PutItem", "SITE#portal", False),
     ("CompactFunction", "dynamodb:PutItem", "REPORT#portal#page#2025-06", False),
     ("HitFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
     ("HistoryFunction", "dynamodb:GetItem", "SALT", False),

@@ -8,7 +8,7 @@ and run again writes the same; a day is read from the rollups only once the wate
 says it is copied whole. The same run copies up to `BACKFILL_DAYS` older days (days
 before the first copy, aggregated before rollups existed) and moves the watermark's
 first day back, until the site has no day item (no traffic) before it; `backfill`
-does it for any range at once (operators).
+does it down to a given day (operators, `visit-counter rollup`), a request at a time.
 
 A rebuild rewrites a day's items; `recopy` then copies the day again if the rollups
 hold it, removing the values the rebuilt day no longer has.
@@ -84,15 +84,17 @@ class Rollups:
         rollups.set_watermark(site, mark)
         return mark
 
-    def backfill(self, site: str, first: date) -> Watermark | None:
-        """Copies the days from `first` to the day before the watermark's first day, and
-        moves it back to `first` (operators: days aggregated before rollups existed)."""
+    def backfill(self, site: str, first: date, today: date) -> Watermark:
+        """Copies up to BACKFILL_DAYS days before the watermark's first day, not before
+        `first`, and moves it back (operators: days aggregated before rollups existed; a
+        site never rolled up is first closed as the nightly job would, on `today`)."""
         rollups = self.storage.rollups
-        mark = rollups.watermark(site)
-        if mark is None or first >= mark.first:
+        mark = rollups.watermark(site) or self.close(site, today - timedelta(days=2))
+        if first >= mark.first:
             return mark
-        self.copy_days(site, first, mark.first - ONE_DAY)
-        mark = Watermark(first, mark.through, mark.backfilled)
+        start = max(first, mark.first - timedelta(days=BACKFILL_DAYS))
+        self.copy_days(site, start, mark.first - ONE_DAY)
+        mark = Watermark(start, mark.through, mark.backfilled)
         rollups.set_watermark(site, mark)
         return mark
 
