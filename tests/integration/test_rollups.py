@@ -265,9 +265,10 @@ def test_an_operator_copies_older_days_a_month_a_request(api: Api, dynamodb: Any
             status, answer = api.call("POST", f"/v1/sites/{SITE}/rollups", {"from": "2025-02-01"})
             assert status == 200, answer
             answers.append(answer)
-    # Never rolled up: first closed as the nightly job would (the day before yesterday, and
-    # 31 days before it: 13 May), then 31 days a request.
+    # Never rolled up: first the day before yesterday, as the nightly job would, then 31
+    # days a request.
     assert [(a["first"], a["through"]) for a in answers] == [
+        ("2025-05-13", "2025-06-13"),
         ("2025-04-12", "2025-06-13"),
         ("2025-03-12", "2025-06-13"),
         ("2025-02-09", "2025-06-13"),

@@ -390,6 +390,8 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.get(f"{site}/export?from={day}&to={day}", timeout=10).ok
     local_api.counter._sites.clear()
     assert requests.post(f"{site}/rebuild", json={"date": day}, timeout=10).ok
+    local_api.counter._sites.clear()
+    assert requests.post(f"{site}/rollups", json={"from": day}, timeout=10).ok
     # The daily schedule: compaction, then the nightly rebuild of the day before yesterday.
     compact = local_api._as_function(
         "CompactFunction", import_handler("handlers.archive.compact_handler")

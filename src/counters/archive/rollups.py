@@ -66,9 +66,7 @@ class Rollups:
         rollups = self.storage.rollups
         mark = rollups.watermark(site)
         if mark is None:
-            self.copy_days(site, day, day)
-            mark = Watermark(day, day)
-            rollups.set_watermark(site, mark)
+            mark = self._start(site, day)
         elif mark.through < day:
             last = min(day, mark.through + timedelta(days=CATCH_UP_DAYS))
             self.copy_days(site, mark.through + ONE_DAY, last)
@@ -87,15 +85,22 @@ class Rollups:
     def backfill(self, site: str, first: date, today: date) -> Watermark:
         """Copies up to BACKFILL_DAYS days before the watermark's first day, not before
         `first`, and moves it back (operators: days aggregated before rollups existed; a
-        site never rolled up is first closed as the nightly job would, on `today`)."""
+        site never rolled up first gets the day before yesterday, as the nightly job would)."""
         rollups = self.storage.rollups
-        mark = rollups.watermark(site) or self.close(site, today - timedelta(days=2))
+        mark = rollups.watermark(site) or self._start(site, today - timedelta(days=2))
         if first >= mark.first:
             return mark
         start = max(first, mark.first - timedelta(days=BACKFILL_DAYS))
         self.copy_days(site, start, mark.first - ONE_DAY)
         mark = Watermark(start, mark.through, mark.backfilled)
         rollups.set_watermark(site, mark)
+        return mark
+
+    def _start(self, site: str, day: date) -> Watermark:
+        """A site's first copied day: `day`, a closed one."""
+        self.copy_days(site, day, day)
+        mark = Watermark(day, day)
+        self.storage.rollups.set_watermark(site, mark)
         return mark
 
     def recopy(self, site: str, day: date) -> bool:
