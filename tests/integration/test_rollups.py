@@ -152,6 +152,15 @@ class Reads:
                 self.checked += 1
 
 
+def night_of(nightly: Rollups, night: date, budget: list[bool], site: str = SITE) -> Watermark:
+    """The nightly job's copies for one site: the days to `night`, then older days while
+    `budget` says time is left."""
+    nightly.close(site, night)
+    mark = nightly.backfill_older(site, iter(budget).__next__)
+    assert mark is not None
+    return mark
+
+
 def test_any_range_reads_what_the_day_items_add_up_to(
     dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,7 +186,7 @@ def test_any_range_reads_what_the_day_items_add_up_to(
     reads = Reads(storage, dump, rng)
     reads.check(SITE)  # never rolled up: the day items, as before rollups
     nightly = Rollups(storage)
-    night, marks, cut_short = FIRST + timedelta(days=rng.randrange(3, 20)), [], 0
+    night, marks, cut_short = FIRST + timedelta(days=rng.randrange(12, 20)), [], 0
     while night <= LAST + timedelta(days=3):
         failed = faults.failed
         # A page copy fails (on the first night, on each night that copies traffic days
@@ -185,24 +194,34 @@ def test_any_range_reads_what_the_day_items_add_up_to(
         mark = storage.rollups.watermark(SITE)
         forward = mark is not None and any(mark.through < day <= night for day in DAYS)
         faults.armed = mark is None or forward or rng.random() < 0.3
+        budget = [True] * rng.randrange(4) + [False]  # older days the night has time for
         try:
-            nightly.close(SITE, night)
+            night_of(nightly, night, budget)
         except ReadTimeoutError:
             assert faults.failed > failed
         faults.armed = False
         if faults.failed > failed:  # the watermark moved over no day left half copied
             reads.check(SITE)
             cut_short += 1
-        marks.append(nightly.close(SITE, night))  # the next night, or run again
+        before = storage.rollups.watermark(SITE)
+        budget = [True] * rng.randrange(4) + [False]
+        marks.append(night_of(nightly, night, budget))  # the next night, or run again
+        if before is not None and not before.backfilled:  # as many older days as time let
+            older = timedelta(days=min(3, len(budget) - 1))
+            assert marks[-1].first == before.first - older or marks[-1].backfilled
         reads.check(SITE)
         night += timedelta(days=rng.randrange(2, 8))  # nights missed: caught up, 4 days a run
     assert cut_short
-    # The copied days' edges fell inside the traffic's days, and at its end all are copied.
+    # The copied days' edges fell inside the traffic's days; the days to the last night
+    # are copied, and older ones down to the first day with traffic given time.
     assert any(mark.first > FIRST and mark.through < LAST for mark in marks)
-    assert marks[-1].first < FIRST and marks[-1].through > LAST
+    assert marks[-1].through > LAST
+    last_night = marks[-1].through
+    assert night_of(nightly, last_night, [True] * 40) == Watermark(FIRST, last_night, True)
+    reads.check(SITE)
     # A site first rolled up at the end: its older days read from day items, then an
     # operator's backfill copies them all.
-    assert nightly.close(OTHER, LAST).first == LAST - timedelta(days=3)
+    assert night_of(nightly, LAST, [True] * 5, OTHER).first == LAST - timedelta(days=3)
     reads.check(OTHER)
     today = LAST + timedelta(days=2)
     firsts = []
@@ -233,7 +252,8 @@ def test_a_rebuilt_day_copied_again_holds_only_its_values(dynamodb: Any) -> None
         put_day_item(dynamodb, day, path, 2)
     put_day_item(dynamodb, next_day, "/b", 3)
     nightly = Rollups(storage)
-    assert nightly.close(SITE, next_day).first < day  # both days copied
+    nightly.close(SITE, next_day)
+    assert nightly.backfill_older(SITE, lambda: True) == Watermark(day, next_day, True)
 
     def pages(first: date, last: date) -> dict[str, int]:
         rows = storage.rollups.range_rows(storage.reports, SITE, "page", first, last)

@@ -5,10 +5,11 @@ The report aggregator writes only day items; reads of long ranges want month rol
 yesterday, copies each site's days up to that day (`close`): every dimension's items of
 a day, then the watermark moves to it. A copy holds absolute figures, so a run cut short
 and run again writes the same; a day is read from the rollups only once the watermark
-says it is copied whole. The same run copies up to `BACKFILL_DAYS` older days (days
-before the first copy, aggregated before rollups existed) and moves the watermark's
-first day back, until the site has no day item (no traffic) before it; `backfill`
-does it down to a given day (operators, `visit-counter rollup`), a request at a time.
+says it is copied whole. Then, with the time the run has left, it copies up to
+`BACKFILL_DAYS` older days of each site (days before the first copy, aggregated before
+rollups existed), moving the watermark's first day back after each, until the site has
+no day item (no traffic) before it (`backfill_older`); `backfill` copies down to a
+given day (operators, `visit-counter rollup`), a request at a time.
 
 A rebuild rewrites a day's items; `recopy` then copies the day again if the rollups
 hold it, removing the values the rebuilt day no longer has.
@@ -16,6 +17,7 @@ hold it, removing the values the rebuilt day no longer has.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from counters.archive.schema import FACTS, MANY_FACTS
@@ -61,25 +63,33 @@ class Rollups:
             day += ONE_DAY
 
     def close(self, site: str, day: date) -> Watermark:
-        """The nightly copy: the days after the watermark up to `day` (a closed day), then
-        up to BACKFILL_DAYS days before its first day."""
+        """The nightly copy: the days after the watermark up to `day` (a closed day)."""
         rollups = self.storage.rollups
         mark = rollups.watermark(site)
         if mark is None:
-            mark = self._start(site, day)
-        elif mark.through < day:
+            return self._start(site, day)
+        if mark.through < day:
             last = min(day, mark.through + timedelta(days=CATCH_UP_DAYS))
             self.copy_days(site, mark.through + ONE_DAY, last)
             mark = Watermark(mark.first, last, mark.backfilled)
             rollups.set_watermark(site, mark)
-        if mark.backfilled:
-            return mark
-        first = mark.first - timedelta(days=BACKFILL_DAYS)
-        self.copy_days(site, first, mark.first - ONE_DAY)
-        # No day item before them: the site's traffic began after (gaps do not stop it).
-        done = not self.storage.days.any_before(site, first)
-        mark = Watermark(first, mark.through, backfilled=done)
-        rollups.set_watermark(site, mark)
+        return mark
+
+    def backfill_older(self, site: str, more: Callable[[], bool]) -> Watermark | None:
+        """The nightly backfill: up to BACKFILL_DAYS days before the watermark's first day,
+        newest first, moving it back after each, while `more()` (the run's time left: a
+        big site's days take minutes) and until the site has no day item before it."""
+        rollups = self.storage.rollups
+        mark = rollups.watermark(site)
+        for _ in range(BACKFILL_DAYS):
+            if mark is None or mark.backfilled or not more():
+                break
+            day = mark.first - ONE_DAY
+            self.copy_days(site, day, day)
+            # No day item before it: the site's traffic began after (gaps do not stop it).
+            done = not self.storage.days.any_before(site, day)
+            mark = Watermark(day, mark.through, backfilled=done)
+            rollups.set_watermark(site, mark)
         return mark
 
     def backfill(self, site: str, first: date, today: date) -> Watermark:
