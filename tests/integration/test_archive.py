@@ -28,6 +28,7 @@ from counters.archive.rollups import Rollups
 from counters.archive.schema import COLUMN_NAMES, FACTS
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
+from counters.storage.rollup_items import Watermark
 from local.buckets import create_buckets
 from local.cloudformation import create_tables
 from tests.conftest import LambdaContext, import_handler, reset_warm_state, table_dump
@@ -49,6 +50,11 @@ def fresh_aws() -> Iterator[None]:
         reset_warm_state()
         yield
         reset_warm_state()
+
+
+class AmpleTime(LambdaContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 600_000
 
 
 def deliver(handler: Any, shard: str, batch: list[Hit]) -> None:
@@ -271,6 +277,14 @@ def test_the_daily_schedule_compacts_through_its_handler() -> None:
         # Both sites' 1 March: compacted, then rebuilt (the day before yesterday).
         assert answer == {"days": 2, "objects": objects, "rebuilt": 2, "not_rebuilt": 0}
         assert sum(len(names) for names in keys_by_partition().values()) == 2
+        # And copied into the month rollups; older days only with time left (a test
+        # context has 10 s: none), one older day here (no day item before it).
+        rollups = default_service().storage.rollups
+        assert rollups.watermark("busy") == Watermark(FIRST_DAY, FIRST_DAY)
+        with time_machine.travel(datetime(2026, 3, 3, 1, 30, tzinfo=UTC), tick=False):
+            COMPACT({"source": "aws.events"}, AmpleTime())
+        older = FIRST_DAY - timedelta(days=1)
+        assert rollups.watermark("busy") == Watermark(older, FIRST_DAY, backfilled=True)
 
 
 def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_archive() -> None:
