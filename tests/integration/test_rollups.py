@@ -301,11 +301,11 @@ def test_an_operator_copies_older_days_a_month_a_request(api: Api, dynamodb: Any
 
 
 NOW = datetime(2025, 6, 15, 5, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
-PAGES_PER_DAY = 20
+PAGES_PER_DAY = 10
 
 
 def seed_92_days(client: Any) -> None:
-    """92 days of 20 pages each, as the aggregator and the nightly copy leave them: day
+    """92 days of 10 pages each, as the aggregator and the nightly copy leave them: day
     items (with a few shard marks, as busy days keep), and the month rollups of every day
     up to the day before yesterday (the watermark's `through`)."""
     last, through = date(2025, 6, 15), date(2025, 6, 13)
@@ -398,7 +398,7 @@ def test_a_92_day_pages_read_costs_one_query_a_month(api: Api, dynamodb: Any) ->
         *(f"ROLLUP#{SITE}#page#2025-{month:02d}" for month in (3, 4, 5, 6)),
         f"REPORT#{SITE}#page#2025-06",
     ]
-    # Eventually consistent: half a unit per 4 KB read. 4 months x 20 values of < 0.5 KB
-    # and 2 x 20 day items of ~0.3 KB (6.5 units), against 92 x 20 day items (about 66).
+    # Eventually consistent: half a unit per 4 KB read. 4 months x 10 values of < 0.5 KB
+    # and 2 x 10 day items of ~0.3 KB (4 units), against 92 x 10 day items (about 33).
     units = sum(math.ceil(size / 4096) * 0.5 for size in reads)
-    assert units <= 7
+    assert units <= 4
