@@ -21,6 +21,7 @@ from bench import (
     imports,
     lag,
     log_bytes,
+    reads,
     request_counts,
     segments,
 )
@@ -46,6 +47,9 @@ def main() -> None:
     parser.add_argument("--hostile-rounds", type=int, default=100)
     parser.add_argument("--hot-hits", type=int, default=2000)
     parser.add_argument("--lag-seconds", type=float, default=8.0)
+    parser.add_argument("--read-days", type=int, default=92, help="days of /pages (at most 92)")
+    parser.add_argument("--read-pages", type=int, default=300, help="pages a day (cap: 2,000)")
+    parser.add_argument("--read-values", type=int, default=40, help="campaigns a day, a year")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.simplefilter("ignore")  # Powertools: "No application metrics to publish"
@@ -60,6 +64,7 @@ def main() -> None:
         timing = cpu.measure(args.iterations)
         delay = lag.measure(args.lag_seconds)
         logs = log_bytes.measure()
+        read_lines = reads.measure(args.read_days, args.read_pages, args.read_values)
 
     out.append(
         f"DynamoDB requests, write units and reads per operation ({args.hits} each, moto, "
@@ -77,6 +82,8 @@ def main() -> None:
     for name, size in sizes.items():
         units = -(-size // 1024)  # a write costs 1 WRU per KB (rounded up) of the larger image
         out.append(f"  {name}: {size} bytes ({units} WRU a write)")
+    out.append("")
+    out.extend(read_lines)
     out.append("")
 
     out.append(

@@ -149,6 +149,16 @@ def rebuild(api: Api, args: argparse.Namespace) -> None:
         day += timedelta(days=1)
 
 
+def rollup(api: Api, args: argparse.Namespace) -> None:
+    """Copies the days from --from on into the month rollups, a month a request."""
+    first = date.fromisoformat(args.start)
+    while True:
+        done = api.send_json("POST", _site_path(args.site, "/rollups"), {"from": first.isoformat()})
+        print(f"month rollups of {args.site}: {done['first']} to {done['through']}")
+        if date.fromisoformat(done["first"]) <= first:
+            return
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser("visit-counter", description=__doc__.split("\n")[0])
     where = top.add_mutually_exclusive_group()
@@ -223,6 +233,13 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD, local")
     again.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD, local")
     again.set_defaults(run=rebuild)
+
+    roll = commands.add_parser(
+        "rollup", help="copy a site's older days into the month rollups (see docs/operations.md)"
+    )
+    roll.add_argument("site")
+    roll.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD, local")
+    roll.set_defaults(run=rollup)
     goals.add_commands(commands)
     return top
 

@@ -24,6 +24,7 @@ from typing import Any
 from counters.archive.compaction import FIRST_AGE, Compactor
 from counters.archive.reader import ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.rollups import Rollups
 from counters.archive.window import WindowBuffer
 from counters.archive.writer import ArchiveWriter
 from counters.counting.service import default_service
@@ -34,6 +35,9 @@ from handlers.aggregate import NoteBatch, logger, metrics, processor
 
 class RecordsFailedError(RuntimeError):
     """Records the batch processor could not read: the invocation fails whole."""
+
+# The nightly run's time kept when it backfills rollups (a day of a big site: a minute).
+SPARE_MS = 180_000
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -65,13 +69,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @metrics.log_metrics
 def compact_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Daily (a schedule): past days' objects of every site merged into one per day; then
-    every site's day before yesterday rebuilt from the archive (counters.archive.rebuild)."""
+    every site's day before yesterday rebuilt from the archive (counters.archive.rebuild)
+    and copied into the month rollups with the days before it not yet copied
+    (counters.archive.rollups)."""
     compactor = Compactor(archive_bucket())
     today = datetime.now(UTC).date()
     done = compactor.run(today)
     merged = sum(item.objects for item in done)
     metrics.add_metric(name="CompactedObjects", unit="Count", value=merged)
-    rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
+    storage = default_service().storage
+    rebuilder = Rebuilder(storage, ArchiveReader(archive_bucket()))
+    rollups = Rollups(storage)
     day = today - timedelta(days=FIRST_AGE)
     rebuilt = skipped = 0
     for site in compactor.sites():
@@ -79,6 +87,11 @@ def compact_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             skipped += 1
         else:
             rebuilt += 1
+        # Rebuilt or not (an archive that missed batches), the day is closed: copied.
+        rollups.close(site, day)
+    # Older days (before rollups existed), site after site, while the run has time left.
+    for site in compactor.sites():
+        rollups.backfill_older(site, lambda: context.get_remaining_time_in_millis() > SPARE_MS)
     metrics.add_metric(name="RebuiltDays", unit="Count", value=rebuilt)
     logger.info("compacted", extra={"days": len(done), "objects": merged, "rebuilt": rebuilt})
     return {"days": len(done), "objects": merged, "rebuilt": rebuilt, "not_rebuilt": skipped}

@@ -5,14 +5,14 @@ export function may read the archive, the rebuild function may also rewrite repo
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from counters.archive.export import (
     LINK_SECONDS,
@@ -24,6 +24,7 @@ from counters.archive.export import (
 )
 from counters.archive.reader import ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.rollups import Rollups
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
@@ -69,6 +70,18 @@ class RebuildAnswer(BaseModel):
     date: date
     hits: int
     cleared: int
+
+
+class RollupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date = Field(alias="from")
+
+
+class RollupAnswer(BaseModel):
+    site: str
+    first: date  # the month rollups hold every day from `first` to `through`
+    through: date
 
 
 class PublicSiteExportError(Exception):
@@ -120,6 +133,20 @@ def rebuild(site: SiteIdPath, body: RebuildRequest) -> RebuildAnswer:
     counter.site(site)
     done = Rebuilder(counter.storage, ArchiveReader(archive_bucket())).rebuild(site, body.date)
     return RebuildAnswer(site=site, date=done.day, hits=done.hits, cleared=done.cleared)
+
+
+@router.post(
+    "/v1/sites/<site>/rollups",
+    summary="Copy older days into the month rollups (operators)",
+    description="Copies up to 31 days before the first day the month rollups hold, not before "
+    "`from`, into them (days aggregated before rollups existed; docs/operations.md); answers "
+    "the days they hold. Send again until `first` is `from`.",
+)
+def rollups(site: SiteIdPath, body: RollupRequest) -> RollupAnswer:
+    counter = default_service()
+    counter.site(site)
+    mark = Rollups(counter.storage).backfill(site, body.from_, datetime.now(UTC).date())
+    return RollupAnswer(site=site, first=mark.first, through=mark.through)
 
 
 def _answer(exported: Exported) -> Response[Any]:

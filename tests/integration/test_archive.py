@@ -7,6 +7,7 @@ from the code under test.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Iterator
@@ -23,9 +24,11 @@ from counters.aggregation.batches import shard_name
 from counters.archive.compaction import Compactor
 from counters.archive.reader import ONCE, RAW, ArchiveReader
 from counters.archive.rebuild import Rebuilder
+from counters.archive.rollups import Rollups
 from counters.archive.schema import COLUMN_NAMES, FACTS
 from counters.counting.service import default_service
 from counters.storage.archive_bucket import archive_bucket
+from counters.storage.rollup_items import Watermark
 from local.buckets import create_buckets
 from local.cloudformation import create_tables
 from tests.conftest import LambdaContext, import_handler, reset_warm_state, table_dump
@@ -47,6 +50,11 @@ def fresh_aws() -> Iterator[None]:
         reset_warm_state()
         yield
         reset_warm_state()
+
+
+class AmpleTime(LambdaContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 600_000
 
 
 def deliver(handler: Any, shard: str, batch: list[Hit]) -> None:
@@ -180,9 +188,17 @@ def test_a_range_reads_only_its_days() -> None:
         assert archived("direct", ONCE, date(2025, 1, 1), date(2025, 1, 2)) == []
 
 
-def reports() -> list[dict[str, Any]]:
+def reports(prefix: str = "REPORT#") -> list[dict[str, Any]]:
     dump = table_dump(boto3.client("dynamodb", region_name="us-east-1"))
-    return [item for item in dump if item["pk"]["S"].startswith("REPORT#")]
+    return [item for item in dump if item["pk"]["S"].startswith(prefix)]
+
+
+def rolled_up(days: list[date]) -> list[dict[str, Any]]:
+    """The month rollups (and watermarks) once both sites' days are closed, in order."""
+    nightly = Rollups(default_service().storage)
+    for site, day in itertools.product(("direct", "busy"), days):
+        nightly.close(site, day)
+    return reports("ROLLUP#")
 
 
 @pytest.mark.parametrize("seed", [21])
@@ -190,10 +206,12 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
     rng = random.Random(seed)
     made = model.hits(seed, 160, days=2)
     cut = batches(made, rng)
-    with fresh_aws():  # an aggregation that never failed
+    all_days = sorted({hit.day for hit in made})
+    with fresh_aws():  # an aggregation that never failed, its days closed
         for shard, batch in cut:
             deliver(REPORTS, shard, batch)
         never_failed = reports()
+        never_failed_rollups = rolled_up(all_days)
     dropped = rng.randrange(len(cut))
     days = sorted({hit.day for hit in cut[dropped][1]})
     with fresh_aws():
@@ -202,11 +220,14 @@ def test_rebuild_makes_a_day_whose_report_batch_was_dropped_exact_again(seed: in
             if i != dropped:  # given up on: went to the failures queue
                 deliver(REPORTS, shard, batch)
         assert reports() != never_failed
+        # The nightly copy closed the days without the dropped batch.
+        assert rolled_up(all_days) != never_failed_rollups
         rebuilder = Rebuilder(default_service().storage, ArchiveReader(archive_bucket()))
         for site in ("direct", "busy"):
             for day in days:
                 rebuilder.rebuild(site, day)
         assert reports() == never_failed
+        assert reports("ROLLUP#") == never_failed_rollups  # the rebuilt days copied again
         # Delivered late after all, the dropped batch adds nothing twice.
         deliver(REPORTS, *cut[dropped])
         assert reports() == never_failed
@@ -276,6 +297,14 @@ def test_the_daily_schedule_compacts_through_its_handler() -> None:
         # Both sites' 1 March: compacted, then rebuilt (the day before yesterday).
         assert answer == {"days": 2, "objects": objects, "rebuilt": 2, "not_rebuilt": 0}
         assert sum(len(names) for names in keys_by_partition().values()) == 2
+        # And copied into the month rollups; older days only with time left (a test
+        # context has 10 s: none), one older day here (no day item before it).
+        rollups = default_service().storage.rollups
+        assert rollups.watermark("busy") == Watermark(FIRST_DAY, FIRST_DAY)
+        with time_machine.travel(datetime(2026, 3, 3, 1, 30, tzinfo=UTC), tick=False):
+            COMPACT({"source": "aws.events"}, AmpleTime())
+        older = FIRST_DAY - timedelta(days=1)
+        assert rollups.watermark("busy") == Watermark(older, FIRST_DAY, backfilled=True)
 
 
 def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_archive() -> None:
@@ -285,6 +314,7 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
         for shard, batch in cut:
             deliver(REPORTS, shard, batch)
         never_failed = reports()
+        never_failed_rollups = rolled_up([FIRST_DAY])
     with fresh_aws():
         archive_all(cut)
         for i, (shard, batch) in enumerate(cut):
@@ -295,6 +325,8 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
             answer = COMPACT({"source": "aws.events"}, LambdaContext())
         assert answer["rebuilt"] == 2
         assert reports() == never_failed
+        # The day rebuilt is the day copied, as rebuilt (and the watermark moved to it).
+        assert reports("ROLLUP#") == never_failed_rollups
     with fresh_aws():
         # The direct site's day item counted a page view the archive never got (its
         # consumer failing): its day is left as the aggregator made it.
@@ -317,3 +349,7 @@ def test_the_nightly_rebuild_repairs_a_dropped_batch_and_spares_an_incomplete_ar
             answer = COMPACT({"source": "aws.events"}, LambdaContext())
         assert (answer["rebuilt"], answer["not_rebuilt"]) == (1, 1)
         assert reports() == before
+        # Not rebuilt, still closed: copied as the aggregator made it.
+        rollups = reports("ROLLUP#")
+        assert reports("ROLLUP#") == rolled_up([FIRST_DAY]) == rollups
+        assert any(item["pk"]["S"].startswith("ROLLUP#direct#page#") for item in rollups)

@@ -63,6 +63,7 @@ OPERATOR_ROUTES = {
     "DELETE /v1/sites/{site}/tokens/{token_id}",
     "GET /v1/sites/{site}/export",
     "POST /v1/sites/{site}/rebuild",
+    "POST /v1/sites/{site}/rollups",
 }
 READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 # What each function may do on the table, at most (the template may grant less).
@@ -80,12 +81,16 @@ ALLOWED = {
     "StaticFunction": set(),
     # The event archive's writer: S3 only (tests/unit/test_archive_template.py).
     "ArchiveFunction": set(),
-    # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read.
-    "CompactFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
+    # Compaction, then the nightly rebuild: as RebuildFunction, and the day items read;
+    # then the closed day copied into the month rollups (their watermark put).
+    "CompactFunction": READS
+    | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"},
     "ExportFunction": {"dynamodb:GetItem"},  # the site and its read tokens
     "SegmentFunction": {"dynamodb:GetItem"},  # the same: a segment reads the archive
     # A day's report items deleted and added again from the archive.
-    "RebuildFunction": READS | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem"},
+    # And older days copied into the month rollups (their watermark put).
+    "RebuildFunction": READS
+    | {"dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"},
 }
 
 
@@ -209,6 +214,16 @@ PREFIX_CASES = [
     ("StatsFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", False),  # history's
     ("HistoryFunction", "dynamodb:Query", "SITE#portal", True),
     ("HistoryFunction", "dynamodb:Query", "REPORT#portal#page#2025-06", True),
+    ("HistoryFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", True),  # month rollups
+    ("StatsFunction", "dynamodb:Query", "ROLLUP#portal#page#2025-06", False),
+    ("ReportAggregateFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
+    ("RebuildFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", True),
+    ("RebuildFunction", "dynamodb:GetItem", "ROLLUP#portal", True),  # the rollups' watermark
+    ("CompactFunction", "dynamodb:PutItem", "ROLLUP#portal", True),
+    ("RebuildFunction", "dynamodb:PutItem", "ROLLUP#portal", True),
+    ("RebuildFunction", "dynamodb:PutItem", "SITE#portal", False),
+    ("CompactFunction", "dynamodb:PutItem", "REPORT#portal#page#2025-06", False),
+    ("HitFunction", "dynamodb:UpdateItem", "ROLLUP#portal#page#2025-06", False),
     ("HistoryFunction", "dynamodb:GetItem", "SALT", False),
     ("HistoryFunction", "dynamodb:GetItem", "VISITOR#portal#ab12", False),
     ("StatsFunction", "dynamodb:Query", "SALT", False),  # the daily salts
@@ -382,6 +397,8 @@ def test_what_each_function_does_is_granted(local_api: Harness, visitor_caps: An
     assert requests.get(segment, headers=bearer, timeout=10).ok
     local_api.counter._sites.clear()
     assert requests.post(f"{site}/rebuild", json={"date": day}, timeout=10).ok
+    local_api.counter._sites.clear()
+    assert requests.post(f"{site}/rollups", json={"from": day}, timeout=10).ok
     # The daily schedule: compaction, then the nightly rebuild of the day before yesterday.
     compact = local_api._as_function(
         "CompactFunction", import_handler("handlers.archive.compact_handler")

@@ -30,11 +30,9 @@ from counters.aggregation.aggregator import StreamAggregator
 from counters.aggregation.batches import NotedHit
 from counters.aggregation.notes import HitNote
 from counters.archive.reader import ONCE, Archive, ArchiveReader
+from counters.archive.rollups import REPORT_DIMENSIONS, Rollups
 from counters.archive.schema import FACTS, MANY_FACTS
 from counters.storage import Storage
-
-# Every dimension a hit's note can be counted under (counters.aggregation.batches.report_values).
-REPORT_DIMENSIONS = (*FACTS, *MANY_FACTS, "hour", "page")
 
 
 @dataclass(frozen=True)
@@ -114,4 +112,6 @@ class Rebuilder:
         if outcome.failed:
             _, exc = outcome.failed[0]
             raise RuntimeError(f"rebuilding {day} of {site} failed: run it again") from exc
+        # A day the month rollups hold is copied again (its values may have changed).
+        Rollups(self.storage).recopy(site, day)
         return Rebuilt(day, len(hits), cleared)

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 
 
 def goals_report(service: CounterService, site: Site, first: date, last: date) -> GoalsReport:
-    """Each goal's conversions, events and rate: one Query a month, and one of the days."""
+    """Each goal's conversions, events and rate: one Query a month (the goals' month
+    rollups, and the day items of days not copied yet), and one of the days."""
     reached: dict[str, list[int]] = {}
-    for row in service.storage.reports.rows(site.id, "goal", first, last):
+    for row in service.storage.rollups.range_rows(
+        service.storage.reports, site.id, "goal", first, last
+    ):
         totals = reached.setdefault(row.value, [0, 0])
         totals[0] += row.visits
         totals[1] += row.pageviews

@@ -1,7 +1,9 @@
 """Read-only reports for dashboards: series of counts and most viewed pages.
 
 The arithmetic is pure (`counters.reports.series`, `counters.reports.pages`); this module
-reads what it needs, in a bounded number of Queries (see `counters.storage`).
+reads what it needs, in a bounded number of Queries (see `counters.storage`): pages,
+breakdowns and goals from the month rollups (one Query a month whatever the range's
+days) and the day items of the days not copied into them yet.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def top_pages(
         except OverflowError:
             first = date.min
     pages.check_range(first, last)
-    rows = service.storage.reports.rows(site.id, "page", first, last)
+    rows = service.storage.rollups.range_rows(service.storage.reports, site.id, "page", first, last)
     ranked = pages.top_pages(((row.value, row.pageviews) for row in rows), limit)
     return TopPages(
         site=site.id,
@@ -116,19 +118,21 @@ def breakdown(
     """Rows of one dimension over local days (default: the 30 days to today), by the site's figure."""
     first, last = report_range(service, site, first, last)
     if dimension in entries.PAGE_DIMENSIONS:
-        page_rows = service.storage.reports.rows(site.id, "page", first, last)
+        page_rows = service.storage.rollups.range_rows(
+            service.storage.reports, site.id, "page", first, last
+        )
         found: list[EntryRow | BreakdownRow] = []
         found += entries.entry_rows(page_rows, limit) if dimension == "entry" else []
         found += entries.exit_rows(page_rows, limit) if dimension == "exit" else []
         return Breakdown(
             site=site.id, dimension=dimension, from_=first, to=last, count="visits", rows=found
         )
-    per_day: dict[date, dict[str, tuple[int, int]]] = {}
-    for row in service.storage.reports.rows(site.id, dimension, first, last):
-        per_day.setdefault(row.day, {})[row.value] = (row.visits, row.pageviews)
-    days = iter(per_day.values())
+    # The range's totals per value (sums add up like days do).
+    totals = service.storage.rollups.range_rows(
+        service.storage.reports, site.id, dimension, first, last
+    )
     count = "pageviews" if dimension in breakdowns.BY_PAGEVIEWS else site.count
-    rows = breakdowns.top_rows(days, limit, count)
+    rows = breakdowns.top_rows([{r.value: (r.visits, r.pageviews) for r in totals}], limit, count)
     return Breakdown(
         site=site.id,
         dimension=dimension,

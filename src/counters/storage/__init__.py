@@ -15,6 +15,7 @@ from counters.storage.day_items import DayItems, Sealed
 from counters.storage.imported_items import ImportedItems
 from counters.storage.lane_items import LaneItems
 from counters.storage.report_items import ReportItems, ReportRow
+from counters.storage.rollup_items import RollupItems
 from counters.storage.salt_items import SaltItems
 from counters.storage.site_items import SiteItems
 from counters.storage.table import OutcomeUnknownError, Table
@@ -40,6 +41,7 @@ class Storage:
         self.visitors = VisitorItems(self.table)
         self.salts = SaltItems(self.table)
         self.reports = ReportItems(self.table)
+        self.rollups = RollupItems(self.table)
         self.lanes = LaneItems(self.table)
         self.imported = ImportedItems(self.table)
 

@@ -127,6 +127,22 @@ class DayItems:
                 records[-1] = _with_event_bounces(records[-1], int_of(item, "bn"))
         return records
 
+    def any_before(self, site: str, day: date) -> bool:
+        """Whether the site has a day item before `day` (had traffic): one Query, one item."""
+        answer = self.table.send(
+            "query",
+            TableName=self.table.name,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": site_pk(site)},
+                ":lo": {"S": day_sk(date.min)},
+                ":hi": {"S": day_sk(day - timedelta(days=1))},
+            },
+            ProjectionExpression="sk",
+            Limit=1,
+        )
+        return bool(answer.get("Items"))
+
     def add(
         self,
         site: str,

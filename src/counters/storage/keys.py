@@ -41,6 +41,10 @@ a stream of new and old images (read by the aggregators, `counters.aggregation.b
 |                |                               |                      | on a day; w_{shard}: added up to; a page's  |
 |                |                               |                      | ev, eb, ed, x: visits begun on it, their    |
 |                |                               |                      | bounces and duration (ms), visits it ended  |
+| month rollup   | ROLLUP#{site}#{dim}#{yyyy-mm} | {value}              | v{dd}, p{dd}, ev{dd}, ...: a copy of each   |
+|                |                               |                      | closed day item's figures of the value that |
+|                |                               |                      | month (see counters.storage.rollup_items)   |
+| rollups' mark  | ROLLUP#{site}                 | THROUGH              | first, through: the days copied (all dims)  |
 | report values  | REPORT#{site}#{dim}#{yyyy-mm} | {yyyy-mm-dd}#        | values: distinct values stored that day     |
 | imported year  | SITE#{site}                   | IMPORT#Y#{yyyy}      | v, p: a previous counter's visits and page  |
 | imported month | SITE#{site}                   | IMPORT#M#{yyyy-mm}   | views (absent: unknown); never DAY#, so day |
@@ -71,8 +75,9 @@ keep history (no TTL); at most
 `MAX_VALUES_PER_DAY` values per dimension and day, the rest counted as "(other)".
 
 History reads are range Queries: a series' day items are one partition (a year of
-days is about 80 KB, one page), and a report is one partition per dimension and
-month (`sk BETWEEN {from}# AND {to}$`).
+days is about 80 KB, one page); a report reads the month rollups of its range's copied
+days, one partition per dimension and month whatever the number of days, and the day
+items of its other days (`sk BETWEEN {from}# AND {to}$`).
 """
 
 from __future__ import annotations
@@ -140,6 +145,16 @@ def report_sk(day: date, value: str) -> str:
 def report_sk_range(first: date, last: date) -> tuple[str, str]:
     # "$" sorts right after "#": every key of the day `last` is below "{last}$".
     return f"{first.isoformat()}#", f"{last.isoformat()}$"
+
+
+def rollup_pk(site: str, dimension: str, day: date) -> str:
+    """The month rollups of a dimension: one item per value, its figures per day of the month."""
+    return f"ROLLUP#{site}#{dimension}#{day.year:04d}-{day.month:02d}"
+
+
+def rollup_watermark_key(site: str) -> dict[str, dict[str, str]]:
+    """The days a site's month rollups hold (see counters.storage.rollup_items)."""
+    return {"pk": {"S": f"ROLLUP#{site}"}, "sk": {"S": "THROUGH"}}
 
 
 def lane_pk(site: str, lane: int) -> str:

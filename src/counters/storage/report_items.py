@@ -1,7 +1,8 @@
 """Report items: visits and page views per day and value of a dimension (page, source, ...).
 
 Written only by the aggregator (`counters.aggregation.batches`), one guarded write per item
-and stream batch; read by dashboards, one paginated Query per dimension and month.
+and stream batch; read by dashboards, one paginated Query per dimension and month, for
+the days their month rollups do not hold yet (`counters.storage.rollup_items`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from counters.counting.periods import month_end, months
 from counters.storage.keys import report_pk, report_sk, report_sk_range
 from counters.storage.table import Item, Table, int_of, n
 from counters.storage.updates import AddedBefore, Guard, UpdateExpression, added_before
+
+# A report item's figures (see keys), as its month rollup copies them.
+FIGURES = ("v", "p", "ev", "eb", "ed", "x")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class ReportItems:
                     ":lo": {"S": lo},
                     ":hi": {"S": hi},
                 },
-                ProjectionExpression="sk, v, p, ev, eb, ed, x",
+                ProjectionExpression="sk, " + ", ".join(FIGURES),
             )
             for item in items:
                 day, _, value = item["sk"]["S"].partition("#")
@@ -57,7 +61,7 @@ class ReportItems:
                     yield ReportRow(
                         date.fromisoformat(day),
                         value,
-                        *(int_of(item, name) for name in ("v", "p", "ev", "eb", "ed", "x")),
+                        *(int_of(item, name) for name in FIGURES),
                     )
 
     def clear_day(self, site: str, dimension: str, day: date) -> int:
