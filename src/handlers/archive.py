@@ -36,6 +36,7 @@ from handlers.aggregate import NoteBatch, logger, metrics, processor
 class RecordsFailedError(RuntimeError):
     """Records the batch processor could not read: the invocation fails whole."""
 
+
 # The nightly run's time kept when it backfills rollups (a day of a big site: a minute).
 SPARE_MS = 180_000
 

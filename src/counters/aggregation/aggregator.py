@@ -93,7 +93,7 @@ class StreamAggregator:
             if not hits:
                 return 0
             bounces = increment_of(hits).engagement.get("bounces", 0)
-            added = self.storage.days.add_event_bounces(site, day, bounces, guard_of(hits, tag))
+            added = self.storage.day_events.add_bounces(site, day, bounces, guard_of(hits, tag))
             if added is None:
                 return len(hits)
             hits = after(hits, added.upto, tag)

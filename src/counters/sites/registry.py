@@ -24,7 +24,7 @@ from counters.counting.figures import DayRecord, Metric
 from counters.counting.periods import local_date
 from counters.counting.service import CounterService
 from counters.models import Site, SiteSettings, Stats
-from counters.storage.day_items import day_record
+from counters.storage.day_records import day_record
 from counters.storage.keys import REGISTRY_PK, day_sk, site_pk
 
 BATCH_SIZE = 100  # BatchGetItem's limit

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from counters.storage.day_event_items import DayEventItems
 from counters.storage.day_items import DayItems, Sealed
 from counters.storage.imported_items import ImportedItems
 from counters.storage.lane_items import LaneItems
@@ -38,6 +39,7 @@ class Storage:
         self.table = Table(client, table_name, attempts)
         self.sites = SiteItems(self.table)
         self.days = DayItems(self.table)
+        self.day_events = DayEventItems(self.table)
         self.visitors = VisitorItems(self.table)
         self.salts = SaltItems(self.table)
         self.reports = ReportItems(self.table)

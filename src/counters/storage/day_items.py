@@ -8,10 +8,17 @@ and, when an aggregator adds a stream batch, on the batch being new to the item.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from counters.counting.figures import Bases, DayRecord, Metric, Tally, opening_bases
+from counters.counting.figures import Bases, DayRecord, Metric, opening_bases
+from counters.storage.day_records import (
+    BASE_FIELDS,
+    HISTORY_ATTR,
+    SERIES_ATTRS,
+    day_record,
+    with_event_bounces,
+)
 from counters.storage.keys import (
     DAY_PREFIX,
     day_events_sk,
@@ -22,7 +29,6 @@ from counters.storage.keys import (
 )
 from counters.storage.table import Item, Table, int_of, n, refused_item
 from counters.storage.updates import (
-    ENGAGEMENT_ATTR,
     METRIC_ATTR,
     AddedBefore,
     Guard,
@@ -30,40 +36,6 @@ from counters.storage.updates import (
     UpdateExpression,
     added_before,
 )
-
-BASE_FIELDS = ("yesterday", "month", "year", "total")
-# On the site's first day item opened without a baseline: its bases come from imported
-# history (`DayRecord.from_history`). A baseline's Put replaces the item, and the mark.
-HISTORY_ATTR = "hb"
-# What a series needs of a day item: counts and bases, not the online tallies.
-SERIES_ATTRS = ", ".join(
-    ["sk", *METRIC_ATTR.values(), *ENGAGEMENT_ATTR.values()]
-    + [f"{prefix}_{name}" for prefix in METRIC_ATTR.values() for name in BASE_FIELDS]
-)
-
-
-def day_record(item: Item) -> DayRecord:
-    tallies: dict[Metric, Tally] = {}
-    for metric, prefix in METRIC_ATTR.items():
-        bases = Bases(**{f: int_of(item, f"{prefix}_{f}") for f in BASE_FIELDS})
-        tallies[metric] = Tally(count=int_of(item, prefix), bases=bases)
-    sealed = item.get("sealed_by")
-    first_in_window: dict[int, int] = {}
-    new_since_previous: dict[int, int] = {}
-    for name, value in item.items():
-        if name[:2] in ("oa", "ob") and name[2:].isdigit():
-            tally = first_in_window if name[1] == "a" else new_since_previous
-            tally[int(name[2:])] = int(value["N"])
-    return DayRecord(
-        day=day_of_sk(item["sk"]["S"]),
-        tallies=tallies,
-        sealed_by=date.fromisoformat(sealed["S"]) if sealed else None,
-        from_history=HISTORY_ATTR in item,
-        first_in_window=first_in_window,
-        new_since_previous=new_since_previous,
-        bounces=int(item["bn"]["N"]) if "bn" in item else None,
-        duration_ms=int(item["du"]["N"]) if "du" in item else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +96,7 @@ class DayItems:
             if not is_day_events_sk(item["sk"]["S"]):
                 records.append(day_record(item))
             elif records and records[-1].day == day_of_sk(item["sk"]["S"]):
-                records[-1] = _with_event_bounces(records[-1], int_of(item, "bn"))
+                records[-1] = with_event_bounces(records[-1], int_of(item, "bn"))
         return records
 
     def any_before(self, site: str, day: date) -> bool:
@@ -161,31 +133,6 @@ class DayItems:
         condition = "attribute_exists(v_total) AND attribute_not_exists(sealed_by)"
         # Refused, the item may not exist (a day not opened yet): it is not read then.
         return self._update(site, day, expression, condition, note, guard, exists=False)
-
-    def add_event_bounces(
-        self, site: str, day: date, bounces: int, guard: Guard
-    ) -> AddedBefore | None:
-        """Adds the bounces a direct site's events ended to the day's events item (read with
-        the day item by `records`), sealed day or not: no later day's bases depend on them."""
-        expression = UpdateExpression()
-        expression.adds.append(f"bn {expression.value(bounces)}")
-        condition = expression.guard(guard)
-        key = {"pk": {"S": site_pk(site)}, "sk": {"S": day_events_sk(day)}}
-        try:
-            self.table.send(
-                "update_item",
-                adds=True,
-                TableName=self.table.name,
-                Key=key,
-                ConditionExpression=condition,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **expression.request(),
-            )
-        except self.table.client.exceptions.ConditionalCheckFailedException as refused:
-            seen = added_before(guard, self.table.refused_item(refused, key))
-            assert seen is not None  # only the guard can refuse this write
-            return seen
-        return None
 
     def open(
         self,
@@ -330,10 +277,3 @@ class DayItems:
                 item[f"{prefix}_{name}"] = n(getattr(bases, name))
         self.table.send("put_item", TableName=self.table.name, Item=item)
         return day_record(item)
-
-
-def _with_event_bounces(record: DayRecord, bounces: int) -> DayRecord:
-    """A day's figures with the bounces its events ended (none before engagement)."""
-    if record.bounces is None:
-        return record
-    return replace(record, bounces=record.bounces + bounces)

@@ -17,7 +17,7 @@ from typing import Any
 
 from counters.counting.figures import DayRecord
 from counters.imported.rows import Granularity, ImportedPeriod
-from counters.storage.day_items import day_record
+from counters.storage.day_records import day_record
 from counters.storage.keys import DAY_PREFIX, IMPORT_PREFIX, site_pk
 from counters.storage.table import OutcomeUnknownError, Table
 
