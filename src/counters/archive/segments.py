@@ -88,11 +88,25 @@ class Segment(BaseModel):
     filters: tuple[Filter, ...] = Field(default=(), max_length=MAX_FILTERS)
 
     def whole_visits(self) -> bool:
-        """Whether every filter keeps whole visits (then every figure is the visits' own)."""
+        """Whether every filter keeps whole visits on rows without a visit id (then every
+        figure is the visits' own); rows with one are kept by visit (`visits_having`)."""
         return all(f.dimension in VISIT_LEVEL for f in self.filters)
 
     def text(self) -> str:
         return ";".join(f.text() for f in self.filters)
+
+    def visits_having(self) -> tuple[str, list[str]]:
+        """The filters as one condition over a visit's rows (`GROUP BY visit_id ... HAVING`):
+        "is" holds for a visit with a row of one of the values, "is not" for a visit with
+        none (Plausible's rule). A row that does not say the dimension (an event's browser, a
+        page view's event) has none of its values."""
+        conditions, parameters = ["true"], []
+        for f in self.filters:
+            marks = ", ".join("?" for _ in f.values)
+            matched = f'bool_or(coalesce("{f.column()}" IN ({marks}), false))'
+            conditions.append(matched if f.operator == "is" else f"NOT {matched}")
+            parameters += list(f.values)
+        return " AND ".join(conditions), parameters
 
     def where(self) -> tuple[str, list[str]]:
         """The filters as one SQL condition over the archive's columns, and its parameters."""
