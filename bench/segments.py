@@ -31,6 +31,7 @@ FILTERS = {
     "none": "",
     "device==mobile|tablet;source!=Google": "device==mobile|tablet;source!=Google",
     "page==/tin-tuc/1|/van-ban/2": "page==/tin-tuc/1|/van-ban/2",
+    "event==download": "event==download",
 }
 RUNS = 3
 
@@ -101,6 +102,7 @@ def _day_sql(day: date, path: str) -> str:
         "is_event": "CAST(ev AS INT)",
         "properties": "CAST([] AS VARCHAR[])",
         "goals": "CAST([] AS VARCHAR[])",
+        "goal_visits": "CAST([] AS VARCHAR[])",
         "token": f"'{seed}-' || CAST(v AS VARCHAR) || '-' || CAST(k AS VARCHAR) || "
         "CASE WHEN ev THEN 'e' ELSE '' END",
         "shard": "'s000000000000'",

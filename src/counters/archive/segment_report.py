@@ -110,14 +110,14 @@ def segment_report(
 
 def _kept(segment: Segment) -> tuple[str, list[str]]:
     """Which rows of `r` a segment keeps: a row with a visit id if its visit has the
-    filters' values (whole visits, `Segment.visits_having`); one without (archived before
+    filters' values (whole visits, `Segment.on_visits`); one without (archived before
     visit ids, or of no visit) by the filters on its own values (`Segment.where`)."""
     if not segment.filters:
         return "true", []
     where, on_rows = segment.where()
-    having, on_visits = segment.visits_having()
-    visits = f"SELECT visit_id FROM r WHERE visit_id IS NOT NULL GROUP BY visit_id HAVING {having}"
-    return f"((visit_id IS NULL AND {where}) OR visit_id IN ({visits}))", on_rows + on_visits
+    visits, on_visits = segment.on_visits()
+    kept = f"((visit_id IS NULL AND {where}) OR (visit_id IS NOT NULL AND {visits}))"
+    return kept, on_rows + on_visits
 
 
 def _grouped(mask: int, values: tuple[Any, ...]) -> tuple[str, Any]:
