@@ -58,10 +58,8 @@ _GROUPING = f"grouping({', '.join(GROUPED)})"
 _SETS = ", ".join(["(is_event)", *(f"(is_event, {name})" for name in GROUPED[1:])])
 # ...and the hits of a visit kept without a visit id (rows archived before visit ids, kept by
 # the hit-level rule): any, and the figures that need whole visits are unknown.
-_SUMS = (
-    "sum(visit), sum(pageview), sum(bounces), sum(duration_ms), sum(in_visit), count(*), "
-    "sum(CASE WHEN visit_id IS NULL THEN in_visit ELSE 0 END)"
-)
+_SUMS = "sum(visit), sum(pageview), sum(bounces), sum(duration_ms), sum(in_visit), count(*)"
+_UNLINKED = "sum(CASE WHEN visit_id IS NULL THEN in_visit ELSE 0 END)"
 FIGURES = 7
 
 
@@ -95,11 +93,14 @@ def segment_report(
         connection = duckdb_connection()
         try:
             kept, parameters = _kept(segment)
+            # Without a hit-level filter every figure is known (and with no filter, visit ids
+            # are not read at all).
+            unlinked = "0" if segment.whole_visits() else _UNLINKED
             rows = connection.execute(
                 f"WITH r AS (SELECT * FROM ({hits_once_sql(folder, keys, _COLUMNS)}) "
                 f"WHERE site = '{site}' AND \"date\" BETWEEN '{first}' AND '{last}' "
                 "AND (pageview = 1 OR is_event = 1)) "
-                f"SELECT {_GROUPING}, {', '.join(GROUPED)}, {_SUMS} FROM r WHERE {kept} "
+                f"SELECT {_GROUPING}, {', '.join(GROUPED)}, {_SUMS}, {unlinked} FROM ({kept}) "
                 f"GROUP BY GROUPING SETS ({_SETS})",
                 parameters,
             ).fetchall()
@@ -113,10 +114,15 @@ def _kept(segment: Segment) -> tuple[str, list[str]]:
     filters' values (whole visits, `Segment.on_visits`); one without (archived before
     visit ids, or of no visit) by the filters on its own values (`Segment.where`)."""
     if not segment.filters:
-        return "true", []
+        return "SELECT * FROM r", []
     where, on_rows = segment.where()
     visits, on_visits = segment.on_visits()
-    kept = f"((visit_id IS NULL AND {where}) OR (visit_id IS NOT NULL AND {visits}))"
+    # Two scans, not one with OR: each visit filter stays a join of its own (an OR made it
+    # a mark on every row), and a day whose rows all have ids skips the first by statistics.
+    kept = (
+        f"SELECT * FROM r WHERE visit_id IS NULL AND {where} UNION ALL "
+        f"SELECT * FROM r WHERE visit_id IS NOT NULL AND {visits}"
+    )
     return kept, on_rows + on_visits
 
 
