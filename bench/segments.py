@@ -25,11 +25,13 @@ SITE = "segbench"
 PAGEVIEWS_A_DAY = 30_000
 LAST_DAY = date(2026, 6, 30)
 YEAR = 365
-DATA = Path(os.environ.get("BENCH_DATA", "/tmp/visit-counter-bench")) / "segments-v1"
+# v2: the rows carry visit ids (v1's data, without them, is made again).
+DATA = Path(os.environ.get("BENCH_DATA", "/tmp/visit-counter-bench")) / "segments-v2"
 FILTERS = {
     "none": "",
     "device==mobile|tablet;source!=Google": "device==mobile|tablet;source!=Google",
     "page==/tin-tuc/1|/van-ban/2": "page==/tin-tuc/1|/van-ban/2",
+    "event==download": "event==download",
 }
 RUNS = 3
 
@@ -84,6 +86,8 @@ def _day_sql(day: date, path: str) -> str:
         "duration_ms": "CASE WHEN k = 0 OR ev THEN 0 ELSE 90000 END",
         "entry_page": "CASE WHEN ev THEN NULL ELSE entry END",
         "left_page": "CASE WHEN ev OR k = 0 THEN NULL ELSE previous END",
+        # 16 characters a visit, as counters.counting.visits.visit_id makes them.
+        "visit_id": f"substr(md5('{seed}-' || CAST(v AS VARCHAR)), 1, 16)",
         "source": "CASE WHEN ev THEN NULL WHEN k = 0 THEN src ELSE '(internal)' END",
         "campaign": "CASE WHEN k = 0 AND NOT ev THEN camp END",
         "browser": "CASE WHEN ev THEN NULL ELSE families[fam][1] END",
@@ -98,6 +102,7 @@ def _day_sql(day: date, path: str) -> str:
         "is_event": "CAST(ev AS INT)",
         "properties": "CAST([] AS VARCHAR[])",
         "goals": "CAST([] AS VARCHAR[])",
+        "goal_visits": "CAST([] AS VARCHAR[])",
         "token": f"'{seed}-' || CAST(v AS VARCHAR) || '-' || CAST(k AS VARCHAR) || "
         "CASE WHEN ev THEN 'e' ELSE '' END",
         "shard": "'s000000000000'",

@@ -136,9 +136,10 @@ def test_a_two_dimension_segment_answers_every_panel_and_survives_a_reload(
         params={"from": today, "to": today, "filter": FILTER},
         timeout=30,
     ).json()
-    # Zalo's phone and Facebook's tablet visits: Google's phone visit is left out by its
-    # first hit (its second, internal, hit stays: a source filter keeps hits).
+    # Zalo's phone and Facebook's tablet visits: Google's phone visit is left out whole (a
+    # filter keeps visits: its second, internal, hit goes with it).
     assert answer["summary"]["visits"] == 2 and whole_site == "5"
+    assert answer["summary"]["pageviews"] == 4 and answer["whole_visits"] is True
     shown = panels(page)
     want = expected(answer)
     entry = shown.pop("entry")

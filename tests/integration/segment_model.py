@@ -1,6 +1,11 @@
 """A model of visits for the segment tests: random visits over several days (their hits and
 events), the archive rows the hit path would note for them, and a brute-force count of what a
-segment keeps, made from the visits themselves (never from the rows' deltas)."""
+segment keeps, made from the visits themselves (never from the rows' deltas).
+
+What a segment keeps (docs/archive.md, "What a filter keeps"): a visit with a visit id is kept
+whole when, for each filter, one of its hits or events has one of the values ("is") or none
+has ("is not"); a visit archived without one (`linked` False: rows written before visit ids)
+keeps the hits that match every filter."""
 
 from __future__ import annotations
 
@@ -61,12 +66,15 @@ class Visit:
     visitor: dict[str, str]
     hits: list[PageHit]
     events: list[Event] = field(default_factory=list)
+    linked: bool = True  # its rows carry a visit id (False: archived before visit ids)
+    ident: str = ""
 
     def value(self, dimension: str) -> str:
         return self.hits[0].path if dimension == "entry" else self.visitor[dimension]
 
 
-def visits(seed: int, count: int = 160) -> list[Visit]:
+def visits(seed: int, count: int = 160, unlinked: tuple[date, ...] = ()) -> list[Visit]:
+    """Random visits; those of the `unlinked` days archived without visit ids."""
     rng = random.Random(seed)
     made = []
     for _ in range(count):
@@ -86,6 +94,8 @@ def visits(seed: int, count: int = 160) -> list[Visit]:
             {name: rng.choice(values) for name, values in VISITOR.items()},
             hits,
         )
+        visit.linked = visit.day not in unlinked
+        visit.ident = f"v{len(made):015d}" if visit.linked else ""
         for _ in range(rng.choice((0, 0, 0, 1, 2))):
             name = rng.choice(tuple(EVENTS))
             first = int(all(e.name != name for e in visit.events))
@@ -124,6 +134,7 @@ def notes(made: list[Visit], seed: int) -> list[tuple[int, HitNote]]:
                 in_visit=True, bounces=1 if not k else -1 if k == 1 else 0,
                 duration_ms=(hit.second - previous.second) * 1000 if previous else 0,
                 entry=v.hits[0].path, left=previous.path if previous else None,
+                visit_id=v.ident or None,
             )  # fmt: skip
             found.append((base + hit.second, note))
         for e in v.events:
@@ -131,7 +142,7 @@ def notes(made: list[Visit], seed: int) -> list[tuple[int, HitNote]]:
                 token=f"e{len(found):06d}{rng.randrange(16**8):08x}",
                 day=v.day, hour=e.second // 3600, visits=e.first_of_name, pageviews=0,
                 window=1, first_in_window=0, new_since_previous=0, path=e.path,
-                facts=_event_facts(e), event=True,
+                facts=_event_facts(e), event=True, visit_id=v.ident or None,
             )  # fmt: skip
             found.append((base + e.second, note))
     for i in range(12):
@@ -183,33 +194,58 @@ def _tally(pairs: list[tuple[str | None, int]]) -> dict[str, tuple[int, int]]:
     return {value: (a, b) for value, (a, b) in out.items()}
 
 
+def _event_value(e: Event, dimension: str) -> str | None:
+    return {"page": e.path, "event": e.name}.get(dimension)
+
+
+def _visit_holds(v: Visit, dimension: str, operator: str, values: tuple[str, ...]) -> bool:
+    """Whether a visit has a hit or event of one of the values (is), or none (is not)."""
+    found = [_hit_value(v, h, dimension) for h in v.hits]
+    found += [_event_value(e, dimension) for e in v.events]
+    has = any(value in values for value in found if value is not None)
+    return has if operator == "is" else not has
+
+
+def kept_rows(
+    made: list[Visit], filters: list[tuple[str, str, tuple[str, ...]]]
+) -> tuple[list[tuple[Visit, int, PageHit]], list[tuple[Visit, Event]], list[Visit], bool]:
+    """The page views and events a segment keeps, the visits it keeps whole, and whether
+    every kept hit of a visit is of a visit kept whole (then every figure is known)."""
+    hits, events, whole_visits = [], [], []
+    visit_level = all(d in VISIT_LEVEL for d, _, _ in filters)
+    for v in made:
+        if v.linked:
+            if all(_visit_holds(v, d, op, values) for d, op, values in filters):
+                hits += [(v, k, h) for k, h in enumerate(v.hits)]
+                events += [(v, e) for e in v.events]
+                whole_visits.append(v)
+            continue
+        hits += [
+            (v, k, h)
+            for k, h in enumerate(v.hits)
+            if all(_holds(_hit_value(v, h, d), op, values) for d, op, values in filters)
+        ]
+        events += [
+            (v, e)
+            for e in v.events
+            if all(d in ("page", "event") for d, _, _ in filters)
+            and all(_holds(_event_value(e, d), op, values) for d, op, values in filters)
+        ]
+        if visit_level and all(_holds(v.value(d), op, vs) for d, op, vs in filters):
+            whole_visits.append(v)
+    whole = visit_level or all(v.linked for v, _, _ in hits)
+    return hits, events, whole_visits, whole
+
+
 def expected(made: list[Visit], filters: list[tuple[str, str, tuple[str, ...]]]) -> dict[str, Any]:
     """What the segment must answer, counted over the visits."""
-    whole = all(d in VISIT_LEVEL for d, _, _ in filters)
-    hits = [
-        (v, k, h)
-        for v in made
-        for k, h in enumerate(v.hits)
-        if all(_holds(_hit_value(v, h, d), op, values) for d, op, values in filters)
-    ]
-    # Whole visits (every filter visit-level): those whose values hold.
-    kept = (
-        [v for v in made if all(_holds(v.value(d), op, vs) for d, op, vs in filters)]
-        if whole
-        else []
-    )
-    events = [
-        (v, e)
-        for v in made
-        for e in v.events
-        if all(d in ("page", "event") for d, _, _ in filters)
-        and all(_holds(e.path if d == "page" else e.name, op, values) for d, op, values in filters)
-    ]
+    hits, events, kept, whole = kept_rows(made, filters)
     n_visits = sum(1 for _, k, _ in hits if k == 0)
     bounces = sum(1 for v in kept if len(v.hits) == 1)
     duration = sum(v.hits[-1].second - v.hits[0].second for v in kept)
     views = _tally([(h.path, 0) for _, _, h in hits])
     answer: dict[str, Any] = {
+        "whole_visits": whole,
         "summary": {
             "visits": n_visits,
             "pageviews": len(hits),

@@ -56,10 +56,20 @@ def test_a_segment_answers_every_panel_for_its_visits(api: Api, streams: Streams
     assert {row["value"] for row in answer["exit"]} == {"/b", "/van-ban/1"}
     sources = {row["value"]: row["visits"] for row in answer["breakdowns"]["source"]}
     assert sources == {"Zalo": 1, "direct": 1, "laichau.gov.vn": 0}  # no origins: not internal
+    # Hit-level filters keep whole visits too (by their visit ids): the Firefox visit from
+    # Google, one page, a bounce.
     status, answer = get(api, "laichau", filter="source==Google|Zalo;device!=mobile")
     assert status == 200, answer
-    assert answer["summary"]["visits"] == 1 and answer["whole_visits"] is False
-    assert answer["summary"]["bounce_rate"] is None and answer["exit"] == []
+    assert answer["summary"]["visits"] == 1 and answer["whole_visits"] is True
+    assert answer["summary"]["bounce_rate"] == 1.0
+    assert [row["value"] for row in answer["exit"]] == ["/a"]
+    # The visit that viewed /b, with its other page (/a, where it entered).
+    status, answer = get(api, "laichau", filter="page==/b")
+    assert status == 200, answer
+    assert answer["summary"]["visits"] == 1 and answer["summary"]["pageviews"] == 2
+    assert answer["summary"]["bounce_rate"] == 0.0
+    assert {row["value"]: row["pageviews"] for row in answer["pages"]} == {"/a": 1, "/b": 1}
+    assert [row["value"] for row in answer["entry"]] == ["/a"]
 
 
 def test_a_bad_filter_or_range_is_refused_with_a_message(api: Api) -> None:

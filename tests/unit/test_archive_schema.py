@@ -25,7 +25,7 @@ ARCHIVED = {"token": "token", "hour": "hour", "visits": "visit", "pageviews": "p
 ARCHIVED["path"] = "path"
 ARCHIVED.update(in_visit="in_visit", bounces="bounces", duration_ms="duration_ms")
 ARCHIVED.update(entry="entry_page", left="left_page", event="is_event")
-ARCHIVED.update(goal_visits="goal_visits")
+ARCHIVED.update(goal_visits="goal_visits", visit_id="visit_id")
 
 
 def test_every_note_field_is_a_column_or_left_out_on_purpose() -> None:
@@ -55,6 +55,7 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         duration_ms=61_000,
         entry="/",
         left="/tin-tuc",
+        visit_id="Zm9vYmFyYmF6cXV4",
     )
     bot = HitNote("botbotbot123", date(2026, 3, 1), 3, 0, 0, 5, 0, 0, facts={"bot": "Googlebot"})
     hits = [NotedHit("laichau", note, "s0123456789ab", 42, False),
@@ -66,7 +67,7 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
     assert rows[0] == {
         "hour": 21, "visit": 1, "pageview": 1, "path": "/van-ban/1", "in_visit": 1,
         "bounces": -1, "duration_ms": 61_000, "entry_page": "/", "left_page": "/tin-tuc",
-        "source": "Zalo",
+        "visit_id": "Zm9vYmFyYmF6cXV4", "source": "Zalo",
         "campaign": None, "browser": None, "os": None, "device": "mobile", "country": None,
         "language": None, "bot": None, "event": None, "download": None, "outbound": None,
         "is_event": 0, "properties": [], "goals": [], "goal_visits": [],
@@ -74,6 +75,7 @@ def test_a_row_holds_the_notes_values_and_its_place_in_the_stream() -> None:
         "seq": "0" * 38 + "42",
     }  # fmt: skip
     assert rows[1]["bot"] == "Googlebot" and rows[1]["pageview"] == 0 and rows[1]["path"] is None
+    assert rows[1]["visit_id"] is None  # a bot's note: no visit
     assert rows[1]["seq"] == "1" + "0" * 39  # 40 digits: string order is stream order
 
 

@@ -23,22 +23,28 @@ T0 = 1_750_000_000.0
 
 
 def test_a_visitors_first_hit_begins_a_visit_a_bounce_entered_and_left_on_its_page() -> None:
-    assert engage(None, T0, "/a", TIMEOUT) == Engagement(True, 1, 0, "/a", None, None)
+    assert engage(None, T0, "/a", TIMEOUT) == Engagement(True, 1, 0, "/a", None, None, T0)
 
 
 def test_a_second_page_ends_the_bounce_and_adds_its_gap_to_the_visits_entry_page() -> None:
     first = VisitState(seen=T0, prev=None, start=T0, entry="/a", last_page="/a")
-    assert engage(first, T0 + 42.5, "/b", TIMEOUT) == Engagement(False, -1, 42_500, "/a", "/a")
+    assert engage(first, T0 + 42.5, "/b", TIMEOUT) == Engagement(
+        False, -1, 42_500, "/a", "/a", start=T0
+    )
 
 
 def test_a_third_page_adds_only_its_gap_and_moves_the_exit() -> None:
     second = VisitState(seen=T0 + 60, prev=T0, start=T0, entry="/a", last_page="/b")
-    assert engage(second, T0 + 90, "/c", TIMEOUT) == Engagement(False, 0, 30_000, "/a", "/b")
+    assert engage(second, T0 + 90, "/c", TIMEOUT) == Engagement(
+        False, 0, 30_000, "/a", "/b", start=T0
+    )
 
 
 def test_a_gap_of_the_timeout_begins_a_new_visit() -> None:
     old = VisitState(seen=T0, prev=None, start=T0, entry="/a", last_page="/a")
-    assert engage(old, T0 + TIMEOUT, "/c", TIMEOUT) == Engagement(True, 1, 0, "/c", None)
+    assert engage(old, T0 + TIMEOUT, "/c", TIMEOUT) == Engagement(
+        True, 1, 0, "/c", None, start=T0 + TIMEOUT
+    )
     # A second under the timeout: the same visit.
     assert not engage(old, T0 + TIMEOUT - 1, "/c", TIMEOUT).new_visit
 
@@ -50,17 +56,19 @@ def test_a_returning_visits_second_hit_knows_its_start_by_the_gap_and_stores_it(
     assert current_visit(old, TIMEOUT) == (T0 + 7200, "/c")
     # ...and stores them for the visit's later hits (a returning bounce needs no write).
     assert engage(old, T0 + 7210, "/d", TIMEOUT) == Engagement(
-        False, -1, 10_000, "/c", "/c", (T0 + 7200, "/c")
+        False, -1, 10_000, "/c", "/c", (T0 + 7200, "/c"), T0 + 7200
     )
     # Once stored, the third hit reads it off the item.
     stored = VisitState(seen=T0 + 7210, prev=T0 + 7200, start=T0 + 7200, entry="/c", last_page="/d")
-    assert engage(stored, T0 + 7230, "/e", TIMEOUT) == Engagement(False, 0, 20_000, "/c", "/d")
+    assert engage(stored, T0 + 7230, "/e", TIMEOUT) == Engagement(
+        False, 0, 20_000, "/c", "/d", start=T0 + 7200
+    )
 
 
 def test_hits_without_a_path_have_no_page() -> None:
-    assert engage(None, T0, None, TIMEOUT) == Engagement(True, 1, 0, None, None, None)
+    assert engage(None, T0, None, TIMEOUT) == Engagement(True, 1, 0, None, None, None, T0)
     old = VisitState(seen=T0, prev=None, start=T0, entry=None, last_page=None)
-    assert engage(old, T0 + 5, None, TIMEOUT) == Engagement(False, -1, 5000, None, None)
+    assert engage(old, T0 + 5, None, TIMEOUT) == Engagement(False, -1, 5000, None, None, start=T0)
 
 
 def test_entry_and_exit_pages_keep_at_most_200_bytes_on_a_character_boundary() -> None:

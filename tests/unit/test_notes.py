@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -54,11 +57,43 @@ def test_a_note_decodes_to_what_was_encoded() -> None:
         {"visit_timeout": "1800"},
         {"facts": {"browser": 7}},
         {"window": "5833188"},
+        {"visit_id": "short"},
+        {"visit_id": "sixteen+chars/no"},
+        {"visit_id": 1234567890123456},
     ],
 )
 def test_a_note_this_code_would_not_write_is_refused(change: dict[str, Any]) -> None:
     with pytest.raises(BadNoteError):
         HitNote.decode(replace(NOTE, **change).encode())
+
+
+def test_a_notes_visit_id_reads_back_and_a_note_written_before_it_decodes() -> None:
+    linked = replace(NOTE, visit_id="Zm9vYmFyYmF6cXV4")
+    assert '"vi":"Zm9vYmFyYmF6cXV4"' in linked.encode()
+    assert HitNote.decode(linked.encode()) == linked
+    older = '{"n":1,"t":"abcdefgh1234","d":"2025-06-15","h":10,"v":0,"p":1,"w":5,"a":0,"b":0}'
+    assert HitNote.decode(older).visit_id is None
+
+
+def _visit_id(visitor: str, start_ms: int) -> str:
+    """The model: 12 bytes of HMAC-SHA256 keyed by the visitor id, of the start in ms."""
+    digest = hmac.new(visitor.encode(), str(start_ms).encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
+
+
+def test_a_high_traffic_hits_visit_id_is_its_visits_start_keyed_by_the_visitor_id() -> None:
+    visitor = VISITOR["pk"].rsplit("#", 1)[1]
+    first = visitor_record(None, T0)
+    again = visitor_record(T0, T0 + 60)  # the item's visit began at T0 (`seen`, no `prev`)
+    late = visitor_record(T0, T0 + 1800)  # a new visit
+    assert first is not None and again is not None and late is not None
+    start = round(T0 * 1000)
+    assert first.note.visit_id == again.note.visit_id == _visit_id(visitor, start)
+    assert late.note.visit_id == _visit_id(visitor, start + 1_800_000)
+    other = dict(VISITOR, pk="VISITOR#news#Zk3vQ0x7cA9rT2mL5nB8dw")
+    new = {"seen": Decimal(f"{T0:.3f}"), "h": NOTE.encode()}
+    someone = noted_hit(other, new, None, "1100000000017454423030", "shardId-0001-aaaa")
+    assert someone is not None and someone.note.visit_id not in (None, first.note.visit_id)
 
 
 def test_a_visitor_notes_flags_are_read_off_its_old_and_new_seen() -> None:

@@ -59,7 +59,7 @@ class NotedHit:
 
 
 _LANE_PK = re.compile(r"^LANE#([a-z0-9][a-z0-9-]{0,62})#[0-9]{1,4}$")
-_VISITOR_PK = re.compile(r"^VISITOR#([a-z0-9][a-z0-9-]{0,62})#[A-Za-z0-9_-]{1,64}$")
+_VISITOR_PK = re.compile(r"^VISITOR#([a-z0-9][a-z0-9-]{0,62})#([A-Za-z0-9_-]{1,64})$")
 _DAY_PK = re.compile(r"^SITE#([a-z0-9][a-z0-9-]{0,62})$")
 _DAY_SK = re.compile(r"^DAY#[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAX_SHARD_ID = 65  # Lambda's and DynamoDB's shard ids are 28 to 65 characters
@@ -86,10 +86,12 @@ def noted_hit(
     if note_text is None:
         return None  # no note, or another write (a seal) kept the last one
     note = HitNote.decode(note_text)
-    site, kind = _source(str(keys.get("pk", "")), str(keys.get("sk", "")))
+    pk = str(keys.get("pk", ""))
+    site, kind = _source(pk, str(keys.get("sk", "")))
     buffered = kind != "day"
     if kind == "visitor":
-        note, buffered = visitor_note(note, old or {}, new or {})
+        visitor = pk.rsplit("#", 1)[1]  # its visits' ids are keyed by it
+        note, buffered = visitor_note(note, old or {}, new or {}, visitor)
     shard, sequence = _place(shard_id, sequence_number)
     return NotedHit(site, note, shard, sequence, buffered=buffered)
 

@@ -22,34 +22,44 @@ from counters.counting.engagement import (
     engagement_page,
     event_bounce,
 )
-from counters.counting.visits import sighting
+from counters.counting.visits import sighting, visit_id
 from counters.events.slots import event_slot
 from counters.storage.visitor_items import note_page
 
 
 def visitor_note(
-    note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]
+    note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any], visitor: str = ""
 ) -> tuple[HitNote, bool]:
-    """A note on a visitor item, with what the images say of it; and whether the day
-    aggregator adds it like a high-traffic hit. An event's bounce goes where its visit's
-    page views went: a direct site's (no `h` on the item) to its own day's item."""
+    """A note on a visitor item (of `visitor`, the item key's id), with what the images say
+    of it; and whether the day aggregator adds it like a high-traffic hit. An event's bounce
+    goes where its visit's page views went: a direct site's (no `h` on the item) to its own
+    day's item."""
     if note.event:
-        return event_in_visit(note, old, new), isinstance(old.get("h"), str)
-    return flags_from_sighting(note, old, new.get("seen")), True
+        return event_in_visit(note, old, new, visitor), isinstance(old.get("h"), str)
+    return flags_from_sighting(note, old, new.get("seen"), visitor), True
 
 
-def event_in_visit(note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any]) -> HitNote:
+def event_in_visit(
+    note: HitNote, old: Mapping[str, Any], new: Mapping[str, Any], visitor: str = ""
+) -> HitNote:
     """An event's note with what it changes of its visit, read off the visitor item's
     images: whether it is the first of its name in the visit (`visits`), and, for the
     visit's first interactive event while the visit has one page view, the end of its
-    bounce (`bounces` -1 for the day and for the visit's `entry` page)."""
+    bounce (`bounces` -1 for the day and for the visit's `entry` page); and its visit's id
+    (the visit of the visitor's last page view, as `first_in_visit` says)."""
     state = _visit_state(old)
     if state is None or note.visit_timeout is None:
         return replace(note, visits=0)
     bounces = event_bounce(state, _instant(new.get("ie")), note.visit_timeout)
-    entry = current_visit(state, note.visit_timeout)[1] if bounces else None
+    start, entry = current_visit(state, note.visit_timeout)
     visits = int(first_in_visit(note, old))
-    return replace(note, visits=visits, bounces=bounces, entry=entry)
+    return replace(
+        note,
+        visits=visits,
+        bounces=bounces,
+        entry=entry if bounces else None,
+        visit_id=visit_id(visitor, start) if visitor else None,
+    )
 
 
 def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
@@ -66,7 +76,9 @@ def first_in_visit(note: HitNote, old: Mapping[str, Any]) -> bool:
     return not (old.get(f"ev{slot}") == tag and last is not None and last >= start)
 
 
-def flags_from_sighting(note: HitNote, old: Mapping[str, Any], new_seen: Any) -> HitNote:
+def flags_from_sighting(
+    note: HitNote, old: Mapping[str, Any], new_seen: Any, visitor: str = ""
+) -> HitNote:
     """A visitor item's note with its visit and online flags and its engagement deltas,
     read off the write's images.
 
@@ -81,7 +93,8 @@ def flags_from_sighting(note: HitNote, old: Mapping[str, Any], new_seen: Any) ->
     seen = sighting(state.seen if state else None, now, note.visit_timeout)
     visit = engage(state, now, note.path, note.visit_timeout)
     reached = first_reached(state, now, note.visit_timeout, goal_names(note.facts))
-    return with_visit(note, seen, visit, reached)
+    visit_of = visit_id(visitor, visit.start or now) if visitor else None
+    return with_visit(note, seen, visit, reached, visit_of)
 
 
 def _visit_state(old: Mapping[str, Any]) -> VisitState | None:

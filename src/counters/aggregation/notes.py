@@ -9,7 +9,9 @@ visitor item), `o` the bounce delta (-1, 0, +1), `g` milliseconds since the visi
 previous hit, `e` the visit's entry page (whose entry figures this hit changes), `l` the
 page that stops being the visit's exit (its previous page; this hit's page becomes it).
 A high-traffic hit's note leaves them, like its visit flags, to the aggregator, which
-reads them off the visitor item's old image. `HitNote.decode` takes only what this code writes: a record whose note is
+reads them off the visitor item's old image. `vi`: the visit's id (counters.counting.visits;
+absent before visit ids, and for no visit; a high-traffic hit's and every event's are the
+aggregator's). `HitNote.decode` takes only what this code writes: a record whose note is
 anything else is skipped, never counted, never retried forever.
 """
 
@@ -39,6 +41,7 @@ from counters.models import MAX_GOALS, Site
 
 NOTE_VERSION = 1
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+_VISIT_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
 MAX_VALUE_BYTES = 300  # a report item's sort key holds the value (1,024 bytes at most)
 
 
@@ -76,6 +79,7 @@ class HitNote:
     # A page view's page goals (facts `goal#i`) that its visit reached first with it: their
     # conversions (see counters.counting.conversions). An event's goals use `visits`.
     goal_visits: tuple[str, ...] = ()
+    visit_id: str | None = None  # its visit's (see the module); None: no visit, or older
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -107,6 +111,8 @@ class HitNote:
             data["ev"] = 1
         if self.goal_visits:
             data["gv"] = list(self.goal_visits)
+        if self.visit_id is not None:
+            data["vi"] = self.visit_id
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -134,6 +140,7 @@ class HitNote:
                 left=data.get("l"),
                 event=data.get("ev", 0),
                 goal_visits=tuple(_listed(data.get("gv"))),
+                visit_id=data.get("vi"),
             )
         except (ValueError, KeyError, TypeError) as bad:
             raise BadNoteError(f"not a hit note: {bad}") from bad
@@ -152,6 +159,7 @@ def _is_well_formed(note: HitNote) -> bool:
         _is_int(note.window),
         note.path is None or _is_page_key(note.path),
         note.visit_timeout is None or _is_int(note.visit_timeout),
+        _is_visit_id(note.visit_id),
         _is_engagement(note),
         _is_event_flag(note),
         _are_goals(note.goal_visits),
@@ -159,6 +167,10 @@ def _is_well_formed(note: HitNote) -> bool:
         and all(_is_value(k) and _is_value(v) for k, v in note.facts.items()),
     )
     return all(checks)
+
+
+def _is_visit_id(value: object) -> bool:
+    return value is None or (isinstance(value, str) and bool(_VISIT_ID.match(value)))
 
 
 def _are_goals(names: tuple[str, ...]) -> bool:
@@ -247,10 +259,14 @@ def counted_note(site: Site, view: PageView, instant: datetime) -> HitNote:
 
 
 def with_visit(
-    note: HitNote, seen: Sighting, visit: Engagement, goal_visits: tuple[str, ...] = ()
+    note: HitNote,
+    seen: Sighting,
+    visit: Engagement,
+    goal_visits: tuple[str, ...] = (),
+    visit_id: str | None = None,
 ) -> HitNote:
-    """A counted note with its visit and online flags, its engagement deltas and the
-    page goals its visit reached first with it."""
+    """A counted note with its visit and online flags, its engagement deltas, the
+    page goals its visit reached first with it and its visit's id."""
     return replace(
         note,
         visits=int(seen.new_visit) if note.pageviews else 0,
@@ -263,6 +279,7 @@ def with_visit(
         entry=visit.entry,
         left=visit.left,
         goal_visits=goal_visits,
+        visit_id=visit_id,
     )
 
 

@@ -7,7 +7,9 @@ valid `LINK_SECONDS`; the bucket's lifecycle removes export files after a day.
 
 Exported columns: the site, the local date and hour, the visit and page-view flags,
 the path and the breakdown facts; not the token or the stream's place (of no use
-outside the archive).
+outside the archive), nor the visit id: it links a visit's hits (its path through the
+site, its hour by hour), which a file that leaves the service need not carry, and
+Plausible's exports give no session id either (segments use it inside the service).
 """
 
 from __future__ import annotations

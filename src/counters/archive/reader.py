@@ -80,6 +80,13 @@ def archive_objects(
             yield key, size
 
 
+def typed_empty() -> str:
+    """A relation of every partition and column, typed, with no rows."""
+    typed = [f"NULL::VARCHAR AS {name}" for name in PARTITIONS]
+    typed += [f"NULL::{column.duckdb} AS {column.name}" for column in COLUMNS]
+    return f"SELECT {', '.join(typed)} WHERE false"
+
+
 def view_sql(folder: str, objects: int) -> list[str]:
     """The views over the Parquet files under `folder` (a table of no rows if there are none)."""
     if objects:
@@ -89,11 +96,10 @@ def view_sql(folder: str, objects: int) -> list[str]:
             f"read_parquet('{files}', hive_partitioning = true, "
             f"hive_types_autocast = false, union_by_name = true)"
         )
-        raw = f"CREATE VIEW {RAW} AS SELECT * FROM {source}"
+        # ...and with no rows of every column, a column that no object has yet reads as NULL.
+        raw = f"CREATE VIEW {RAW} AS SELECT * FROM {source} UNION ALL BY NAME {typed_empty()}"
     else:
-        typed = [f"NULL::VARCHAR AS {name}" for name in PARTITIONS]
-        typed += [f"NULL::{column.duckdb} AS {column.name}" for column in COLUMNS]
-        raw = f"CREATE VIEW {RAW} AS SELECT {', '.join(typed)} WHERE false"
+        raw = f"CREATE VIEW {RAW} AS {typed_empty()}"
     # Copies are the same hit, whole: which one is kept does not matter. DISTINCT ON is
     # DuckDB's (measured 4x faster than row_number() on a month of 30,000 hits a day).
     once = f"CREATE VIEW {ONCE} AS SELECT DISTINCT ON (token) * FROM {RAW}"

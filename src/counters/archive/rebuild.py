@@ -70,6 +70,7 @@ def _noted(site: str, day: date, row: dict[str, Any]) -> NotedHit:
         left=row.get("left_page"),
         event=bool(row.get("is_event")),
         goal_visits=tuple(row.get("goal_visits") or ()),
+        visit_id=row.get("visit_id"),
     )
     return NotedHit(site, note, row["shard"], int(row["seq"]), buffered=False)
 

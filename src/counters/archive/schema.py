@@ -1,9 +1,9 @@
 """The archive's Parquet schema: one row per hit note, built from the note generically.
 
 A row holds what the note says and nothing that links two visits of a person (no
-visitor key, address or User-Agent: notes hold none). `site` and `date` are not
-columns of the files: they are the Hive partitions of the object's key
-(`site=.../date=.../`), as Athena's partition projection and DuckDB's
+visitor key, address or User-Agent: notes hold none; `visit_id` links the rows of one visit
+only). `site` and `date` are not columns of the files: they are the Hive partitions of
+the object's key (`site=.../date=.../`), as Athena's partition projection and DuckDB's
 `hive_partitioning` read them. `shard` and `seq` place the row in the stream, and
 `token` is unique per hit: readers drop the copies a redelivered batch wrote.
 
@@ -55,6 +55,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("duration_ms", "BIGINT", "bigint", lambda hit: hit.note.duration_ms),  # since the last
     Column("entry_page", "VARCHAR", "string", lambda hit: hit.note.entry),  # the visit's entry
     Column("left_page", "VARCHAR", "string", lambda hit: hit.note.left),  # the page it left
+    # The hit's visit (counters.counting.visits.visit_id): links the hits and events of one
+    # visit only; NULL for no visit, or a row written before visit ids.
+    Column("visit_id", "VARCHAR", "string", lambda hit: hit.note.visit_id),
     *(_fact(name) for name in FACTS),
     # Events (counters.events): 1 for an event (never a page view); its properties
     # ("name / key: value") and the goals it reached, in the note's order.

@@ -1,6 +1,7 @@
 """A segment's reports over a range: the summary, the day series and every dashboard panel,
-answered by DuckDB over the range's archived hits (each once). What a filter keeps, and why
-some figures are null under a hit-level filter: `counters.archive.segments`.
+answered by DuckDB over the range's archived hits (each once). What a filter keeps (whole
+visits, by their visit id), and why some figures are null over rows archived without one:
+`counters.archive.segments`.
 
 One query answers every panel: the range's rows that pass the filters, each once
 (`segment_source`), added up by grouping sets, one a panel (measured: a year of 30,000 page
@@ -37,7 +38,7 @@ EVENT_PANELS = ("event", "download", "outbound")
 _COLUMNS = (
     'site, "date", hour, visit, pageview, coalesce(is_event, 0) AS is_event, path, in_visit, '
     "bounces, duration_ms, entry_page, left_page, source, campaign, browser, os, device, "
-    "country, language, event, download, outbound, properties, goals, token"
+    "country, language, event, download, outbound, properties, goals, visit_id, token"
 )
 # One scan answers every panel: a grouping set per panel, each with is_event (page views and
 # events apart); the empty one (is_event alone) is the summary.
@@ -55,7 +56,11 @@ GROUPED = (
 )
 _GROUPING = f"grouping({', '.join(GROUPED)})"
 _SETS = ", ".join(["(is_event)", *(f"(is_event, {name})" for name in GROUPED[1:])])
+# ...and the hits of a visit kept without a visit id (rows archived before visit ids, kept by
+# the hit-level rule): any, and the figures that need whole visits are unknown.
 _SUMS = "sum(visit), sum(pageview), sum(bounces), sum(duration_ms), sum(in_visit), count(*)"
+_UNLINKED = "sum(CASE WHEN visit_id IS NULL THEN in_visit ELSE 0 END)"
+FIGURES = 7
 
 
 class SegmentRangeError(ValueError):
@@ -87,18 +92,38 @@ def segment_report(
         keys = reader.fetch_keys(site, first, last, folder, MAX_ARCHIVE_BYTES)
         connection = duckdb_connection()
         try:
-            where, parameters = segment.where()
+            kept, parameters = _kept(segment)
+            # Without a hit-level filter every figure is known (and with no filter, visit ids
+            # are not read at all).
+            unlinked = "0" if segment.whole_visits() else _UNLINKED
             rows = connection.execute(
-                f"SELECT {_GROUPING}, {', '.join(GROUPED)}, {_SUMS} "
-                f"FROM ({hits_once_sql(folder, keys, _COLUMNS)}) "
+                f"WITH r AS (SELECT * FROM ({hits_once_sql(folder, keys, _COLUMNS)}) "
                 f"WHERE site = '{site}' AND \"date\" BETWEEN '{first}' AND '{last}' "
-                f"AND (pageview = 1 OR is_event = 1) AND {where} "
+                "AND (pageview = 1 OR is_event = 1)) "
+                f"SELECT {_GROUPING}, {', '.join(GROUPED)}, {_SUMS}, {unlinked} FROM ({kept}) "
                 f"GROUP BY GROUPING SETS ({_SETS})",
                 parameters,
             ).fetchall()
         finally:
             connection.close()
     return _report(Groups(rows), site, first, last, segment, count, len(keys))
+
+
+def _kept(segment: Segment) -> tuple[str, list[str]]:
+    """Which rows of `r` a segment keeps: a row with a visit id if its visit has the
+    filters' values (whole visits, `Segment.on_visits`); one without (archived before
+    visit ids, or of no visit) by the filters on its own values (`Segment.where`)."""
+    if not segment.filters:
+        return "SELECT * FROM r", []
+    where, on_rows = segment.where()
+    visits, on_visits = segment.on_visits()
+    # Two scans, not one with OR: each visit filter stays a join of its own (an OR made it
+    # a mark on every row), and a day whose rows all have ids skips the first by statistics.
+    kept = (
+        f"SELECT * FROM r WHERE visit_id IS NULL AND {where} UNION ALL "
+        f"SELECT * FROM r WHERE visit_id IS NOT NULL AND {visits}"
+    )
+    return kept, on_rows + on_visits
 
 
 def _grouped(mask: int, values: tuple[Any, ...]) -> tuple[str, Any]:
@@ -124,7 +149,7 @@ class Groups:
                 continue
             figures = [int(x or 0) for x in row[1 + width :]]
             for one in value if isinstance(value, list) else [value]:  # properties, goals
-                total = self.sets[(int(row[1]), name)].setdefault(one, [0] * 6)
+                total = self.sets[(int(row[1]), name)].setdefault(one, [0] * FIGURES)
                 for i, figure in enumerate(figures):
                     total[i] += figure
 
@@ -141,7 +166,8 @@ def _report(
     count: Literal["visits", "pageviews"],
     objects: int,
 ) -> SegmentReport:
-    whole = segment.whole_visits()
+    unlinked = groups.of("").get("", [0] * FIGURES)[6]
+    whole = segment.whole_visits() or not unlinked
     summary = _summary(groups, whole)
     breakdowns = {dim: _ranked(groups.of(dim), dim, count) for dim in HIT_PANELS}
     hours = {f"{hour:02d}": figures for hour, figures in groups.of("hour").items()}
@@ -173,7 +199,7 @@ def _ratio(part: float, whole: int) -> float | None:
 
 
 def _summary(groups: Groups, whole: bool) -> Totals:
-    visits, pageviews, bounces, duration_ms, _, _ = groups.of("").get("", [0] * 6)
+    visits, pageviews, bounces, duration_ms = groups.of("").get("", [0] * FIGURES)[:4]
     return Totals(
         visits=visits,
         pageviews=pageviews,
@@ -245,7 +271,8 @@ def _exits(groups: Groups) -> list[BreakdownRow]:
     being it (`left_page`); over whole visits, what is left is each visit's last page."""
     left = groups.of("left_page")
     exits = {
-        page: [f[4] - left.get(page, [0] * 6)[5], f[1]] for page, f in groups.of("path").items()
+        page: [f[4] - left.get(page, [0] * FIGURES)[5], f[1]]
+        for page, f in groups.of("path").items()
     }
     named = sorted(
         ((page, f) for page, f in exits.items() if f[0] > 0), key=lambda i: (-i[1][0], i[0])

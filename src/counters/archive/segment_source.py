@@ -12,16 +12,17 @@ import os
 from collections import defaultdict
 
 from counters.archive.compaction import COMPACTED
-from counters.archive.reader import view_sql
+from counters.archive.reader import typed_empty
 
 
 def _files(folder: str, keys: list[str]) -> str:
     paths = [os.path.join(folder, key).replace("'", "''") for key in keys]
     listed = ", ".join(f"'{path}'" for path in paths)
-    # union_by_name: objects written before a column existed read it as NULL.
+    # union_by_name: objects written before a column existed read it as NULL (and a column
+    # that none of them has, as `visit_id` before visit ids, by the typed empty relation).
     return (
-        f"read_parquet([{listed}], hive_partitioning = true, hive_types_autocast = false, "
-        "union_by_name = true)"
+        f"(SELECT * FROM read_parquet([{listed}], hive_partitioning = true, "
+        f"hive_types_autocast = false, union_by_name = true) UNION ALL BY NAME {typed_empty()})"
     )
 
 
@@ -44,7 +45,6 @@ def hits_once_sql(folder: str, keys: list[str], columns: str) -> str:
     parts = [f"SELECT {columns} FROM {_files(folder, whole)}"] if whole else []
     if mixed:
         parts.append(f"SELECT DISTINCT ON (token) {columns} FROM {_files(folder, mixed)}")
-    if not parts:  # no object: the typed empty view's columns
-        empty = view_sql(folder, 0)[0].split(" AS ", 1)[1]
-        parts.append(f"SELECT {columns} FROM ({empty})")
+    if not parts:  # no object: the typed empty relation's columns
+        parts.append(f"SELECT {columns} FROM ({typed_empty()})")
     return " UNION ALL BY NAME ".join(f"({part})" for part in parts)

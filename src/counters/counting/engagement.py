@@ -43,6 +43,8 @@ class Engagement:
     # hit: its start and entry page, to be stored on the visitor item (one more write; a
     # returning visit of one page needs none).
     restart: tuple[float, str | None] | None = None
+    # The visit's start (epoch seconds): with the visitor id, its visit id (visits.visit_id).
+    start: float | None = None
 
 
 def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
@@ -61,7 +63,7 @@ def current_visit(old: VisitState, timeout: float) -> tuple[float, str | None]:
 def engage(old: VisitState | None, now: float, path: str | None, timeout: float) -> Engagement:
     page = engagement_page(path)
     if old is None or now - old.seen >= timeout:
-        return Engagement(True, 1, 0, page, None)
+        return Engagement(True, 1, 0, page, None, start=now)
     start, entry = current_visit(old, timeout)
     # The visit had one page until now: no longer a bounce, unless an interactive event
     # ended it already (`ended_by_event`).
@@ -69,7 +71,7 @@ def engage(old: VisitState | None, now: float, path: str | None, timeout: float)
     duration_ms = max(0, round((now - old.seen) * 1000))
     # A returning visit's second hit: the item still holds an earlier visit's start.
     restart = (start, entry) if start != old.start else None
-    return Engagement(False, bounces, duration_ms, entry, old.last_page, restart)
+    return Engagement(False, bounces, duration_ms, entry, old.last_page, restart, start)
 
 
 def ended_by_event(old: VisitState, start: float) -> bool:

@@ -31,6 +31,7 @@ from counters.counting.visits import (
     address_id,
     sighting,
     skip_reason,
+    visit_id,
     visitor_id,
     window,
 )
@@ -145,7 +146,7 @@ class CounterService:
             self.storage.visitors.restart(site.id, visitor, note.day, visit.restart)
             return self._buffered_answer(site, aggregated, note.day, increment, now)
         reached = first_reached(old, now, timeout, goal_names(note.facts))
-        note = with_visit(note, seen, visit, reached)
+        note = with_visit(note, seen, visit, reached, visit_id(visitor, visit.start or now))
         try:
             record = self.daybook.add(site.id, note.day, increment, note.encode())
         except OutcomeUnknownError:

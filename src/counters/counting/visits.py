@@ -74,6 +74,24 @@ def visitor_id(salt: bytes, site: str, client_ip: str, user_agent: str) -> str:
     return urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+# A visit id: 16 URL-safe characters (96 bits), enough that no two visits of a site's day share
+# one (a birthday collision among a million visits: ~1e-17).
+VISIT_ID_BYTES = 12
+
+
+def visit_id(visitor: str, start: float) -> str:
+    """The id of a visitor's visit that began at `start` (epoch seconds, as the visitor item
+    stores them, to the millisecond): a hash keyed by the visitor id, itself a keyed hash
+    whose key (the day's salt) is deleted within two days. Derived, never stored: every hit
+    and event of the visit knows its start (counters.counting.engagement), the hit path and
+    the aggregator alike, so both make the same id. It links the hits of one visit only: two
+    visits of a person have other starts, and their ids share nothing without the visitor id.
+    """
+    message = str(round(start * 1000)).encode()
+    digest = hmac.new(visitor.encode(), message, hashlib.sha256).digest()[:VISIT_ID_BYTES]
+    return urlsafe_b64encode(digest).decode()
+
+
 def address_id(salt: bytes, site: str, client_ip: str) -> str:
     """A keyed hash of site and client address, whose new visitors are capped per minute.
 
