@@ -3,12 +3,13 @@ hit handler, carried to the archive by the stream, answered for a segment."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import time_machine
 
-from tests.conftest import Api, Streams
+from tests.conftest import Api, LambdaContext, Streams, handler_for, load_event
 
 NOON = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)  # 12:00 in Ho Chi Minh City
 DAY = "2026-03-10"
@@ -113,3 +114,15 @@ def test_odd_values_are_values(api: Api, streams: Streams) -> None:
     for text in ("page==/a\x00b", "source==' OR 1=1 --", "campaign==\\;\\|\\\\", "os==Việt"):
         status, answer = get(api, "laichau", filter=text)
         assert status == 200 and answer["summary"]["visits"] == 0, (text, answer)
+
+
+def test_the_sample_event_is_what_the_segment_function_answers(api: Api, streams: Streams) -> None:
+    """events/segment.json (for `sam local invoke SegmentFunction`) through its handler."""
+    traffic(api, streams, "laichau")
+    event = load_event("segment.json")
+    with time_machine.travel(NOON, tick=False):
+        answer = handler_for(event)(event, LambdaContext())
+    assert answer["statusCode"] == 200, answer
+    segment = json.loads(answer["body"])
+    assert segment["filter"] == "device==mobile"
+    assert (segment["summary"]["visits"], segment["summary"]["pageviews"]) == (2, 3)
