@@ -182,27 +182,6 @@ class EventBody(BaseModel):
         return {_printable(key): _printable(text) for key, text in value.items()}
 
 
-class GoalRow(BaseModel):
-    name: str
-    event: str | None = None
-    page: str | None = None
-    conversions: int = Field(description="Visits that reached the goal.")
-    events: int = Field(description="The goal's events, or its page views for a page goal.")
-    conversion_rate: float | None = Field(
-        description="Conversions over the range's visits; null when it had none."
-    )
-
-
-class GoalsReport(BaseModel):
-    site: str
-    from_: Date = Field(alias="from")
-    to: Date
-    visits: int = Field(description="The range's visits.")
-    goals: list[GoalRow]
-
-    model_config = ConfigDict(populate_by_name=True)
-
-
 class EventAnswer(BaseModel):
     counted: bool = Field(
         description="False for bots, prefetches and clients without a User-Agent."
@@ -278,47 +257,6 @@ class Baseline(BaseModel):
         ]
 
 
-class SeriesPoint(BaseModel):
-    period: str = Field(description="The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY).")
-    visits: int | None = Field(
-        description="null: unknown (a period inside imported history known only as a total)."
-    )
-    pageviews: int | None
-    imported: bool = Field(
-        False, description="The figures come from imported history, not from counting."
-    )
-
-
-class Series(BaseModel):
-    """Counts per period over an inclusive range, zero-filled, oldest first."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    site: str
-    timezone: str
-    granularity: Literal["day", "month", "year"]
-    from_: str = Field(alias="from", description="The first period of the range.")
-    to: str = Field(description="The last period of the range.")
-    count: Literal["visits", "pageviews"] = Field(description="The figure the site's block shows.")
-    points: list[SeriesPoint]
-
-
-class PageViews(BaseModel):
-    path: str
-    pageviews: int = Field(description="Counted hits on this path over the range.")
-
-
-class TopPages(BaseModel):
-    """The most viewed paths over an inclusive range of the site's local days."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    site: str
-    from_: Date = Field(alias="from")
-    to: Date
-    pages: list[PageViews]
-
-
 class HistoryImported(BaseModel):
     """What an import of history did (`POST /v1/sites/{site}/history`)."""
 
@@ -360,31 +298,3 @@ class HistoryRows(BaseModel):
     """The JSON body of `POST /v1/sites/{site}/history`; as text/csv, the same columns."""
 
     rows: list[HistoryRow | NukeVietRow] = Field(min_length=1, max_length=8000)
-
-
-class BreakdownRow(BaseModel):
-    value: str = Field(
-        description='The category; "(other)" gathers values past the per-day cap and the limit.'
-    )
-    visits: int
-    pageviews: int
-
-
-class EntryRow(BreakdownRow):
-    """An entry page: `visits` begun on it, with their bounce rate and mean duration (s)."""
-
-    bounce_rate: float | None
-    visit_duration: float | None
-
-
-class Breakdown(BaseModel):
-    """Visits and page views by one dimension over an inclusive range of the site's local days."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    site: str
-    dimension: str
-    from_: Date = Field(alias="from")
-    to: Date
-    count: Literal["visits", "pageviews"] = Field(description="The figure rows are sorted by.")
-    rows: list[EntryRow | BreakdownRow]

@@ -10,9 +10,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from counters.counting.service import default_service
-from counters.models import Breakdown, GoalsReport, Series, Stats, TopPages
+from counters.models import Stats
 from counters.reports import badge, breakdowns, goals, pages, queries, summary
 from counters.reports import series as history
+from counters.reports.answers import Breakdown, GoalsReport, Series, TopPages
 from handlers.common import SiteIdPath, create_app, error, lambda_entry
 from handlers.report_access import answer_refused_reads, readable_site
 

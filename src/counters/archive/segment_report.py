@@ -21,7 +21,8 @@ from counters.archive.reader import ArchiveReader
 from counters.archive.segment_source import hits_once_sql
 from counters.archive.segments import DayPoint, GoalRow, Segment, SegmentReport
 from counters.archive.writer import duckdb_connection
-from counters.models import SITE_ID_PATTERN, BreakdownRow, EntryRow
+from counters.models import SITE_ID_PATTERN
+from counters.reports.answers import BreakdownRow, EntryRow
 from counters.reports.breakdowns import BY_PAGEVIEWS, OTHER, top_rows
 from counters.reports.summary import Totals
 

@@ -29,7 +29,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from counters.models import BreakdownRow, EntryRow
+from counters.reports.answers import BreakdownRow, EntryRow
 from counters.reports.summary import Totals
 
 SegmentDimension = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from counters.models import BreakdownRow, EntryRow
+from counters.reports.answers import BreakdownRow, EntryRow
 from counters.reports.breakdowns import OTHER
 from counters.storage import ReportRow
 

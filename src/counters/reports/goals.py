@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from counters.models import GoalRow, GoalsReport, Site
+from counters.models import Site
+from counters.reports.answers import GoalRow, GoalsReport
 
 if TYPE_CHECKING:
     from counters.counting.service import CounterService

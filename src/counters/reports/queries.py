@@ -13,19 +13,19 @@ from datetime import date, timedelta
 from counters.counting.periods import local_date
 from counters.counting.service import CounterService
 from counters.imported.rows import ImportedHistory
-from counters.models import (
+from counters.models import Site
+from counters.reports import breakdowns, entries, pages
+from counters.reports import series as history
+from counters.reports import summary as engagement
+from counters.reports.answers import (
     Breakdown,
     BreakdownRow,
     EntryRow,
     PageViews,
     Series,
     SeriesPoint,
-    Site,
     TopPages,
 )
-from counters.reports import breakdowns, entries, pages
-from counters.reports import series as history
-from counters.reports import summary as engagement
 
 
 def series(
